@@ -1,0 +1,340 @@
+//! A customer (a school district) and its integration settings.
+//!
+//! Each customer has one JSON file, `customer-integration-settings/<customer_id>.json`.
+//! Unknown or missing fields are errors naming the file and the field. Secrets are
+//! never written there, only [`SecretRef`]s. Relative paths are relative to the file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::secret::SecretRef;
+
+/// A Bookmarked environment. Staging and production never share a URL, a database or
+/// a credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// Staging.
+    Staging,
+    /// Production.
+    Production,
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Staging => "staging",
+            Self::Production => "production",
+        })
+    }
+}
+
+/// A OneRoster version.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OneRosterVersion {
+    /// 1.1
+    #[default]
+    #[serde(rename = "1.1")]
+    V1_1,
+    /// 1.2
+    #[serde(rename = "1.2")]
+    V1_2,
+}
+
+/// How a district's SIS data reaches us.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Integration {
+    /// ClassLink Roster Server (OneRoster over OAuth).
+    Classlink {
+        /// The tenant's OneRoster base URL.
+        base_url: String,
+        /// The application's client id.
+        client_id: String,
+        /// The client secret.
+        client_secret: SecretRef,
+        /// The OneRoster version served.
+        #[serde(default)]
+        oneroster_version: OneRosterVersion,
+    },
+    /// Any OneRoster 1.1/1.2 REST API.
+    OnerosterApi {
+        /// The base URL, up to and without `/ims/oneroster/...`.
+        base_url: String,
+        /// The OneRoster version served.
+        #[serde(default)]
+        oneroster_version: OneRosterVersion,
+        /// The OAuth client id.
+        client_id: String,
+        /// The OAuth client secret.
+        client_secret: SecretRef,
+    },
+    /// OneRoster CSV bundles (ZIP, folder, CSV or XLSX).
+    OnerosterCsv {
+        /// Where the bundle is.
+        location: CsvLocation,
+    },
+}
+
+impl Integration {
+    /// A short name for reports: `ClassLink`, `OneRoster API`, `OneRoster CSV`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Classlink { .. } => "ClassLink",
+            Self::OnerosterApi { .. } => "OneRoster API",
+            Self::OnerosterCsv { .. } => "OneRoster CSV",
+        }
+    }
+}
+
+/// Where a OneRoster CSV bundle is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CsvLocation {
+    /// A ZIP, a folder or a single file on disk.
+    Path {
+        /// The path, relative to the customer file.
+        path: PathBuf,
+    },
+    /// A file on an FTP drop.
+    Ftp {
+        /// Host name.
+        host: String,
+        /// Port (21 by default).
+        #[serde(default = "default_ftp_port")]
+        port: u16,
+        /// User name.
+        username: String,
+        /// Password.
+        password: SecretRef,
+        /// The bundle's path on the server.
+        remote_path: String,
+        /// Use explicit FTPS.
+        #[serde(default)]
+        tls: bool,
+    },
+}
+
+fn default_ftp_port() -> u16 {
+    21
+}
+
+/// Where the platform's copy of a district comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PlatformSource {
+    /// The embedded SQLite store (the demo district and tests).
+    Embedded {
+        /// The database file, relative to the customer file.
+        path: PathBuf,
+    },
+    /// A snapshot folder: one CSV per platform table.
+    Snapshot {
+        /// The folder, relative to the customer file.
+        path: PathBuf,
+    },
+    /// The environment's PostgreSQL database, through a read-only role.
+    Postgres,
+    /// The environment's Bookmarked REST API.
+    Api,
+}
+
+/// A district's integration settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    /// Stable id; also the settings file's name.
+    pub customer_id: String,
+    /// The district's name.
+    pub customer_name: String,
+    /// Whether the customer is live. Diagnostics still run on inactive customers, with
+    /// a warning.
+    pub active: bool,
+    /// How the SIS data reaches us.
+    pub integration: Integration,
+    /// The Bookmarked environment the district lives in.
+    pub bookmarked_environment: Environment,
+    /// The `id` of the district's row in the platform's `organizations`.
+    pub bookmarked_org_id: String,
+    /// Where the platform data comes from.
+    pub platform: PlatformSource,
+    /// The folder of the settings file; relative paths are resolved against it.
+    #[serde(skip)]
+    pub settings_dir: PathBuf,
+}
+
+impl Customer {
+    /// Loads `<dir>/<customer_id>.json`.
+    pub fn load(dir: &Path, customer_id: &str) -> Result<Self> {
+        let valid_id = !customer_id.is_empty()
+            && customer_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let path = dir.join(format!("{customer_id}.json"));
+        if !valid_id {
+            return Err(Error::input(
+                "customer",
+                "a customer id has only letters, digits, `-` and `_`",
+            ));
+        }
+        if !path.is_file() {
+            return Err(Error::CustomerNotFound {
+                id: customer_id.to_owned(),
+                path,
+            });
+        }
+        let customer = Self::from_file(&path)?;
+        if customer.customer_id != customer_id {
+            return Err(Error::Config {
+                path,
+                field: Some("customer_id".into()),
+                message: format!(
+                    "field `customer_id` is `{}` but the file is named `{customer_id}.json`",
+                    customer.customer_id
+                ),
+            });
+        }
+        Ok(customer)
+    }
+
+    /// Reads and validates one settings file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut customer = Self::from_json(&text).map_err(|(field, message)| Error::Config {
+            path: path.to_owned(),
+            field,
+            message,
+        })?;
+        customer.settings_dir = path.parent().map(Path::to_owned).unwrap_or_default();
+        Ok(customer)
+    }
+
+    /// Parses and validates settings JSON. On failure returns the field path (when
+    /// known) and a message.
+    pub fn from_json(text: &str) -> std::result::Result<Self, (Option<String>, String)> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let customer: Self = serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            let field = (field != ".").then_some(field);
+            let message = match &field {
+                Some(f) => format!("field `{f}`: {}", e.inner()),
+                None => e.inner().to_string(),
+            };
+            (field, message)
+        })?;
+        customer.validate()?;
+        Ok(customer)
+    }
+
+    fn validate(&self) -> std::result::Result<(), (Option<String>, String)> {
+        let fail = |field: &str, msg: &str| Err((Some(field.to_owned()), format!("field `{field}`: {msg}")));
+        if self.customer_id.trim().is_empty() {
+            return fail("customer_id", "must not be empty");
+        }
+        if self.customer_name.trim().is_empty() {
+            return fail("customer_name", "must not be empty");
+        }
+        if self.bookmarked_org_id.trim().is_empty() {
+            return fail("bookmarked_org_id", "must not be empty");
+        }
+        match &self.integration {
+            Integration::Classlink { base_url, .. } | Integration::OnerosterApi { base_url, .. }
+                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) =>
+            {
+                fail("integration.base_url", "must be an http(s) URL")
+            }
+            Integration::OnerosterCsv {
+                location: CsvLocation::Path { path },
+            } if path.as_os_str().is_empty() => fail("integration.location.path", "must not be empty"),
+            _ => Ok(()),
+        }
+    }
+
+    /// Resolves a path from the settings file against the file's folder.
+    #[must_use]
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_owned()
+        } else {
+            self.settings_dir.join(path)
+        }
+    }
+
+    /// Lists the customer ids of a settings folder, sorted.
+    pub fn list(dir: &Path) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .filter_map(std::result::Result::ok)
+            .filter_map(|e| {
+                let p = e.path();
+                (p.extension()? == "json").then(|| p.file_stem()?.to_str().map(str::to_owned))?
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{
+        "customer_id": "demo-district",
+        "customer_name": "Demo Unified",
+        "active": true,
+        "integration": {"type": "oneroster_csv", "location": {"kind": "path", "path": "bundle"}},
+        "bookmarked_environment": "staging",
+        "bookmarked_org_id": "bm-org-1",
+        "platform": {"type": "embedded", "path": "platform.sqlite"}
+    }"#;
+
+    #[test]
+    fn a_valid_file_loads() {
+        let c = Customer::from_json(GOOD).unwrap();
+        assert_eq!(c.bookmarked_environment, Environment::Staging);
+        assert_eq!(c.integration.kind(), "OneRoster CSV");
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let text = GOOD.replace("\"active\": true,", "\"active\": true, \"colour\": 1,");
+        let (field, msg) = Customer::from_json(&text).unwrap_err();
+        assert!(msg.contains("colour"), "{msg}");
+        assert_eq!(field.as_deref(), Some("colour"));
+        let text = GOOD.replace("\"path\": \"bundle\"", "\"path\": \"bundle\", \"pth\": 1");
+        let (_, msg) = Customer::from_json(&text).unwrap_err();
+        assert!(msg.contains("pth") && msg.contains("integration"), "{msg}");
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let text = GOOD.replace("\"bookmarked_org_id\": \"bm-org-1\",", "");
+        let (_, msg) = Customer::from_json(&text).unwrap_err();
+        assert!(msg.contains("bookmarked_org_id"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let text = GOOD.replace("\"staging\"", "\"prod\"");
+        let (field, msg) = Customer::from_json(&text).unwrap_err();
+        assert_eq!(field.as_deref(), Some("bookmarked_environment"), "{msg}");
+    }
+
+    #[test]
+    fn a_literal_secret_is_refused() {
+        let text = GOOD.replace(
+            r#"{"type": "oneroster_csv", "location": {"kind": "path", "path": "bundle"}}"#,
+            r#"{"type": "classlink", "base_url": "https://x", "client_id": "a", "client_secret": "s3cr3t!"}"#,
+        );
+        let (field, msg) = Customer::from_json(&text).unwrap_err();
+        // Inside a tagged section serde reports the section, not the leaf field.
+        assert_eq!(field.as_deref(), Some("integration"), "{msg}");
+        assert!(msg.contains("secret reference"), "{msg}");
+        assert!(!msg.contains("s3cr3t"), "{msg}");
+    }
+}

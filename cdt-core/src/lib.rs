@@ -1,0 +1,53 @@
+//! # cdt-core: the contracts of Customer Data Tools
+//!
+//! `cdt` tells a support engineer why a school district's roster differs between its
+//! SIS (the *source*) and the Bookmarked platform, and what to do about it.
+//! This crate holds the contracts every other crate plugs into:
+//!
+//! - [`roster`]: the SIS side, a typed roster model that does not depend on the OneRoster version;
+//! - [`platform`]: the Bookmarked side, the platform's roster tables;
+//! - [`customer`]: a district's integration settings, loaded from `customer-integration-settings/`;
+//! - [`connector`]: [`SourceConnector`] and [`PlatformConnector`], the only places that do I/O;
+//! - [`tool`]: the [`Tool`] trait, a pure function over data already fetched;
+//! - [`result`]: [`DiagnosticResult`], what a diagnostic returns, with its HubSpot rendering;
+//! - [`registry`]: the [`Registry`] of tools, filled by `inventory` at link time;
+//! - [`engine`]: [`diagnose`], the flow of one diagnostic (validate, look up, fetch, run);
+//! - [`matching`]: how names and emails are compared on real data.
+//!
+//! ```
+//! use cdt_core::{Inputs, Registry};
+//!
+//! let registry = Registry::builtin().expect("tool ids are unique");
+//! // Built-in tools live in `cdt-tools`; link it to see them here.
+//! let inputs = Inputs::from_pairs([("parent_email", "Ana@Example.org ")]);
+//! assert_eq!(inputs.get("parent_email"), Some("Ana@Example.org"));
+//! # let _ = registry;
+//! ```
+
+pub mod connector;
+pub mod customer;
+pub mod engine;
+pub mod error;
+pub mod lookup;
+pub mod matching;
+pub mod platform;
+pub mod registry;
+pub mod result;
+pub mod roster;
+pub mod secret;
+pub mod tool;
+
+pub use connector::{PlatformConnector, SourceConnector};
+pub use customer::{Customer, Environment};
+pub use engine::{RunContext, diagnose};
+pub use error::{Error, Result};
+pub use lookup::Lookup;
+pub use platform::PlatformData;
+pub use registry::{Registry, ToolRegistration};
+pub use result::{DiagnosticResult, Finding, Remediation, Severity, Status, System};
+pub use roster::Roster;
+pub use secret::{Secret, SecretRef};
+pub use tool::{Case, InputKind, InputSpec, Inputs, Tool, ToolSpec, Verdict};
+
+#[doc(hidden)]
+pub use inventory;

@@ -1,0 +1,244 @@
+//! How names and emails are compared on real roster data.
+//!
+//! - Emails: without case or surrounding spaces.
+//! - Text (school and class names): without case, accents, punctuation or extra spaces.
+//! - Person names: as text, and also in `Family, Given` order, with middle and preferred
+//!   names, and with hyphenated or multi-word family names (`García-López` matches
+//!   `Garcia Lopez`). A query that matches several people yields all of them as
+//!   candidates; tools never guess.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Normalizes an email for comparison: trimmed, lower-cased.
+#[must_use]
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Whether two emails are the same address.
+#[must_use]
+pub fn same_email(a: &str, b: &str) -> bool {
+    normalize_email(a) == normalize_email(b)
+}
+
+/// Normalizes free text for comparison: accents removed (NFKD without combining
+/// marks), lower-cased, apostrophes dropped, other punctuation turned into spaces,
+/// runs of spaces collapsed.
+#[must_use]
+pub fn normalize_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfkd() {
+        if is_combining_mark(c) || matches!(c, '\'' | '\u{2019}' | '`') {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// The normalized words of a text.
+#[must_use]
+pub fn tokens(text: &str) -> Vec<String> {
+    normalize_text(text)
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether two texts are the same once normalized.
+#[must_use]
+pub fn same_text(a: &str, b: &str) -> bool {
+    normalize_text(a) == normalize_text(b)
+}
+
+/// The parts of a person's name, as either side stores them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PersonName<'a> {
+    /// Given (first) name.
+    pub given: &'a str,
+    /// Middle name.
+    pub middle: Option<&'a str>,
+    /// Family (last) name.
+    pub family: &'a str,
+    /// Preferred given name.
+    pub preferred: Option<&'a str>,
+}
+
+/// How well a query matches a person's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NameMatch {
+    /// No match.
+    None,
+    /// Every word of the query is one of the person's name words, but the query is not
+    /// the whole name (e.g. `Maria Garcia` for `María García López`).
+    Partial,
+    /// The query is the person's whole name, in some accepted order.
+    Exact,
+}
+
+/// Compares a name typed on a ticket with a person's name.
+#[must_use]
+pub fn match_person(query: &str, name: PersonName<'_>) -> NameMatch {
+    let q = query_forms(query);
+    if q.is_empty() {
+        return NameMatch::None;
+    }
+    let given = tokens(name.given);
+    let family = tokens(name.family);
+    let middle = name.middle.map(tokens).unwrap_or_default();
+    let preferred = name.preferred.map(tokens).unwrap_or_default();
+
+    let mut whole: Vec<Vec<String>> = Vec::new();
+    for first in [&given, &preferred] {
+        if first.is_empty() {
+            continue;
+        }
+        whole.push([first.clone(), family.clone()].concat());
+        whole.push([family.clone(), first.clone()].concat());
+        if !middle.is_empty() {
+            whole.push([first.clone(), middle.clone(), family.clone()].concat());
+            whole.push([family.clone(), first.clone(), middle.clone()].concat());
+        }
+    }
+    if q.iter().any(|form| whole.contains(form)) {
+        return NameMatch::Exact;
+    }
+    let all: Vec<&String> = given
+        .iter()
+        .chain(&family)
+        .chain(&middle)
+        .chain(&preferred)
+        .collect();
+    let words = &q[0];
+    // A lone word must be a whole given or family name to count; two or more words
+    // must all be name words and include a family-name word.
+    let partial = if words.len() == 1 {
+        family.contains(&words[0]) || given.contains(&words[0]) || preferred.contains(&words[0])
+    } else {
+        words.iter().all(|w| all.contains(&w)) && words.iter().any(|w| family.contains(w))
+    };
+    if partial {
+        NameMatch::Partial
+    } else {
+        NameMatch::None
+    }
+}
+
+/// The token sequences a query can mean: as written, and for `Family, Given` the
+/// `Given Family` order too.
+fn query_forms(query: &str) -> Vec<Vec<String>> {
+    let mut forms = vec![tokens(query)];
+    if let Some((family, given)) = query.split_once(',') {
+        forms.push([tokens(given), tokens(family)].concat());
+    }
+    forms.retain(|f| !f.is_empty());
+    forms
+}
+
+/// The best matches among candidates: all exact matches if there are any, otherwise
+/// all partial ones. Returns the indices into `candidates` and the match quality.
+#[must_use]
+pub fn best_matches<'a, I>(query: &str, candidates: I) -> (Vec<usize>, NameMatch)
+where
+    I: IntoIterator<Item = PersonName<'a>>,
+{
+    let scored: Vec<NameMatch> = candidates
+        .into_iter()
+        .map(|n| match_person(query, n))
+        .collect();
+    let best = scored.iter().copied().max().unwrap_or(NameMatch::None);
+    if best == NameMatch::None {
+        return (Vec::new(), NameMatch::None);
+    }
+    let idx = scored
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m == best)
+        .map(|(i, _)| i)
+        .collect();
+    (idx, best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name<'a>(given: &'a str, family: &'a str) -> PersonName<'a> {
+        PersonName {
+            given,
+            family,
+            ..PersonName::default()
+        }
+    }
+
+    #[test]
+    fn emails_ignore_case_and_spaces() {
+        assert!(same_email(" Ana.Lopez@Example.ORG\t", "ana.lopez@example.org"));
+        assert!(!same_email("ana@example.org", "ana@example.com"));
+    }
+
+    #[test]
+    fn text_ignores_accents_case_punctuation_and_spaces() {
+        assert_eq!(normalize_text("  Zoë   O'Brien-Núñez "), "zoe obrien nunez");
+        assert!(same_text("Lincoln  Elementary", "lincoln elementary"));
+        assert!(same_text("Escuela Juárez", "ESCUELA JUAREZ"));
+    }
+
+    #[test]
+    fn whole_names_match_exactly_in_several_forms() {
+        let n = name("María José", "García-López");
+        assert_eq!(match_person("maria jose garcia lopez", n), NameMatch::Exact);
+        assert_eq!(match_person("García López, María José", n), NameMatch::Exact);
+        assert_eq!(match_person("MARIA-JOSE  GARCIA-LOPEZ", n), NameMatch::Exact);
+        let with_middle = PersonName {
+            middle: Some("Ann"),
+            preferred: Some("Liz"),
+            ..name("Elizabeth", "Van der Berg")
+        };
+        assert_eq!(
+            match_person("Elizabeth Ann Van der Berg", with_middle),
+            NameMatch::Exact
+        );
+        assert_eq!(match_person("Liz van der berg", with_middle), NameMatch::Exact);
+    }
+
+    #[test]
+    fn part_of_a_name_is_a_partial_match() {
+        let n = name("María", "García López");
+        assert_eq!(match_person("Maria Garcia", n), NameMatch::Partial);
+        assert_eq!(match_person("Garcia", n), NameMatch::Partial);
+        assert_eq!(match_person("Maria Perez", n), NameMatch::None);
+        assert_eq!(match_person("", n), NameMatch::None);
+        // Two given-name words alone do not name a person.
+        assert_eq!(
+            match_person("Ana Maria", name("Ana Maria", "Ruiz")),
+            NameMatch::None
+        );
+    }
+
+    #[test]
+    fn best_matches_prefers_exact_and_keeps_every_tie() {
+        let people = [
+            name("Sam", "Lee"),
+            name("Sam", "Lee"),
+            name("Samantha", "Lee"),
+        ];
+        let (idx, q) = best_matches("sam lee", people);
+        assert_eq!((idx, q), (vec![0, 1], NameMatch::Exact));
+        let (idx, q) = best_matches("Lee", people);
+        assert_eq!((idx, q), (vec![0, 1, 2], NameMatch::Partial));
+        let (idx, q) = best_matches("Kim", people);
+        assert_eq!((idx, q), (vec![], NameMatch::None));
+    }
+}
