@@ -1,0 +1,129 @@
+//! Command-line arguments and dispatch.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Tells why a district's roster differs between its SIS and Bookmarked, and what to do.
+#[derive(Parser, Debug)]
+#[command(name = "cdt", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// Log progress to stderr (or set CDT_LOG=debug for more).
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// List the diagnostics and their inputs.
+    Tools {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a diagnostic on a customer, or on files.
+    Run(RunArgs),
+    /// List the customers and check their settings files.
+    Customers {
+        #[command(flatten)]
+        settings: SettingsDir,
+    },
+    /// The demo district: generate it, list its cases.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+/// Where customer settings files live.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct SettingsDir {
+    /// The folder of customer settings files.
+    #[arg(long, env = "CDT_SETTINGS_DIR", default_value = "customer-integration-settings")]
+    pub(crate) settings_dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
+    /// The tool's id (see `cdt tools`).
+    pub(crate) tool: String,
+    /// The customer id (a file in the settings folder).
+    #[arg(long, conflicts_with_all = ["source", "platform"], required_unless_present = "source")]
+    pub(crate) customer: Option<String>,
+    /// A OneRoster bundle (ZIP, folder or CSV file), instead of a customer.
+    #[arg(long, requires = "platform")]
+    pub(crate) source: Option<PathBuf>,
+    /// A platform snapshot folder or embedded store file, instead of a customer.
+    #[arg(long, requires = "source")]
+    pub(crate) platform: Option<PathBuf>,
+    /// The district's Bookmarked organization id, when running on files holding several.
+    #[arg(long, requires = "source")]
+    pub(crate) district_id: Option<String>,
+    /// A tool input, as name=value; repeat for each input.
+    #[arg(short, long = "input", value_name = "NAME=VALUE", value_parser = parse_input)]
+    pub(crate) inputs: Vec<(String, String)>,
+    /// The HubSpot ticket this diagnostic is for.
+    #[arg(long)]
+    pub(crate) ticket: Option<String>,
+    /// Print the DiagnosticResult as JSON.
+    #[arg(long, conflicts_with = "hubspot")]
+    pub(crate) json: bool,
+    /// Print the HubSpot note (HTML).
+    #[arg(long)]
+    pub(crate) hubspot: bool,
+    #[command(flatten)]
+    pub(crate) settings: SettingsDir,
+}
+
+fn parse_input(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+        _ => Err(format!("`{s}` is not NAME=VALUE")),
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum DemoCommand {
+    /// Generate a district: OneRoster bundle, embedded store, snapshot and its cases.
+    Generate {
+        /// How many students.
+        #[arg(long, default_value_t = 300)]
+        students: usize,
+        /// The generator's seed.
+        #[arg(long, default_value_t = 20_261_125)]
+        seed: u64,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the bundle as a ZIP.
+        #[arg(long)]
+        zip: bool,
+        /// Do not plant the demo cases (a clean district, e.g. for benchmarks).
+        #[arg(long)]
+        no_cases: bool,
+    },
+    /// List the demo district's cases as commands to run.
+    Cases {
+        /// The demo folder.
+        #[arg(long, default_value = "demo")]
+        dir: PathBuf,
+    },
+}
+
+pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Tools { json } => crate::run::tools(json),
+        Command::Run(args) => crate::run::run(args).await,
+        Command::Customers { settings } => crate::run::customers(&settings.settings_dir),
+        Command::Demo(DemoCommand::Generate {
+            students,
+            seed,
+            out,
+            zip,
+            no_cases,
+        }) => crate::demo::generate_cmd(students, seed, &out, zip, !no_cases).await,
+        Command::Demo(DemoCommand::Cases { dir }) => crate::demo::cases(&dir),
+    }
+}

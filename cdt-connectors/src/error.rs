@@ -1,0 +1,115 @@
+//! The one error type of `cdt-connectors`.
+
+use std::path::PathBuf;
+
+/// Why a connector could not read or write its data. Messages name the file, row,
+/// column or database involved, and never contain a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The input is not a bundle this reader understands.
+    #[error("{}: {message}", path.display())]
+    Bundle {
+        /// The bundle.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A CSV file is malformed or lacks a required column.
+    #[error("{file}{}{}: {message}", row.map(|r| format!(", row {r}")).unwrap_or_default(), column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]
+    Csv {
+        /// The file, as named in the bundle or snapshot.
+        file: String,
+        /// The row as a spreadsheet shows it (the header is row 1).
+        row: Option<u64>,
+        /// The column.
+        column: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A ZIP archive is corrupt, hostile or over a limit.
+    #[error("{}: {message}", path.display())]
+    Zip {
+        /// The archive.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// The embedded SQLite store failed.
+    #[error("embedded store {}: {message}", path.display())]
+    Store {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+        /// The database error.
+        #[source]
+        source: Option<sqlx::Error>,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn csv(file: &str, row: Option<u64>, column: Option<&str>, message: impl Into<String>) -> Self {
+        Self::Csv {
+            file: file.to_owned(),
+            row,
+            column: column.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for cdt_core::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Io { path, source } => cdt_core::Error::Io { path, source },
+            Error::Csv {
+                file,
+                row,
+                column,
+                message,
+            } => {
+                let mut location = file;
+                if let Some(r) = row {
+                    location.push_str(&format!(", row {r}"));
+                }
+                if let Some(c) = column {
+                    location.push_str(&format!(", column {c}"));
+                }
+                cdt_core::Error::Data { location, message }
+            }
+            Error::Bundle { path, message } | Error::Zip { path, message } => cdt_core::Error::Data {
+                location: path.display().to_string(),
+                message,
+            },
+            Error::Store { path, message, source } => cdt_core::Error::Connector {
+                connector: format!("embedded store {}", path.display()),
+                message,
+                source: source.map(|s| Box::new(s) as cdt_core::error::BoxError),
+            },
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
