@@ -264,7 +264,8 @@ impl Customer {
         }
     }
 
-    /// Lists the customer ids of a settings folder, sorted.
+    /// Lists the customer ids of a settings folder, sorted. Files whose name starts with
+    /// `_` (such as `_environments.json`) are not customers.
     pub fn list(dir: &Path) -> Result<Vec<String>> {
         let mut ids: Vec<String> = std::fs::read_dir(dir)
             .map_err(|e| Error::io(dir, e))?
@@ -273,6 +274,8 @@ impl Customer {
                 let p = e.path();
                 (p.extension()? == "json").then(|| p.file_stem()?.to_str().map(str::to_owned))?
             })
+            // `_environments.json` and other `_`-files are settings, not customers.
+            .filter(|id| !id.starts_with('_'))
             .collect();
         ids.sort();
         Ok(ids)

@@ -257,11 +257,11 @@ impl PlatformData {
             .filter(|c| lookup.matches_id(&c.sourced_id) || lookup.matches_class(&[&c.id, &c.sourced_id], &c.title))
             .map(|c| c.id.as_str())
             .collect();
-        let student_ids: HashSet<&str> = students.iter().map(|&i| self.students[i].id.as_str()).collect();
+        let wanted_students: HashSet<&str> = students.iter().map(|&i| self.students[i].id.as_str()).collect();
         let enrollments: Vec<_> = self
             .enrollments
             .iter()
-            .filter(|e| student_ids.contains(e.user_id.as_str()) || seed_classes.contains(e.class_id.as_str()))
+            .filter(|e| wanted_students.contains(e.user_id.as_str()) || seed_classes.contains(e.class_id.as_str()))
             .cloned()
             .collect();
         for e in &enrollments {

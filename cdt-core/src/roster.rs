@@ -412,10 +412,10 @@ impl Roster {
     pub fn linked_users(&self, user: &User) -> Vec<&User> {
         let mut out: Vec<&User> = Vec::new();
         for id in &user.agent_sourced_ids {
-            if let Some(u) = self.user(id) {
-                if !out.iter().any(|o| o.sourced_id == u.sourced_id) {
-                    out.push(u);
-                }
+            if let Some(u) = self.user(id)
+                && !out.iter().any(|o| o.sourced_id == u.sourced_id)
+            {
+                out.push(u);
             }
         }
         for u in &self.users {

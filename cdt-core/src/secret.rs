@@ -118,9 +118,8 @@ impl fmt::Display for Secret {
 impl Drop for Secret {
     fn drop(&mut self) {
         // Best effort: overwrite the bytes before the allocation is freed.
-        let bytes = std::mem::take(&mut self.0).into_bytes();
-        let mut bytes = bytes;
-        bytes.iter_mut().for_each(|b| *b = 0);
+        let mut bytes = std::mem::take(&mut self.0).into_bytes();
+        bytes.fill(0);
         std::hint::black_box(&bytes);
     }
 }
