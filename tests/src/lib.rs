@@ -1,1 +1,2 @@
-//! Shared helpers for the integration tests live in the test files themselves.
+//! Cross-crate integration tests of Customer Data Tools live in `tests/tests/`: they
+//! use the crates as a Rust service would, on the committed demo district.
