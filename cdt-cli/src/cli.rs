@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "cdt", version, about, long_about = None)]
 pub(crate) struct Cli {
-    /// Log progress to stderr (or set CDT_LOG=debug for more).
+    /// Log progress to stderr (or set `CDT_LOG=debug` for more).
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
 
@@ -67,7 +67,7 @@ pub(crate) struct RunArgs {
     /// The HubSpot ticket this diagnostic is for.
     #[arg(long)]
     pub(crate) ticket: Option<String>,
-    /// Print the DiagnosticResult as JSON.
+    /// Print the `DiagnosticResult` as JSON.
     #[arg(long, conflicts_with = "hubspot")]
     pub(crate) json: bool,
     /// Print the HubSpot note (HTML).

@@ -16,16 +16,23 @@ fn demo_today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default()
 }
 
-pub(crate) async fn generate_cmd(students: usize, seed: u64, out: &Path, zip: bool, with_cases: bool) -> anyhow::Result<ExitCode> {
+pub(crate) async fn generate_cmd(
+    students: usize,
+    seed: u64,
+    out: &Path,
+    zip: bool,
+    with_cases: bool,
+) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let cfg = GenConfig {
-        students,
-        seed,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig::new(students, seed);
     let mut district = generate(&cfg);
     let cases: Vec<DemoCase> = if with_cases {
-        plant(&mut district.roster, &mut district.platform, &district.bookmarked_org_id, demo_today())
+        plant(
+            &mut district.roster,
+            &mut district.platform,
+            &district.bookmarked_org_id,
+            demo_today(),
+        )
     } else {
         Vec::new()
     };
@@ -39,7 +46,8 @@ pub(crate) async fn generate_cmd(students: usize, seed: u64, out: &Path, zip: bo
     cdt_connectors::EmbeddedStore::create(&out.join("platform.sqlite"), &district.platform).await?;
     if with_cases {
         let json = serde_json::to_string_pretty(&cases)?;
-        std::fs::write(out.join("cases.json"), json + "\n").with_context(|| format!("cannot write {}", out.join("cases.json").display()))?;
+        std::fs::write(out.join("cases.json"), json + "\n")
+            .with_context(|| format!("cannot write {}", out.join("cases.json").display()))?;
     }
     println!(
         "wrote {} ({} students, {} users, {} enrollments, {} demo cases, bookmarked_org_id {}) in {:.1?}",
@@ -57,14 +65,21 @@ pub(crate) async fn generate_cmd(students: usize, seed: u64, out: &Path, zip: bo
 pub(crate) fn cases(dir: &Path) -> anyhow::Result<ExitCode> {
     let path = dir.join("cases.json");
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let cases: Vec<DemoCase> = serde_json::from_str(&text).with_context(|| format!("{} is not a list of demo cases", path.display()))?;
+    let cases: Vec<DemoCase> =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a list of demo cases", path.display()))?;
     for c in cases {
         let inputs: Vec<String> = c
             .inputs
             .iter()
             .map(|(k, v)| format!("--input {}", shell_quote(&format!("{k}={v}"))))
             .collect();
-        println!("# {} → {}\ncdt run {} --customer demo-district {}\n", c.story, c.expected_status, c.tool_id, inputs.join(" "));
+        println!(
+            "# {} → {}\ncdt run {} --customer demo-district {}\n",
+            c.story,
+            c.expected_status,
+            c.tool_id,
+            inputs.join(" ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use cdt_core::{Customer, Inputs, PlatformConnector, Registry, RunContext, SourceConnector, diagnose};
 use cdt_connectors::{OneRosterCsv, factory};
+use cdt_core::{Customer, Inputs, PlatformConnector, Registry, RunContext, SourceConnector, diagnose};
 
 use crate::cli::RunArgs;
 

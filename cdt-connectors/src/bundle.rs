@@ -67,11 +67,7 @@ impl Bundle {
         if n == 4 && magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06" {
             return Self::open_zip(path, limits);
         }
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         if !name.to_ascii_lowercase().ends_with(".csv") {
             return Err(Error::Bundle {
                 path: path.to_owned(),
@@ -90,7 +86,8 @@ impl Bundle {
             message: m,
         };
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| zerr(format!("not a readable ZIP: {e}")))?;
+        let archive =
+            zip::ZipArchive::new(BufReader::new(file)).map_err(|e| zerr(format!("not a readable ZIP: {e}")))?;
         if archive.len() > limits.max_entries {
             return Err(zerr(format!(
                 "{} entries, more than the limit of {}",
@@ -104,7 +101,8 @@ impl Bundle {
             let hostile = name.starts_with('/')
                 || name.starts_with('\\')
                 || name.contains(":\\")
-                || p.components().any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
+                || p.components()
+                    .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
             if hostile {
                 return Err(zerr(format!("entry `{name}` points outside the archive")));
             }
@@ -266,7 +264,11 @@ fn has_csv(dir: &Path) -> Result<bool> {
 fn find_in_dir(dir: &Path, file: &str) -> Result<Option<PathBuf>> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let p = entry.map_err(|e| Error::io(dir, e))?.path();
-        if p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.eq_ignore_ascii_case(file)) {
+        if p.is_file()
+            && p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.eq_ignore_ascii_case(file))
+        {
             return Ok(Some(p));
         }
     }

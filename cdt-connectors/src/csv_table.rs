@@ -89,7 +89,12 @@ pub(crate) fn read_table<R: Read>(
         _ => Error::csv(file, Some(row), None, format!("malformed CSV: {e}")),
     };
     if !csv.read_byte_record(&mut record).map_err(|e| map_err(&e, 1))? {
-        return Err(Error::csv(file, None, None, "the file is empty: a header row is required"));
+        return Err(Error::csv(
+            file,
+            None,
+            None,
+            "the file is empty: a header row is required",
+        ));
     }
     let mut columns = HashMap::new();
     for (i, name) in record.iter().enumerate() {
@@ -99,7 +104,12 @@ pub(crate) fn read_table<R: Read>(
     }
     for col in required_columns {
         if !columns.contains_key(&col.to_ascii_lowercase()) {
-            return Err(Error::csv(file, Some(1), Some(col), "required column is missing from the header"));
+            return Err(Error::csv(
+                file,
+                Some(1),
+                Some(col),
+                "required column is missing from the header",
+            ));
         }
     }
     let mut number = 1;
@@ -139,21 +149,33 @@ mod tests {
 
     #[test]
     fn headers_match_without_case_and_bom() {
-        let got = collect("\u{feff}SourcedID,Name\r\n a ,x\r\n\r\nb,\"y\nz\"\r\n", &["sourcedId"], "sourcedid").unwrap();
+        let got = collect(
+            "\u{feff}SourcedID,Name\r\n a ,x\r\n\r\nb,\"y\nz\"\r\n",
+            &["sourcedId"],
+            "sourcedid",
+        )
+        .unwrap();
         assert_eq!(got, vec![Some("a".into()), Some("b".into())]);
     }
 
     #[test]
     fn errors_name_file_row_and_column() {
         let err = collect("name\nx\n", &["sourcedId"], "name").unwrap_err();
-        assert_eq!(err.to_string(), "t.csv, row 1, column sourcedId: required column is missing from the header");
+        assert_eq!(
+            err.to_string(),
+            "t.csv, row 1, column sourcedId: required column is missing from the header"
+        );
         let mut rows = Vec::new();
         let err = read_table("t.csv", &b"sourcedId\nok\n\xff\xfe\n"[..], &[], |row| {
             rows.push(row.required("sourcedId")?.to_owned());
             Ok(())
         })
         .unwrap_err();
-        assert!(err.to_string().starts_with("t.csv, row 3, column sourcedId: not valid UTF-8"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("t.csv, row 3, column sourcedId: not valid UTF-8"),
+            "{err}"
+        );
         let err = collect("", &[], "x").unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
     }

@@ -12,7 +12,8 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use cdt_core::matching::{NameMatch, PersonName, match_person, normalize_email, same_text};
 use cdt_core::platform::{
-    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus, Student,
+    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus,
+    Student,
 };
 use cdt_core::{Lookup, PlatformConnector};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
@@ -80,7 +81,9 @@ impl EmbeddedStore {
             .await
             .map_err(|e| store_err(path, "cannot create", e))?;
         migrate(&mut conn, path).await?;
-        insert_all(&mut conn, data).await.map_err(|e| store_err(path, "cannot write", e))?;
+        insert_all(&mut conn, data)
+            .await
+            .map_err(|e| store_err(path, "cannot write", e))?;
         sqlx::raw_sql("VACUUM")
             .execute(&mut conn)
             .await
@@ -116,15 +119,18 @@ impl EmbeddedStore {
         if version != expected {
             return Err(Error::Store {
                 path: path.to_owned(),
-                message: format!("schema version {version}, expected {expected}: regenerate it with `cdt demo generate`"),
+                message: format!(
+                    "schema version {version}, expected {expected}: regenerate it with `cdt demo generate`"
+                ),
                 source: None,
             });
         }
-        let found: Option<String> = sqlx::query_scalar("SELECT id FROM organizations WHERE id = ?1 AND type = 'district'")
-            .bind(district_id)
-            .fetch_optional(&pool)
-            .await
-            .map_err(|e| store_err(path, "cannot read organizations", e))?;
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT id FROM organizations WHERE id = ?1 AND type = 'district'")
+                .bind(district_id)
+                .fetch_optional(&pool)
+                .await
+                .map_err(|e| store_err(path, "cannot read organizations", e))?;
         if found.is_none() {
             return Err(Error::Store {
                 path: path.to_owned(),
@@ -266,15 +272,17 @@ async fn insert_all(conn: &mut SqliteConnection, d: &PlatformData) -> std::resul
         .await?;
     }
     for r in &d.enrollments {
-        sqlx::query("INSERT INTO enrollments (id, sourced_id, class_id, user_id, role, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .bind(&r.id)
-            .bind(&r.sourced_id)
-            .bind(&r.class_id)
-            .bind(&r.user_id)
-            .bind(&r.role)
-            .bind(r.status.as_str())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO enrollments (id, sourced_id, class_id, user_id, role, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&r.id)
+        .bind(&r.sourced_id)
+        .bind(&r.class_id)
+        .bind(&r.user_id)
+        .bind(&r.role)
+        .bind(r.status.as_str())
+        .execute(&mut *tx)
+        .await?;
     }
     for r in &d.import_runs {
         sqlx::query("INSERT INTO import_runs (id, organization_id, source, started_at, finished_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -396,7 +404,6 @@ fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     serde_json::to_string(&items.into_iter().collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
 }
 
-
 impl EmbeddedStore {
     async fn collect<T>(
         &self,
@@ -478,7 +485,14 @@ impl PlatformConnector for EmbeddedStore {
         let sourced = json_list(lookup.sourced_ids.iter().map(String::as_str));
         let named = |first: &str, last: &str| {
             lookup.person_names.iter().any(|q| {
-                match_person(q, PersonName { given: first, family: last, ..PersonName::default() }) != NameMatch::None
+                match_person(
+                    q,
+                    PersonName {
+                        given: first,
+                        family: last,
+                        ..PersonName::default()
+                    },
+                ) != NameMatch::None
             })
         };
 
@@ -512,21 +526,36 @@ impl PlatformConnector for EmbeddedStore {
             // Names are compared without accents or case, which SQL cannot do: scan
             // the names only, then fetch the few rows that match.
             let rows = self
-                .rows(concat!("SELECT id, first_name, last_name FROM students WHERE organization_id IN ", district_orgs!()), None)
+                .rows(
+                    concat!(
+                        "SELECT id, first_name, last_name FROM students WHERE organization_id IN ",
+                        district_orgs!()
+                    ),
+                    None,
+                )
                 .await?;
             for r in &rows {
-                let (id, first, last): (String, String, String) =
-                    (r.try_get(0).unwrap_or_default(), r.try_get(1).unwrap_or_default(), r.try_get(2).unwrap_or_default());
+                let (id, first, last): (String, String, String) = (
+                    r.try_get(0).unwrap_or_default(),
+                    r.try_get(1).unwrap_or_default(),
+                    r.try_get(2).unwrap_or_default(),
+                );
                 if named(&first, &last) {
                     students.insert(id);
                 }
             }
             let rows = self
-                .rows(concat!("SELECT id, first_name, last_name FROM parents WHERE ", parent_scope!()), None)
+                .rows(
+                    concat!("SELECT id, first_name, last_name FROM parents WHERE ", parent_scope!()),
+                    None,
+                )
                 .await?;
             for r in &rows {
-                let (id, first, last): (String, String, String) =
-                    (r.try_get(0).unwrap_or_default(), r.try_get(1).unwrap_or_default(), r.try_get(2).unwrap_or_default());
+                let (id, first, last): (String, String, String) = (
+                    r.try_get(0).unwrap_or_default(),
+                    r.try_get(1).unwrap_or_default(),
+                    r.try_get(2).unwrap_or_default(),
+                );
                 if named(&first, &last) {
                     parents.insert(id);
                 }
@@ -535,11 +564,20 @@ impl PlatformConnector for EmbeddedStore {
         let mut seed_classes: HashSet<String> = HashSet::new();
         if !lookup.class_titles.is_empty() || !lookup.sourced_ids.is_empty() {
             let rows = self
-                .rows(concat!("SELECT id, sourced_id, title FROM classes WHERE organization_id IN ", district_orgs!()), None)
+                .rows(
+                    concat!(
+                        "SELECT id, sourced_id, title FROM classes WHERE organization_id IN ",
+                        district_orgs!()
+                    ),
+                    None,
+                )
                 .await?;
             for r in &rows {
-                let (id, sid, title): (String, String, String) =
-                    (r.try_get(0).unwrap_or_default(), r.try_get(1).unwrap_or_default(), r.try_get(2).unwrap_or_default());
+                let (id, sid, title): (String, String, String) = (
+                    r.try_get(0).unwrap_or_default(),
+                    r.try_get(1).unwrap_or_default(),
+                    r.try_get(2).unwrap_or_default(),
+                );
                 let hit = lookup.sourced_ids.contains(&sid)
                     || lookup
                         .class_titles
@@ -599,8 +637,11 @@ impl PlatformConnector for EmbeddedStore {
         let student_ids = json_list(students.iter().map(String::as_str));
         let students: Vec<Student> = self
             .collect(
-                concat!("SELECT * FROM students WHERE organization_id IN ", district_orgs!(),
-                     " AND id IN (SELECT value FROM json_each(?2)) ORDER BY rowid"),
+                concat!(
+                    "SELECT * FROM students WHERE organization_id IN ",
+                    district_orgs!(),
+                    " AND id IN (SELECT value FROM json_each(?2)) ORDER BY rowid"
+                ),
                 Some(&student_ids),
                 student,
             )
@@ -608,17 +649,22 @@ impl PlatformConnector for EmbeddedStore {
         let parent_ids = json_list(parents.iter().map(String::as_str));
         let parents: Vec<Parent> = self
             .collect(
-                concat!("SELECT * FROM parents WHERE id IN (SELECT value FROM json_each(?2)) AND ",
-                     parent_scope!(),
-                     " ORDER BY rowid"),
+                concat!(
+                    "SELECT * FROM parents WHERE id IN (SELECT value FROM json_each(?2)) AND ",
+                    parent_scope!(),
+                    " ORDER BY rowid"
+                ),
                 Some(&parent_ids),
                 parent,
             )
             .await?;
         let classes: Vec<Class> = self
             .collect(
-                concat!("SELECT * FROM classes WHERE organization_id IN ", district_orgs!(),
-                     " AND id IN (SELECT value FROM json_each(?2)) ORDER BY rowid"),
+                concat!(
+                    "SELECT * FROM classes WHERE organization_id IN ",
+                    district_orgs!(),
+                    " AND id IN (SELECT value FROM json_each(?2)) ORDER BY rowid"
+                ),
                 Some(&json_list(class_ids.iter().copied())),
                 class,
             )
@@ -641,7 +687,11 @@ impl PlatformConnector for EmbeddedStore {
             .collect();
         let import_runs = self
             .collect(
-                concat!("SELECT * FROM import_runs WHERE organization_id IN ", district_orgs!(), " ORDER BY rowid"),
+                concat!(
+                    "SELECT * FROM import_runs WHERE organization_id IN ",
+                    district_orgs!(),
+                    " ORDER BY rowid"
+                ),
                 None,
                 import_run,
             )
@@ -663,7 +713,15 @@ impl PlatformConnector for EmbeddedStore {
             )
             .await?;
         let organizations = self
-            .collect(concat!("SELECT * FROM organizations WHERE id IN ", district_orgs!(), " ORDER BY rowid"), None, organization)
+            .collect(
+                concat!(
+                    "SELECT * FROM organizations WHERE id IN ",
+                    district_orgs!(),
+                    " ORDER BY rowid"
+                ),
+                None,
+                organization,
+            )
             .await?;
         Ok(PlatformData {
             organizations,

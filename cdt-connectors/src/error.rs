@@ -89,12 +89,13 @@ impl From<Error> for cdt_core::Error {
                 column,
                 message,
             } => {
+                use std::fmt::Write as _;
                 let mut location = file;
                 if let Some(r) = row {
-                    location.push_str(&format!(", row {r}"));
+                    let _ = write!(location, ", row {r}");
                 }
                 if let Some(c) = column {
-                    location.push_str(&format!(", column {c}"));
+                    let _ = write!(location, ", column {c}");
                 }
                 cdt_core::Error::Data { location, message }
             }

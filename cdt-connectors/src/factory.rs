@@ -40,17 +40,26 @@ pub async fn platform_for(customer: &Customer) -> cdt_core::Result<Arc<dyn Platf
             customer.bookmarked_org_id.clone(),
         ))),
         PlatformSource::Postgres => Err(Error::Unsupported {
-            what: format!("the Bookmarked PostgreSQL connector ({})", customer.bookmarked_environment),
+            what: format!(
+                "the Bookmarked PostgreSQL connector ({})",
+                customer.bookmarked_environment
+            ),
         }),
         PlatformSource::Api => Err(Error::Unsupported {
-            what: format!("the Bookmarked REST API connector ({})", customer.bookmarked_environment),
+            what: format!(
+                "the Bookmarked REST API connector ({})",
+                customer.bookmarked_environment
+            ),
         }),
     }
 }
 
 /// The platform connector for a path given on the command line: a snapshot folder,
 /// or an embedded store file (`.sqlite`, `.db`).
-pub async fn platform_from_path(path: &std::path::Path, district_id: &str) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
+pub async fn platform_from_path(
+    path: &std::path::Path,
+    district_id: &str,
+) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
     if path.is_dir() {
         Ok(Arc::new(Snapshot::new(path, district_id)))
     } else {

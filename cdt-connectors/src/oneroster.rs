@@ -11,8 +11,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use cdt_core::roster::{AcademicSession, Class, Course, Enrollment, Org, Provenance, RecordStatus, Role, Roster, User, UserRole};
 use cdt_core::SourceConnector;
+use cdt_core::roster::{
+    AcademicSession, Class, Course, Enrollment, Org, Provenance, RecordStatus, Role, Roster, User, UserRole,
+};
 use chrono::NaiveDate;
 use tracing::{debug, info};
 
@@ -104,9 +106,18 @@ pub fn read_bundle(path: &Path, limits: Limits) -> Result<Roster> {
     if manifest.is_none() && !matches!(bundle, Bundle::Single { .. }) {
         warnings.push("manifest.csv is missing: the OneRoster version was guessed from users.csv");
     }
-    if let Some(v) = &version {
-        if v != "1.1" && v != "1.2" && v != "1.0" {
-            return Err(Error::csv("manifest.csv", None, Some("oneroster.version"), format!("unsupported OneRoster version `{v}`; expected 1.1 or 1.2")));
+    if let Some(v) = &version
+        && v != "1.1"
+        && v != "1.2"
+        && v != "1.0"
+    {
+        {
+            return Err(Error::csv(
+                "manifest.csv",
+                None,
+                Some("oneroster.version"),
+                format!("unsupported OneRoster version `{v}`; expected 1.1 or 1.2"),
+            ));
         }
     }
     let mut roster = Roster::default();
@@ -154,27 +165,34 @@ pub fn read_bundle(path: &Path, limits: Limits) -> Result<Roster> {
         warnings.push("users.csv is missing: the bundle has no people");
     }
 
-    if is_v11 == Some(false) {
-        if let Some(bytes) = bundle.read("roles.csv")? {
+    if is_v11 == Some(false)
+        && let Some(bytes) = bundle.read("roles.csv")?
+    {
+        {
             let index: HashMap<String, usize> = roster
                 .users
                 .iter()
                 .enumerate()
                 .map(|(i, u)| (u.sourced_id.clone(), i))
                 .collect();
-            read_table("roles.csv", &bytes[..], &["userSourcedId", "roleType", "role", "orgSourcedId"], |row| {
-                let user = row.required("userSourcedId")?;
-                let Some(&i) = index.get(user) else {
-                    warnings.push(format!("{}: user `{user}` is not in users.csv", row.at()));
-                    return Ok(());
-                };
-                roster.users[i].roles.push(UserRole {
-                    role: Role::parse(row.required("role")?),
-                    org_sourced_id: row.required("orgSourcedId")?.to_owned(),
-                    primary: row.get("roleType")?.is_some_and(|t| t.eq_ignore_ascii_case("primary")),
-                });
-                Ok(())
-            })?;
+            read_table(
+                "roles.csv",
+                &bytes[..],
+                &["userSourcedId", "roleType", "role", "orgSourcedId"],
+                |row| {
+                    let user = row.required("userSourcedId")?;
+                    let Some(&i) = index.get(user) else {
+                        warnings.push(format!("{}: user `{user}` is not in users.csv", row.at()));
+                        return Ok(());
+                    };
+                    roster.users[i].roles.push(UserRole {
+                        role: Role::parse(row.required("role")?),
+                        org_sourced_id: row.required("orgSourcedId")?.to_owned(),
+                        primary: row.get("roleType")?.is_some_and(|t| t.eq_ignore_ascii_case("primary")),
+                    });
+                    Ok(())
+                },
+            )?;
         }
     }
 
@@ -192,42 +210,58 @@ pub fn read_bundle(path: &Path, limits: Limits) -> Result<Roster> {
     }
 
     if let Some(bytes) = bundle.read("academicSessions.csv")? {
-        read_table("academicSessions.csv", &bytes[..], &["sourcedId", "title", "type"], |row| {
-            roster.academic_sessions.push(AcademicSession {
-                sourced_id: row.required("sourcedId")?.to_owned(),
-                status: status(row, &mut warnings)?,
-                title: row.required("title")?.to_owned(),
-                session_type: row.required("type")?.to_owned(),
-                start_date: date(row, "startDate", &mut warnings)?,
-                end_date: date(row, "endDate", &mut warnings)?,
-                parent_sourced_id: row.opt("parentSourcedId")?,
-                school_year: row.opt("schoolYear")?,
-            });
-            Ok(())
-        })?;
+        read_table(
+            "academicSessions.csv",
+            &bytes[..],
+            &["sourcedId", "title", "type"],
+            |row| {
+                roster.academic_sessions.push(AcademicSession {
+                    sourced_id: row.required("sourcedId")?.to_owned(),
+                    status: status(row, &mut warnings)?,
+                    title: row.required("title")?.to_owned(),
+                    session_type: row.required("type")?.to_owned(),
+                    start_date: date(row, "startDate", &mut warnings)?,
+                    end_date: date(row, "endDate", &mut warnings)?,
+                    parent_sourced_id: row.opt("parentSourcedId")?,
+                    school_year: row.opt("schoolYear")?,
+                });
+                Ok(())
+            },
+        )?;
     }
 
     if let Some(bytes) = bundle.read("classes.csv")? {
-        read_table("classes.csv", &bytes[..], &["sourcedId", "title", "courseSourcedId", "schoolSourcedId"], |row| {
-            roster.classes.push(Class {
-                sourced_id: row.required("sourcedId")?.to_owned(),
-                status: status(row, &mut warnings)?,
-                title: row.required("title")?.to_owned(),
-                course_sourced_id: row.required("courseSourcedId")?.to_owned(),
-                class_code: row.opt("classCode")?,
-                class_type: row.opt("classType")?,
-                school_sourced_id: row.required("schoolSourcedId")?.to_owned(),
-                term_sourced_ids: row.list("termSourcedIds")?,
-            });
-            Ok(())
-        })?;
+        read_table(
+            "classes.csv",
+            &bytes[..],
+            &["sourcedId", "title", "courseSourcedId", "schoolSourcedId"],
+            |row| {
+                roster.classes.push(Class {
+                    sourced_id: row.required("sourcedId")?.to_owned(),
+                    status: status(row, &mut warnings)?,
+                    title: row.required("title")?.to_owned(),
+                    course_sourced_id: row.required("courseSourcedId")?.to_owned(),
+                    class_code: row.opt("classCode")?,
+                    class_type: row.opt("classType")?,
+                    school_sourced_id: row.required("schoolSourcedId")?.to_owned(),
+                    term_sourced_ids: row.list("termSourcedIds")?,
+                });
+                Ok(())
+            },
+        )?;
     }
 
     if let Some(bytes) = bundle.read("enrollments.csv")? {
         read_table(
             "enrollments.csv",
             &bytes[..],
-            &["sourcedId", "classSourcedId", "schoolSourcedId", "userSourcedId", "role"],
+            &[
+                "sourcedId",
+                "classSourcedId",
+                "schoolSourcedId",
+                "userSourcedId",
+                "role",
+            ],
             |row| {
                 let parsed = (|| {
                     Ok(Enrollment {
@@ -252,7 +286,13 @@ pub fn read_bundle(path: &Path, limits: Limits) -> Result<Roster> {
         )?;
     }
 
-    let version = version.unwrap_or_else(|| if is_v11 == Some(false) { "1.2".into() } else { "1.1".into() });
+    let version = version.unwrap_or_else(|| {
+        if is_v11 == Some(false) {
+            "1.2".into()
+        } else {
+            "1.1".into()
+        }
+    });
     roster.provenance = Provenance {
         description: format!("OneRoster {version} CSV bundle, {}", bundle.describe()),
         oneroster_version: Some(version),
@@ -293,7 +333,10 @@ fn parse_user(row: &Row<'_>, v11: bool, warnings: &mut Warnings) -> Result<User>
             });
         }
         if roles.is_empty() {
-            warnings.push(format!("{}, column orgSourcedIds: blank; the user belongs to no org", row.at()));
+            warnings.push(format!(
+                "{}, column orgSourcedIds: blank; the user belongs to no org",
+                row.at()
+            ));
             roles.push(UserRole {
                 role,
                 org_sourced_id: String::new(),
@@ -331,7 +374,12 @@ fn status(row: &Row<'_>, warnings: &mut Warnings) -> Result<RecordStatus> {
             ));
             RecordStatus::ToBeDeleted
         }
-        Some(s) => return Err(row.error("status", format!("`{s}` is not a status; expected active or tobedeleted"))),
+        Some(s) => {
+            return Err(row.error(
+                "status",
+                format!("`{s}` is not a status; expected active or tobedeleted"),
+            ));
+        }
     })
 }
 
@@ -351,7 +399,10 @@ fn date(row: &Row<'_>, column: &str, warnings: &mut Warnings) -> Result<Option<N
     }
     for fmt in ["%m/%d/%Y", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%d %H:%M:%S"] {
         if let Ok(d) = NaiveDate::parse_from_str(v, fmt) {
-            warnings.push(format!("{}, column {column}: `{v}` is not YYYY-MM-DD; read as {d}", row.at()));
+            warnings.push(format!(
+                "{}, column {column}: `{v}` is not YYYY-MM-DD; read as {d}",
+                row.at()
+            ));
             return Ok(Some(d));
         }
     }

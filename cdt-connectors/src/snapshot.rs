@@ -7,10 +7,11 @@
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use cdt_core::platform::{
-    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus, Student,
-};
 use cdt_core::PlatformConnector;
+use cdt_core::platform::{
+    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus,
+    Student,
+};
 
 use crate::csv_table::{Row, read_table};
 use crate::error::{Error, Result};
@@ -20,21 +21,59 @@ pub const TABLES: [(&str, &[&str]); 8] = [
     ("organizations", &["id", "sourced_id", "name", "type", "parent_id"]),
     (
         "students",
-        &["id", "sourced_id", "organization_id", "first_name", "last_name", "email", "grade", "student_number", "status"],
+        &[
+            "id",
+            "sourced_id",
+            "organization_id",
+            "first_name",
+            "last_name",
+            "email",
+            "grade",
+            "student_number",
+            "status",
+        ],
     ),
-    ("parents", &["id", "sourced_id", "first_name", "last_name", "email", "phone", "status"]),
+    (
+        "parents",
+        &[
+            "id",
+            "sourced_id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "status",
+        ],
+    ),
     ("parent_students", &["parent_id", "student_id"]),
     (
         "classes",
-        &["id", "sourced_id", "organization_id", "title", "course_sourced_id", "term_sourced_id", "status"],
+        &[
+            "id",
+            "sourced_id",
+            "organization_id",
+            "title",
+            "course_sourced_id",
+            "term_sourced_id",
+            "status",
+        ],
     ),
-    ("enrollments", &["id", "sourced_id", "class_id", "user_id", "role", "status"]),
-    ("import_runs", &["id", "organization_id", "source", "started_at", "finished_at", "status"]),
-    ("import_errors", &["id", "import_run_id", "entity_type", "sourced_id", "message"]),
+    (
+        "enrollments",
+        &["id", "sourced_id", "class_id", "user_id", "role", "status"],
+    ),
+    (
+        "import_runs",
+        &["id", "organization_id", "source", "started_at", "finished_at", "status"],
+    ),
+    (
+        "import_errors",
+        &["id", "import_run_id", "entity_type", "sourced_id", "message"],
+    ),
 ];
 
 fn columns(table: &str) -> &'static [&'static str] {
-    TABLES.iter().find(|(t, _)| *t == table).map(|(_, c)| *c).unwrap_or(&[])
+    TABLES.iter().find(|(t, _)| *t == table).map_or(&[], |(_, c)| *c)
 }
 
 /// Reads a platform snapshot folder, scoped to one district.
@@ -60,7 +99,10 @@ impl Snapshot {
         if !data.organizations.iter().any(|o| o.id == self.district_id) {
             return Err(Error::Bundle {
                 path: self.dir.join("organizations.csv"),
-                message: format!("no organization with id `{}` (the customer's bookmarked_org_id)", self.district_id),
+                message: format!(
+                    "no organization with id `{}` (the customer's bookmarked_org_id)",
+                    self.district_id
+                ),
             });
         }
         Ok(data.scoped_to_district(&self.district_id))
@@ -84,7 +126,8 @@ impl PlatformConnector for Snapshot {
 
 fn status(row: &Row<'_>) -> Result<PlatformStatus> {
     let v = row.required("status")?;
-    PlatformStatus::parse(v).ok_or_else(|| row.error("status", format!("`{v}` is not a status; expected active or deleted")))
+    PlatformStatus::parse(v)
+        .ok_or_else(|| row.error("status", format!("`{v}` is not a status; expected active or deleted")))
 }
 
 fn req(row: &Row<'_>, c: &str) -> Result<String> {
@@ -226,54 +269,114 @@ pub fn read_snapshot(dir: &Path) -> Result<PlatformData> {
 pub fn write_snapshot(dir: &Path, data: &PlatformData) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    write_table(dir, "organizations", data.organizations.iter().map(|r| {
-        vec![r.id.clone(), r.sourced_id.clone(), r.name.clone(), r.org_type.clone(), o(&r.parent_id)]
-    }))?;
-    write_table(dir, "students", data.students.iter().map(|r| {
-        vec![
-            r.id.clone(),
-            r.sourced_id.clone(),
-            r.organization_id.clone(),
-            r.first_name.clone(),
-            r.last_name.clone(),
-            o(&r.email),
-            o(&r.grade),
-            o(&r.student_number),
-            r.status.as_str().to_owned(),
-        ]
-    }))?;
-    write_table(dir, "parents", data.parents.iter().map(|r| {
-        vec![
-            r.id.clone(),
-            r.sourced_id.clone(),
-            r.first_name.clone(),
-            r.last_name.clone(),
-            o(&r.email),
-            o(&r.phone),
-            r.status.as_str().to_owned(),
-        ]
-    }))?;
-    write_table(dir, "parent_students", data.parent_students.iter().map(|r| vec![r.parent_id.clone(), r.student_id.clone()]))?;
-    write_table(dir, "classes", data.classes.iter().map(|r| {
-        vec![
-            r.id.clone(),
-            r.sourced_id.clone(),
-            r.organization_id.clone(),
-            r.title.clone(),
-            o(&r.course_sourced_id),
-            o(&r.term_sourced_id),
-            r.status.as_str().to_owned(),
-        ]
-    }))?;
-    write_table(dir, "enrollments", data.enrollments.iter().map(|r| {
-        vec![r.id.clone(), r.sourced_id.clone(), r.class_id.clone(), r.user_id.clone(), r.role.clone(), r.status.as_str().to_owned()]
-    }))?;
-    write_table(dir, "import_runs", data.import_runs.iter().map(|r| {
-        vec![r.id.clone(), r.organization_id.clone(), r.source.clone(), r.started_at.clone(), o(&r.finished_at), r.status.clone()]
-    }))?;
-    write_table(dir, "import_errors", data.import_errors.iter().map(|r| {
-        vec![r.id.clone(), r.import_run_id.clone(), r.entity_type.clone(), r.sourced_id.clone(), r.message.clone()]
-    }))?;
+    write_table(
+        dir,
+        "organizations",
+        data.organizations.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.sourced_id.clone(),
+                r.name.clone(),
+                r.org_type.clone(),
+                o(&r.parent_id),
+            ]
+        }),
+    )?;
+    write_table(
+        dir,
+        "students",
+        data.students.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.sourced_id.clone(),
+                r.organization_id.clone(),
+                r.first_name.clone(),
+                r.last_name.clone(),
+                o(&r.email),
+                o(&r.grade),
+                o(&r.student_number),
+                r.status.as_str().to_owned(),
+            ]
+        }),
+    )?;
+    write_table(
+        dir,
+        "parents",
+        data.parents.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.sourced_id.clone(),
+                r.first_name.clone(),
+                r.last_name.clone(),
+                o(&r.email),
+                o(&r.phone),
+                r.status.as_str().to_owned(),
+            ]
+        }),
+    )?;
+    write_table(
+        dir,
+        "parent_students",
+        data.parent_students
+            .iter()
+            .map(|r| vec![r.parent_id.clone(), r.student_id.clone()]),
+    )?;
+    write_table(
+        dir,
+        "classes",
+        data.classes.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.sourced_id.clone(),
+                r.organization_id.clone(),
+                r.title.clone(),
+                o(&r.course_sourced_id),
+                o(&r.term_sourced_id),
+                r.status.as_str().to_owned(),
+            ]
+        }),
+    )?;
+    write_table(
+        dir,
+        "enrollments",
+        data.enrollments.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.sourced_id.clone(),
+                r.class_id.clone(),
+                r.user_id.clone(),
+                r.role.clone(),
+                r.status.as_str().to_owned(),
+            ]
+        }),
+    )?;
+    write_table(
+        dir,
+        "import_runs",
+        data.import_runs.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.organization_id.clone(),
+                r.source.clone(),
+                r.started_at.clone(),
+                o(&r.finished_at),
+                r.status.clone(),
+            ]
+        }),
+    )?;
+    write_table(
+        dir,
+        "import_errors",
+        data.import_errors.iter().map(|r| {
+            vec![
+                r.id.clone(),
+                r.import_run_id.clone(),
+                r.entity_type.clone(),
+                r.sourced_id.clone(),
+                r.message.clone(),
+            ]
+        }),
+    )?;
     Ok(())
 }
 

@@ -27,7 +27,10 @@ fn zip_fixture(dest: &Path, prefix: &str) {
 fn a_folder_bundle_reads_into_the_roster_model() {
     let r = OneRosterCsv::new(fixture()).read().unwrap();
     assert_eq!(r.provenance.oneroster_version.as_deref(), Some("1.1"));
-    assert_eq!((r.orgs.len(), r.users.len(), r.classes.len(), r.enrollments.len()), (3, 4, 1, 2));
+    assert_eq!(
+        (r.orgs.len(), r.users.len(), r.classes.len(), r.enrollments.len()),
+        (3, 4, 1, 2)
+    );
     let stu = r.user("stu-1").unwrap();
     assert!(stu.is_student() && stu.is_live());
     assert_eq!(stu.family_name, "Ríos");
@@ -79,8 +82,16 @@ fn a_bad_row_is_skipped_with_a_warning_naming_it() {
     let r = OneRosterCsv::new(dir.path()).read().unwrap();
     assert_eq!(r.users.len(), 4);
     assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
-    assert!(r.warnings[0].contains("users.csv, row 6, column status"), "{:?}", r.warnings);
-    assert!(r.warnings[1].contains("users.csv, row 7, column enabledUser"), "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].contains("users.csv, row 6, column status"),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        r.warnings[1].contains("users.csv, row 7, column enabledUser"),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
@@ -98,12 +109,18 @@ fn not_a_bundle_is_a_clear_error() {
     std::fs::write(&p, "hello").unwrap();
     let err = OneRosterCsv::new(&p).read().unwrap_err().to_string();
     assert!(err.contains("not a OneRoster bundle"), "{err}");
-    let err = OneRosterCsv::new(dir.path().join("missing.zip")).read().unwrap_err().to_string();
+    let err = OneRosterCsv::new(dir.path().join("missing.zip"))
+        .read()
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("missing.zip"), "{err}");
     let p = dir.path().join("broken.zip");
     std::fs::write(&p, b"PK\x03\x04 then garbage").unwrap();
     let err = OneRosterCsv::new(&p).read().unwrap_err().to_string();
-    assert!(err.contains("broken.zip") && err.contains("not a readable ZIP"), "{err}");
+    assert!(
+        err.contains("broken.zip") && err.contains("not a readable ZIP"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -142,6 +159,13 @@ fn zip_bombs_stop_at_the_limits() {
         max_file_bytes: 1 << 20,
         ..Limits::default()
     };
-    let err = OneRosterCsv::new(&path).with_limits(limits).read().unwrap_err().to_string();
-    assert!(err.contains("more than the limit") || err.contains("past its limit"), "{err}");
+    let err = OneRosterCsv::new(&path)
+        .with_limits(limits)
+        .read()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("more than the limit") || err.contains("past its limit"),
+        "{err}"
+    );
 }

@@ -3,7 +3,8 @@
 
 use cdt_connectors::EmbeddedStore;
 use cdt_core::platform::{
-    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus, Student,
+    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus,
+    Student,
 };
 use cdt_core::{Lookup, PlatformConnector};
 
@@ -67,7 +68,13 @@ fn data() -> PlatformData {
         status: PlatformStatus::Active,
     };
     PlatformData {
-        organizations: vec![org("d1", None), org("s1", Some("d1")), org("s2", Some("d1")), org("d2", None), org("s9", Some("d2"))],
+        organizations: vec![
+            org("d1", None),
+            org("s1", Some("d1")),
+            org("s2", Some("d1")),
+            org("d2", None),
+            org("s9", Some("d2")),
+        ],
         students: vec![
             student("st1", "s1", "Mateo", "Ríos"),
             student("st2", "s2", "Lucía", "Ríos"),
@@ -81,9 +88,24 @@ fn data() -> PlatformData {
             parent("p9", "Ana", "Rios", "ana@example.org"),
             parent("p0", "Lonely", "Parent", "lonely@example.org"),
         ],
-        parent_students: vec![link("p1", "st1"), link("p1", "st2"), link("p2", "st1"), link("p3", "st3"), link("p9", "st9")],
-        classes: vec![class("c1", "s1", "Grade 4 Homeroom"), class("c2", "s2", "Algebra I"), class("c9", "s9", "Algebra I")],
-        enrollments: vec![enr("e1", "c1", "st1"), enr("e2", "c2", "st2"), enr("e3", "c1", "st3"), enr("e9", "c9", "st9")],
+        parent_students: vec![
+            link("p1", "st1"),
+            link("p1", "st2"),
+            link("p2", "st1"),
+            link("p3", "st3"),
+            link("p9", "st9"),
+        ],
+        classes: vec![
+            class("c1", "s1", "Grade 4 Homeroom"),
+            class("c2", "s2", "Algebra I"),
+            class("c9", "s9", "Algebra I"),
+        ],
+        enrollments: vec![
+            enr("e1", "c1", "st1"),
+            enr("e2", "c2", "st2"),
+            enr("e3", "c1", "st3"),
+            enr("e9", "c9", "st9"),
+        ],
         import_runs: vec![ImportRun {
             id: "r1".into(),
             organization_id: "d1".into(),
@@ -141,7 +163,11 @@ async fn the_store_is_read_only() {
     let store = EmbeddedStore::open(&path, "d1").await.unwrap();
     let _ = store.load().await.unwrap();
     drop(store);
-    assert_eq!(std::fs::read(&path).unwrap(), before, "reading must not change the file");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "reading must not change the file"
+    );
 }
 
 #[tokio::test]
@@ -181,13 +207,27 @@ fn a_snapshot_missing_a_table_or_a_value_says_where() {
     let dir = tempfile::tempdir().unwrap();
     cdt_connectors::snapshot::write_snapshot(dir.path(), &data()).unwrap();
     std::fs::remove_file(dir.path().join("import_errors.csv")).unwrap();
-    assert!(cdt_connectors::snapshot::read_snapshot(dir.path()).is_ok(), "import tables are optional");
+    assert!(
+        cdt_connectors::snapshot::read_snapshot(dir.path()).is_ok(),
+        "import tables are optional"
+    );
     let students = std::fs::read_to_string(dir.path().join("students.csv")).unwrap();
-    std::fs::write(dir.path().join("students.csv"), students.replacen(",active", ",archived", 1)).unwrap();
-    let err = cdt_connectors::snapshot::read_snapshot(dir.path()).unwrap_err().to_string();
-    assert_eq!(err, "students.csv, row 2, column status: `archived` is not a status; expected active or deleted");
+    std::fs::write(
+        dir.path().join("students.csv"),
+        students.replacen(",active", ",archived", 1),
+    )
+    .unwrap();
+    let err = cdt_connectors::snapshot::read_snapshot(dir.path())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "students.csv, row 2, column status: `archived` is not a status; expected active or deleted"
+    );
     std::fs::write(dir.path().join("students.csv"), students).unwrap();
     std::fs::remove_file(dir.path().join("parents.csv")).unwrap();
-    let err = cdt_connectors::snapshot::read_snapshot(dir.path()).unwrap_err().to_string();
+    let err = cdt_connectors::snapshot::read_snapshot(dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("parents.csv: missing"), "{err}");
 }

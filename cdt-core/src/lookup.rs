@@ -106,9 +106,7 @@ impl Roster {
                 family: &u.family_name,
                 preferred: u.preferred_given_name.as_deref(),
             };
-            if lookup.matches_id(&u.sourced_id)
-                || lookup.matches_email(u.email.as_deref())
-                || lookup.matches_name(name)
+            if lookup.matches_id(&u.sourced_id) || lookup.matches_email(u.email.as_deref()) || lookup.matches_name(name)
             {
                 users.insert(i);
             }
@@ -148,8 +146,7 @@ impl Roster {
             .enrollments
             .iter()
             .filter(|e| {
-                user_ids.contains(e.user_sourced_id.as_str())
-                    || seed_classes.contains(e.class_sourced_id.as_str())
+                user_ids.contains(e.user_sourced_id.as_str()) || seed_classes.contains(e.class_sourced_id.as_str())
             })
             .cloned()
             .collect();
@@ -302,7 +299,9 @@ impl PlatformData {
             parent_students: self
                 .parent_students
                 .iter()
-                .filter(|l| kept_students.contains(l.student_id.as_str()) && kept_parents.contains(l.parent_id.as_str()))
+                .filter(|l| {
+                    kept_students.contains(l.student_id.as_str()) && kept_parents.contains(l.parent_id.as_str())
+                })
                 .cloned()
                 .collect(),
             students,

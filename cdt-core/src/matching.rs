@@ -114,12 +114,7 @@ pub fn match_person(query: &str, name: PersonName<'_>) -> NameMatch {
     if q.iter().any(|form| whole.contains(form)) {
         return NameMatch::Exact;
     }
-    let all: Vec<&String> = given
-        .iter()
-        .chain(&family)
-        .chain(&middle)
-        .chain(&preferred)
-        .collect();
+    let all: Vec<&String> = given.iter().chain(&family).chain(&middle).chain(&preferred).collect();
     let words = &q[0];
     // A lone word must be a whole given or family name to count; two or more words
     // must all be name words and include a family-name word.
@@ -128,11 +123,7 @@ pub fn match_person(query: &str, name: PersonName<'_>) -> NameMatch {
     } else {
         words.iter().all(|w| all.contains(&w)) && words.iter().any(|w| family.contains(w))
     };
-    if partial {
-        NameMatch::Partial
-    } else {
-        NameMatch::None
-    }
+    if partial { NameMatch::Partial } else { NameMatch::None }
 }
 
 /// The token sequences a query can mean: as written, and for `Family, Given` the
@@ -153,10 +144,7 @@ pub fn best_matches<'a, I>(query: &str, candidates: I) -> (Vec<usize>, NameMatch
 where
     I: IntoIterator<Item = PersonName<'a>>,
 {
-    let scored: Vec<NameMatch> = candidates
-        .into_iter()
-        .map(|n| match_person(query, n))
-        .collect();
+    let scored: Vec<NameMatch> = candidates.into_iter().map(|n| match_person(query, n)).collect();
     let best = scored.iter().copied().max().unwrap_or(NameMatch::None);
     if best == NameMatch::None {
         return (Vec::new(), NameMatch::None);
@@ -221,19 +209,12 @@ mod tests {
         assert_eq!(match_person("Maria Perez", n), NameMatch::None);
         assert_eq!(match_person("", n), NameMatch::None);
         // Two given-name words alone do not name a person.
-        assert_eq!(
-            match_person("Ana Maria", name("Ana Maria", "Ruiz")),
-            NameMatch::None
-        );
+        assert_eq!(match_person("Ana Maria", name("Ana Maria", "Ruiz")), NameMatch::None);
     }
 
     #[test]
     fn best_matches_prefers_exact_and_keeps_every_tie() {
-        let people = [
-            name("Sam", "Lee"),
-            name("Sam", "Lee"),
-            name("Samantha", "Lee"),
-        ];
+        let people = [name("Sam", "Lee"), name("Sam", "Lee"), name("Samantha", "Lee")];
         let (idx, q) = best_matches("sam lee", people);
         assert_eq!((idx, q), (vec![0, 1], NameMatch::Exact));
         let (idx, q) = best_matches("Lee", people);

@@ -300,11 +300,7 @@ impl PlatformData {
         self.classes.retain(|c| orgs.contains(&c.organization_id));
         let classes: HashSet<&str> = self.classes.iter().map(|c| c.id.as_str()).collect();
         self.enrollments.retain(|e| classes.contains(e.class_id.as_str()));
-        let linked: HashSet<&str> = self
-            .parent_students
-            .iter()
-            .map(|l| l.parent_id.as_str())
-            .collect();
+        let linked: HashSet<&str> = self.parent_students.iter().map(|l| l.parent_id.as_str()).collect();
         let kept_parents: HashSet<String> = self
             .parent_students
             .iter()

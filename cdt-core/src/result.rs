@@ -282,12 +282,7 @@ impl DiagnosticResult {
         if !key.is_empty() {
             h.push_str("<p><strong>Differences</strong></p><ul>");
             for f in &key {
-                let _ = write!(
-                    h,
-                    "<li>[{}] {}</li>",
-                    f.system.label(),
-                    escape_html(&f.message)
-                );
+                let _ = write!(h, "<li>[{}] {}</li>", f.system.label(), escape_html(&f.message));
             }
             h.push_str("</ul>");
         }

@@ -341,9 +341,7 @@ impl Enrollment {
     /// Whether the enrollment is in force on `day`: active, begun and not ended.
     #[must_use]
     pub fn is_current(&self, day: NaiveDate) -> bool {
-        self.status.is_active()
-            && self.begin_date.is_none_or(|b| b <= day)
-            && self.end_date.is_none_or(|e| e >= day)
+        self.status.is_active() && self.begin_date.is_none_or(|b| b <= day) && self.end_date.is_none_or(|e| e >= day)
     }
 }
 

@@ -35,10 +35,7 @@ impl SecretRef {
                 .to_owned()
         };
         if let Some(name) = s.strip_prefix("env:") {
-            let ok = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             return if ok { Ok(Self::Env(name.to_owned())) } else { Err(bad()) };
         }
         if let Some(rest) = s.strip_prefix("aws-sm:") {
@@ -130,7 +127,11 @@ mod tests {
 
     #[test]
     fn references_parse_and_print_back() {
-        for s in ["env:CLASSLINK_SECRET", "aws-sm:cdt/prod/db", "aws-sm:cdt/prod/db#password"] {
+        for s in [
+            "env:CLASSLINK_SECRET",
+            "aws-sm:cdt/prod/db",
+            "aws-sm:cdt/prod/db#password",
+        ] {
             assert_eq!(SecretRef::parse(s).unwrap().to_string(), s);
         }
     }

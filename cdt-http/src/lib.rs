@@ -96,17 +96,27 @@ impl From<cdt_core::Error> for ApiError {
     fn from(e: cdt_core::Error) -> Self {
         use cdt_core::Error as E;
         match &e {
-            E::UnknownTool { .. } | E::CustomerNotFound { .. } => Self(StatusCode::NOT_FOUND, "not found", e.to_string()),
+            E::UnknownTool { .. } | E::CustomerNotFound { .. } => {
+                Self(StatusCode::NOT_FOUND, "not found", e.to_string())
+            }
             E::Input { .. } => Self(StatusCode::UNPROCESSABLE_ENTITY, "invalid input", e.to_string()),
             E::Unsupported { .. } => Self(StatusCode::NOT_IMPLEMENTED, "not supported", e.to_string()),
             E::Config { .. } | E::Data { .. } | E::Connector { .. } | E::Io { .. } => {
                 tracing::error!(error = %e, "diagnostic could not run");
-                Self(StatusCode::BAD_GATEWAY, "could not read the district's data", e.to_string())
+                Self(
+                    StatusCode::BAD_GATEWAY,
+                    "could not read the district's data",
+                    e.to_string(),
+                )
             }
             _ => {
                 // Details stay in the log, not in the answer.
                 tracing::error!(error = %e, "internal error");
-                Self(StatusCode::INTERNAL_SERVER_ERROR, "internal error", "see the server log".into())
+                Self(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error",
+                    "see the server log".into(),
+                )
             }
         }
     }

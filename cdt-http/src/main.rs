@@ -26,7 +26,10 @@ async fn main() -> ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match axum::serve(listener, cdt_http::app(state)).with_graceful_shutdown(shutdown).await {
+    match axum::serve(listener, cdt_http::app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");

@@ -43,7 +43,11 @@ async fn every_case_agrees_across_platform_sources() {
     for case in &cases {
         let embedded = run("demo-district", case, &registry).await;
         let mut snapshot = run("demo-district-snapshot", case, &registry).await;
-        assert_eq!(embedded.status, case.expected_status, "{}: {}", case.story, embedded.summary);
+        assert_eq!(
+            embedded.status, case.expected_status,
+            "{}: {}",
+            case.story, embedded.summary
+        );
         snapshot.timestamp = embedded.timestamp;
         snapshot.customer_id.clone_from(&embedded.customer_id);
         assert_eq!(snapshot, embedded, "{}", case.story);
