@@ -1,7 +1,5 @@
 //! `cdt demo`: generate a district, list the demo cases.
 
-#![allow(clippy::print_stdout)]
-
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -49,7 +47,7 @@ pub(crate) async fn generate_cmd(
         std::fs::write(out.join("cases.json"), json + "\n")
             .with_context(|| format!("cannot write {}", out.join("cases.json").display()))?;
     }
-    println!(
+    crate::output::emit(&format!(
         "wrote {} ({} students, {} users, {} enrollments, {} demo cases, bookmarked_org_id {}) in {:.1?}",
         out.display(),
         district.platform.students.len(),
@@ -58,7 +56,7 @@ pub(crate) async fn generate_cmd(
         cases.len(),
         district.bookmarked_org_id,
         started.elapsed()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -73,13 +71,13 @@ pub(crate) fn cases(dir: &Path) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|(k, v)| format!("--input {}", shell_quote(&format!("{k}={v}"))))
             .collect();
-        println!(
-            "# {} → {}\ncdt run {} --customer demo-district {}\n",
+        crate::output::emit(&format!(
+            "# {} → {}\ncdt run {} --customer demo-district {}\n\n",
             c.story,
             c.expected_status,
             c.tool_id,
             inputs.join(" ")
-        );
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ use clap::Parser;
 
 mod cli;
 mod demo;
+mod output;
 mod run;
 
 fn main() -> ExitCode {

@@ -1,7 +1,5 @@
 //! `cdt tools`, `cdt run` and `cdt customers`.
 
-#![allow(clippy::print_stdout)]
-
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -17,7 +15,7 @@ pub(crate) fn tools(json: bool) -> anyhow::Result<ExitCode> {
     let registry = Registry::builtin()?;
     if json {
         let specs: Vec<_> = registry.tools().map(|t| t.spec().clone()).collect();
-        println!("{}", serde_json::to_string_pretty(&specs)?);
+        crate::output::emit(&(serde_json::to_string_pretty(&specs)? + "\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
@@ -34,7 +32,7 @@ pub(crate) fn tools(json: bool) -> anyhow::Result<ExitCode> {
         }
         out.push('\n');
     }
-    print!("{out}");
+    crate::output::emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -77,11 +75,11 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         };
     let result = diagnose(tool.as_ref(), &inputs, source.as_ref(), platform.as_ref(), &ctx).await?;
     if args.json {
-        println!("{}", result.to_json());
+        crate::output::emit(&(result.to_json() + "\n"))?;
     } else if args.hubspot {
-        println!("{}", result.to_hubspot_comment());
+        crate::output::emit(&(result.to_hubspot_comment() + "\n"))?;
     } else {
-        print!("{}", result.to_text());
+        crate::output::emit(&result.to_text())?;
     }
     Ok(if result.needs_action() {
         ExitCode::from(1)
@@ -108,17 +106,17 @@ pub(crate) fn customers(dir: &Path) -> anyhow::Result<ExitCode> {
     let mut bad = 0;
     for id in ids {
         match Customer::load(dir, &id) {
-            Ok(c) => println!(
-                "{id}  {}  {}  {} {}  {}",
+            Ok(c) => crate::output::emit(&format!(
+                "{id}  {}  {}  {} {}  {}\n",
                 c.customer_name,
                 c.integration.kind(),
                 c.bookmarked_environment,
                 c.bookmarked_org_id,
                 if c.active { "active" } else { "inactive" }
-            ),
+            ))?,
             Err(e) => {
                 bad += 1;
-                println!("{id}  INVALID: {e}");
+                crate::output::emit(&format!("{id}  INVALID: {e}\n"))?;
             }
         }
     }
