@@ -11,16 +11,14 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use cdt_core::matching::{NameMatch, PersonName, match_person, normalize_email, same_text};
-use cdt_core::platform::{
-    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus,
-    Student,
-};
+use cdt_core::platform::{Class, Enrollment, Organization, Parent, ParentStudent, PlatformData, Student};
 use cdt_core::{Lookup, PlatformConnector};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{Connection, Row, SqliteConnection};
 use tracing::debug;
 
 use crate::error::{Error, Result};
+use crate::rows::{class, enrollment, import_error, import_run, organization, parent, parent_student, student};
 
 /// The schema migrations, in order; `PRAGMA user_version` records the last applied.
 const MIGRATIONS: &[(&str, &str)] = &[(
@@ -308,98 +306,6 @@ async fn insert_all(conn: &mut SqliteConnection, d: &PlatformData) -> std::resul
     tx.commit().await
 }
 
-fn status(row: &SqliteRow) -> std::result::Result<PlatformStatus, sqlx::Error> {
-    let s: String = row.try_get("status")?;
-    PlatformStatus::parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("unknown status `{s}`").into()))
-}
-
-fn organization(r: &SqliteRow) -> std::result::Result<Organization, sqlx::Error> {
-    Ok(Organization {
-        id: r.try_get("id")?,
-        sourced_id: r.try_get("sourced_id")?,
-        name: r.try_get("name")?,
-        org_type: r.try_get("type")?,
-        parent_id: r.try_get("parent_id")?,
-    })
-}
-
-fn student(r: &SqliteRow) -> std::result::Result<Student, sqlx::Error> {
-    Ok(Student {
-        id: r.try_get("id")?,
-        sourced_id: r.try_get("sourced_id")?,
-        organization_id: r.try_get("organization_id")?,
-        first_name: r.try_get("first_name")?,
-        last_name: r.try_get("last_name")?,
-        email: r.try_get("email")?,
-        grade: r.try_get("grade")?,
-        student_number: r.try_get("student_number")?,
-        status: status(r)?,
-    })
-}
-
-fn parent(r: &SqliteRow) -> std::result::Result<Parent, sqlx::Error> {
-    Ok(Parent {
-        id: r.try_get("id")?,
-        sourced_id: r.try_get("sourced_id")?,
-        first_name: r.try_get("first_name")?,
-        last_name: r.try_get("last_name")?,
-        email: r.try_get("email")?,
-        phone: r.try_get("phone")?,
-        status: status(r)?,
-    })
-}
-
-fn parent_student(r: &SqliteRow) -> std::result::Result<ParentStudent, sqlx::Error> {
-    Ok(ParentStudent {
-        parent_id: r.try_get("parent_id")?,
-        student_id: r.try_get("student_id")?,
-    })
-}
-
-fn class(r: &SqliteRow) -> std::result::Result<Class, sqlx::Error> {
-    Ok(Class {
-        id: r.try_get("id")?,
-        sourced_id: r.try_get("sourced_id")?,
-        organization_id: r.try_get("organization_id")?,
-        title: r.try_get("title")?,
-        course_sourced_id: r.try_get("course_sourced_id")?,
-        term_sourced_id: r.try_get("term_sourced_id")?,
-        status: status(r)?,
-    })
-}
-
-fn enrollment(r: &SqliteRow) -> std::result::Result<Enrollment, sqlx::Error> {
-    Ok(Enrollment {
-        id: r.try_get("id")?,
-        sourced_id: r.try_get("sourced_id")?,
-        class_id: r.try_get("class_id")?,
-        user_id: r.try_get("user_id")?,
-        role: r.try_get("role")?,
-        status: status(r)?,
-    })
-}
-
-fn import_run(r: &SqliteRow) -> std::result::Result<ImportRun, sqlx::Error> {
-    Ok(ImportRun {
-        id: r.try_get("id")?,
-        organization_id: r.try_get("organization_id")?,
-        source: r.try_get("source")?,
-        started_at: r.try_get("started_at")?,
-        finished_at: r.try_get("finished_at")?,
-        status: r.try_get("status")?,
-    })
-}
-
-fn import_error(r: &SqliteRow) -> std::result::Result<ImportError, sqlx::Error> {
-    Ok(ImportError {
-        id: r.try_get("id")?,
-        import_run_id: r.try_get("import_run_id")?,
-        entity_type: r.try_get("entity_type")?,
-        sourced_id: r.try_get("sourced_id")?,
-        message: r.try_get("message")?,
-    })
-}
-
 fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     serde_json::to_string(&items.into_iter().collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
 }
@@ -409,7 +315,7 @@ impl EmbeddedStore {
         &self,
         sql: &'static str,
         ids: Option<&str>,
-        map: fn(&SqliteRow) -> std::result::Result<T, sqlx::Error>,
+        map: impl Fn(&SqliteRow) -> std::result::Result<T, sqlx::Error>,
     ) -> cdt_core::Result<Vec<T>> {
         self.rows(sql, ids)
             .await?

@@ -59,6 +59,59 @@ pub enum Error {
         #[source]
         source: Option<sqlx::Error>,
     },
+
+    /// The environments file (`_environments.json`) is missing or invalid, or an
+    /// environment lacks what a customer needs.
+    #[error("{}: {message}", path.display())]
+    Environments {
+        /// The environments file.
+        path: PathBuf,
+        /// The field at fault, as a dotted path, when known.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A credential could not be resolved. Names the reference, never the value.
+    #[error("secret {reference}: {message}")]
+    Credential {
+        /// The reference, e.g. `env:BOOKMARKED_STAGING_DB_PASSWORD`.
+        reference: String,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// Bookmarked's PostgreSQL database failed or refused a query.
+    #[error("PostgreSQL {target}: {message}")]
+    Postgres {
+        /// The environment and database, e.g. `staging (db.example:5432/bookmarked)`.
+        target: String,
+        /// What went wrong.
+        message: String,
+        /// The database error.
+        #[source]
+        source: Option<sqlx::Error>,
+    },
+
+    /// Bookmarked's REST API failed, refused a request or sent a bad body.
+    #[error("Bookmarked API {request}: {message}")]
+    Api {
+        /// The request, e.g. `staging GET /v1/districts/bm-org-1/students`.
+        request: String,
+        /// The HTTP status, when a response came.
+        status: Option<u16>,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// AWS Secrets Manager failed or refused a request.
+    #[error("AWS Secrets Manager {secret_id}: {message}")]
+    Aws {
+        /// The secret id asked for.
+        secret_id: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {
@@ -107,6 +160,26 @@ impl From<Error> for cdt_core::Error {
                 connector: format!("embedded store {}", path.display()),
                 message,
                 source: source.map(|s| Box::new(s) as cdt_core::error::BoxError),
+            },
+            Error::Environments { path, field, message } => cdt_core::Error::Config { path, field, message },
+            Error::Credential { reference, message } => cdt_core::Error::Secret { reference, message },
+            Error::Aws { secret_id, message } => cdt_core::Error::Secret {
+                reference: format!("aws-sm:{secret_id}"),
+                message,
+            },
+            Error::Postgres {
+                target,
+                message,
+                source,
+            } => cdt_core::Error::Connector {
+                connector: format!("PostgreSQL {target}"),
+                message,
+                source: source.map(|s| Box::new(s) as cdt_core::error::BoxError),
+            },
+            Error::Api { request, message, .. } => cdt_core::Error::Connector {
+                connector: format!("Bookmarked API {request}"),
+                message,
+                source: None,
             },
         }
     }

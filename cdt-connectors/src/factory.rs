@@ -5,7 +5,9 @@ use std::sync::Arc;
 use cdt_core::customer::{CsvLocation, Integration, PlatformSource};
 use cdt_core::{Customer, Error, PlatformConnector, SourceConnector};
 
+use crate::credentials::CredentialManager;
 use crate::embedded::EmbeddedStore;
+use crate::environments::Environments;
 use crate::oneroster::OneRosterCsv;
 use crate::snapshot::Snapshot;
 
@@ -29,8 +31,16 @@ pub fn source_for(customer: &Customer) -> cdt_core::Result<Arc<dyn SourceConnect
     }
 }
 
-/// The connector that reads a customer's platform data.
+/// The connector that reads a customer's platform data, with the process's credentials
+/// ([`default_credentials`]).
 pub async fn platform_for(customer: &Customer) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
+    match &customer.platform {
+        PlatformSource::Embedded { .. } | PlatformSource::Snapshot { .. } => platform_local(customer).await,
+        PlatformSource::Postgres | PlatformSource::Api => platform_with(customer, &default_credentials()?).await,
+    }
+}
+
+async fn platform_local(customer: &Customer) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
     match &customer.platform {
         PlatformSource::Embedded { path } => Ok(Arc::new(
             EmbeddedStore::open(&customer.resolve(path), &customer.bookmarked_org_id).await?,
@@ -39,19 +49,136 @@ pub async fn platform_for(customer: &Customer) -> cdt_core::Result<Arc<dyn Platf
             customer.resolve(path),
             customer.bookmarked_org_id.clone(),
         ))),
-        PlatformSource::Postgres => Err(Error::Unsupported {
-            what: format!(
-                "the Bookmarked PostgreSQL connector ({})",
-                customer.bookmarked_environment
-            ),
-        }),
-        PlatformSource::Api => Err(Error::Unsupported {
-            what: format!(
-                "the Bookmarked REST API connector ({})",
-                customer.bookmarked_environment
-            ),
+        PlatformSource::Postgres | PlatformSource::Api => Err(Error::Unsupported {
+            what: "a remote platform source without credentials".into(),
         }),
     }
+}
+
+/// The credentials of this process: the environment, the `.env` file (`CDT_DOTENV`,
+/// or `.env` in the working folder, if present) and, in builds with the `aws`
+/// feature, AWS Secrets Manager when `AWS_REGION` and credentials are set.
+pub fn default_credentials() -> crate::Result<CredentialManager> {
+    let (path, optional) = match std::env::var_os("CDT_DOTENV") {
+        Some(p) => (std::path::PathBuf::from(p), false),
+        None => (std::path::PathBuf::from(".env"), true),
+    };
+    let creds = CredentialManager::new().with_dotenv(&path, optional)?;
+    #[cfg(feature = "aws")]
+    let creds = match crate::aws_secrets::AwsConfig::from_vars(&creds) {
+        Some(config) => {
+            let client = crate::aws_secrets::SecretsManager::new(config)?;
+            creds.with_aws(client)
+        }
+        None => creds,
+    };
+    Ok(creds)
+}
+
+/// A customer's environment settings, and a credential manager that resolves only
+/// that environment's secrets.
+pub fn environment_of(
+    customer: &Customer,
+    creds: &CredentialManager,
+) -> crate::Result<(Environments, CredentialManager)> {
+    let envs = Environments::load(&customer.settings_dir)?;
+    let env = customer.bookmarked_environment;
+    let scoped = creds.scoped(&env.to_string(), envs.get(env).secret_refs());
+    Ok((envs, scoped))
+}
+
+/// The connector that reads a customer's platform data, resolving secrets with `creds`
+/// (scoped to the customer's environment).
+pub async fn platform_with(
+    customer: &Customer,
+    creds: &CredentialManager,
+) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
+    let env = customer.bookmarked_environment;
+    match &customer.platform {
+        PlatformSource::Embedded { .. } | PlatformSource::Snapshot { .. } => platform_local(customer).await,
+        PlatformSource::Postgres => {
+            let (envs, creds) = environment_of(customer, creds)?;
+            let Some(db) = &envs.get(env).database else {
+                return Err(missing(&envs, env, "database"));
+            };
+            postgres_platform(customer, db, &creds).await
+        }
+        PlatformSource::Api => {
+            let (envs, creds) = environment_of(customer, creds)?;
+            let Some(api) = &envs.get(env).api else {
+                return Err(missing(&envs, env, "api"));
+            };
+            api_platform(customer, api, &creds).await
+        }
+    }
+}
+
+fn missing(envs: &Environments, env: cdt_core::Environment, what: &str) -> Error {
+    Error::Config {
+        path: envs.path.clone(),
+        field: Some(format!("{env}.{what}")),
+        message: format!(
+            "field `{env}.{what}`: the {env} environment has no {what}, which this customer's platform needs"
+        ),
+    }
+}
+
+#[cfg(feature = "postgres")]
+async fn postgres_platform(
+    customer: &Customer,
+    db: &crate::environments::DatabaseSettings,
+    creds: &CredentialManager,
+) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
+    let password = creds.get(&db.password).await?;
+    let opts = crate::postgres::PgOptions::from_settings(db, customer.bookmarked_environment);
+    Ok(Arc::new(
+        crate::postgres::PostgresPlatform::connect(&opts, &password, &customer.bookmarked_org_id).await?,
+    ))
+}
+
+#[cfg(not(feature = "postgres"))]
+#[allow(clippy::unused_async)]
+async fn postgres_platform(
+    customer: &Customer,
+    _db: &crate::environments::DatabaseSettings,
+    _creds: &CredentialManager,
+) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
+    Err(Error::Unsupported {
+        what: format!(
+            "the Bookmarked PostgreSQL connector ({})",
+            customer.bookmarked_environment
+        ),
+    })
+}
+
+#[cfg(feature = "api")]
+async fn api_platform(
+    customer: &Customer,
+    api: &crate::environments::ApiSettings,
+    creds: &CredentialManager,
+) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
+    let token = creds.get(&api.token).await?;
+    let opts = crate::platform_api::ApiOptions::from_settings(api, customer.bookmarked_environment);
+    Ok(Arc::new(crate::platform_api::PlatformApi::new(
+        opts,
+        token,
+        &customer.bookmarked_org_id,
+    )?))
+}
+
+#[cfg(not(feature = "api"))]
+#[allow(clippy::unused_async)]
+async fn api_platform(
+    customer: &Customer,
+    _api: &crate::environments::ApiSettings,
+    _creds: &CredentialManager,
+) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
+    Err(Error::Unsupported {
+        what: format!(
+            "the Bookmarked REST API connector ({})",
+            customer.bookmarked_environment
+        ),
+    })
 }
 
 /// The platform connector for a path given on the command line: a snapshot folder,

@@ -7,18 +7,35 @@
 //!   [`snapshot::write_snapshot`] to write them;
 //! - [`EmbeddedStore`]: the platform tables in SQLite, opened read-only, for the demo
 //!   district and tests;
+//! - [`postgres::PostgresPlatform`]: Bookmarked's PostgreSQL database, read-only
+//!   (feature `postgres`, on by default);
+//! - [`platform_api::PlatformApi`]: Bookmarked's REST API (feature `api`, on by default);
+//! - [`environments`]: staging and production, kept apart;
+//! - [`credentials::CredentialManager`]: secrets from the environment, a `.env` file or
+//!   AWS Secrets Manager (feature `aws`);
 //! - [`factory`]: a customer's connectors from its settings.
 
+#[cfg(feature = "aws")]
+pub mod aws_secrets;
 pub mod bundle;
+pub mod credentials;
 mod csv_table;
 pub mod embedded;
+pub mod environments;
 pub mod error;
 pub mod factory;
 pub mod oneroster;
+#[cfg(feature = "api")]
+pub mod platform_api;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+mod rows;
 pub mod snapshot;
 
 pub use bundle::Limits;
+pub use credentials::CredentialManager;
 pub use embedded::EmbeddedStore;
+pub use environments::Environments;
 pub use error::{Error, Result};
 pub use factory::{platform_for, platform_from_path, source_for};
 pub use oneroster::OneRosterCsv;

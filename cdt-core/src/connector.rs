@@ -28,6 +28,13 @@ pub trait SourceConnector: Send + Sync {
         Ok(self.load().await?.slice(lookup))
     }
 
+    /// Checks that the source can be reached and read, returning a one-line account of
+    /// what was found (no secrets). The default reads the orgs.
+    async fn test_connection(&self) -> Result<String> {
+        let orgs = self.get_orgs().await?;
+        Ok(format!("{} orgs", orgs.len()))
+    }
+
     /// The orgs (district and schools).
     async fn get_orgs(&self) -> Result<Vec<roster::Org>> {
         Ok(self.load().await?.orgs)
@@ -66,6 +73,14 @@ pub trait PlatformConnector: Send + Sync {
     /// The slice a lookup needs. The default loads everything and slices it.
     async fn fetch(&self, lookup: &Lookup) -> Result<PlatformData> {
         Ok(self.load().await?.slice(lookup))
+    }
+
+    /// Checks that the platform can be reached, that the credentials work and that the
+    /// district is there, returning a one-line account of what was found (no secrets).
+    /// The default reads the organizations.
+    async fn test_connection(&self) -> Result<String> {
+        let orgs = self.get_organizations().await?;
+        Ok(format!("{} organizations (the district and its schools)", orgs.len()))
     }
 
     /// The district and its schools.

@@ -62,6 +62,43 @@ pub fn same_text(a: &str, b: &str) -> bool {
     normalize_text(a) == normalize_text(b)
 }
 
+/// A coarse search key for pre-filtering names and titles in a database or an API:
+/// the ASCII letters and digits of the text's NFKD form, ASCII-lower-cased, with
+/// everything else dropped.
+///
+/// It is built so that a server can compute it too (PostgreSQL:
+/// `regexp_replace(translate(normalize(t, NFKD), 'A..Z', 'a..z'), '[^a-z0-9]', '', 'g')`)
+/// and so that it only ever widens a search: if a query word is a word of
+/// [`normalize_text`]`(name)`, its key is a substring of the name's key. A connector
+/// pre-filters with `key(name) LIKE '%' || key(word) || '%'` and then applies
+/// [`match_person`] to the few candidates, so it returns exactly the rows a full scan
+/// would.
+#[must_use]
+pub fn search_key(text: &str) -> String {
+    text.nfkd()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The search key of a person's name as stored by the platform: the keys of the
+/// first and last names joined by one space (see [`search_key`]).
+#[must_use]
+pub fn person_search_key(first: &str, last: &str) -> String {
+    format!("{} {}", search_key(first), search_key(last))
+}
+
+/// The longest search key among the words of a name query: the most selective
+/// substring a server can pre-filter on (empty when no word has ASCII letters).
+#[must_use]
+pub fn query_search_key(query: &str) -> String {
+    tokens(query)
+        .iter()
+        .map(|w| search_key(w))
+        .max_by_key(String::len)
+        .unwrap_or_default()
+}
+
 /// The parts of a person's name, as either side stores them.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PersonName<'a> {
@@ -167,6 +204,32 @@ mod tests {
             given,
             family,
             ..PersonName::default()
+        }
+    }
+
+    #[test]
+    fn search_keys_only_widen_a_name_search() {
+        assert_eq!(search_key("Zoë O'Brien-Núñez"), "zoeobriennunez");
+        assert_eq!(person_search_key("María José", "García-López"), "mariajose garcialopez");
+        assert_eq!(query_search_key("García López, Ma"), "garcia");
+        assert_eq!(query_search_key("李 小龍"), "");
+        // Every word of a matching name has its key inside the name's key.
+        for (given, family, query) in [
+            ("María José", "García-López", "maria garcia"),
+            ("ZOË", "Ǆemal", "dzemal zoe"),
+            ("Ana", "O\u{2019}Neil", "oneil ana"),
+            ("İlkay", "Şahin", "ilkay sahin"),
+        ] {
+            let name = PersonName {
+                given,
+                family,
+                ..PersonName::default()
+            };
+            assert_ne!(match_person(query, name), NameMatch::None, "{query}");
+            let key = person_search_key(given, family);
+            for w in tokens(query) {
+                assert!(key.contains(&search_key(&w)), "{w} in {key}");
+            }
         }
     }
 

@@ -1,0 +1,603 @@
+//! Bookmarked's REST API (the endpoints are specified in `docs/platform-api.md`).
+//!
+//! - `GET  /v1/districts/{district}/{table}?page_size=&page_token=` lists a table, scoped
+//!   to the district;
+//! - `POST /v1/districts/{district}/{table}/search` with `{"filters": {field: [values]},
+//!   "page_size", "page_token"}` returns the rows matching any filter;
+//! - every answer is `{"data": [rows], "next_page_token": token or null}`;
+//! - `Authorization: Bearer <token>`, one token an environment.
+//!
+//! The client keeps connections alive, gives each request 30 s, and retries timeouts,
+//! broken or truncated answers, 5xx and 429 with exponential backoff and jitter,
+//! honouring `Retry-After`, within a cap on the total time spent retrying. 401, 403, 404
+//! and malformed bodies are clear errors, never retried.
+//!
+//! [`PlatformApi::fetch`] runs a lookup as about a dozen searches (names pre-filtered by
+//! [`cdt_core::matching::search_key`] on the server, matched exactly here), returning
+//! exactly the rows of [`PlatformData::slice`].
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt::Write as _;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use cdt_core::matching::{
+    NameMatch, PersonName, match_person, normalize_email, query_search_key, same_text, search_key,
+};
+use cdt_core::platform::{
+    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, Student,
+};
+use cdt_core::{Environment, Lookup, PlatformConnector, Secret};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tracing::{debug, warn};
+
+use crate::environments::ApiSettings;
+use crate::error::{Error, Result};
+
+/// How to call the API, with every default resolved.
+#[derive(Clone, Debug)]
+pub struct ApiOptions {
+    /// The base URL (paths start with `/v1/`).
+    pub base_url: String,
+    /// The timeout of one request.
+    pub timeout: Duration,
+    /// The cap on the total time spent retrying one request.
+    pub max_retry_time: Duration,
+    /// The first backoff; it doubles each retry, with jitter.
+    pub base_backoff: Duration,
+    /// The longest single backoff.
+    pub max_backoff: Duration,
+    /// The most attempts of one request.
+    pub max_attempts: u32,
+    /// Rows a page asked for.
+    pub page_size: u32,
+    /// The environment, for messages.
+    pub environment: Option<Environment>,
+}
+
+impl ApiOptions {
+    /// Options for `base_url` with the defaults: 30 s a request, 60 s of retries at
+    /// most, backoff from 250 ms to 10 s, 6 attempts, pages of 500.
+    #[must_use]
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            timeout: Duration::from_secs(30),
+            max_retry_time: Duration::from_mins(1),
+            base_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(10),
+            max_attempts: 6,
+            page_size: 500,
+            environment: None,
+        }
+    }
+
+    /// The options of an environment's API.
+    #[must_use]
+    pub fn from_settings(s: &ApiSettings, env: Environment) -> Self {
+        Self {
+            timeout: s.timeout(),
+            max_retry_time: s.max_retry_time(),
+            page_size: s.page_size.unwrap_or(500).max(1),
+            environment: Some(env),
+            ..Self::new(&s.base_url)
+        }
+    }
+}
+
+/// The Bookmarked REST API, for one district.
+#[derive(Clone, Debug)]
+pub struct PlatformApi {
+    http: reqwest::Client,
+    opts: ApiOptions,
+    token: Secret,
+    district_id: String,
+    requests: Arc<AtomicU64>,
+}
+
+/// What one attempt ended with, when it is worth another.
+enum Transient {
+    Status(u16, Option<Duration>),
+    Transport(String),
+}
+
+/// A page of rows.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Page<T> {
+    data: Vec<T>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+fn jitter_fraction() -> f64 {
+    // A fresh `RandomState` is randomly keyed: enough randomness for jitter without a
+    // random-number crate.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    #[allow(clippy::cast_precision_loss)]
+    let f = (h.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    f
+}
+
+/// Parses `Retry-After`: seconds, or an HTTP date.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// A reqwest error's kind and cause, without its URL.
+fn transport_message(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "the answer was cut short (truncated body)"
+    } else {
+        "transport error"
+    };
+    let mut cause = String::new();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        cause = s.to_string();
+        src = s.source();
+    }
+    if cause.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {cause}")
+    }
+}
+
+impl PlatformApi {
+    /// A client of the API at `opts.base_url`, for one district.
+    pub fn new(opts: ApiOptions, token: Secret, district_id: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_keepalive(Duration::from_mins(1))
+            .user_agent(concat!("cdt/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Api {
+                request: opts.base_url.clone(),
+                status: None,
+                message: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(Self {
+            http,
+            opts,
+            token,
+            district_id: district_id.to_owned(),
+            requests: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// How many HTTP requests this client has sent, retries included (all clones
+    /// share the count).
+    #[must_use]
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    fn label(&self, method: &str, path: &str) -> String {
+        match self.opts.environment {
+            Some(env) => format!("{env} {method} {path}"),
+            None => format!("{method} {path}"),
+        }
+    }
+
+    /// Sends one request (retrying what is worth retrying) and parses the JSON answer.
+    async fn send<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<&Value>) -> Result<T> {
+        let label = self.label(method, path);
+        let fail = |status: Option<u16>, message: String| Error::Api {
+            request: label.clone(),
+            status,
+            message,
+        };
+        let url = format!("{}{path}", self.opts.base_url);
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+            debug!(request = %label, attempt, count = n, "API request");
+            let mut req = if body.is_some() {
+                self.http.post(&url)
+            } else {
+                self.http.get(&url)
+            };
+            req = req
+                .bearer_auth(self.token.expose())
+                .header("accept", "application/json");
+            if let Some(b) = body {
+                req = req
+                    .header("content-type", "application/json")
+                    .body(serde_json::to_vec(b).unwrap_or_default());
+            }
+            let transient = match req.send().await {
+                Err(e) => Transient::Transport(transport_message(&e)),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let after = retry_after(resp.headers());
+                    match status {
+                        200..=299 => match resp.bytes().await {
+                            Ok(bytes) => {
+                                return serde_json::from_slice(&bytes).map_err(|e| {
+                                    fail(
+                                        Some(status),
+                                        if e.is_eof() {
+                                            format!("the answer is truncated JSON ({} bytes): {e}", bytes.len())
+                                        } else {
+                                            format!("malformed answer: {e}")
+                                        },
+                                    )
+                                });
+                            }
+                            Err(e) => Transient::Transport(transport_message(&e)),
+                        },
+                        429 | 500 | 502 | 503 | 504 => Transient::Status(status, after),
+                        401 => {
+                            return Err(fail(
+                                Some(status),
+                                "401 Unauthorized: the API refused the token; check the environment's API token".into(),
+                            ));
+                        }
+                        403 => {
+                            return Err(fail(
+                                Some(status),
+                                format!("403 Forbidden: the token may not read district `{}`", self.district_id),
+                            ));
+                        }
+                        404 => {
+                            return Err(fail(
+                                Some(status),
+                                format!(
+                                    "404 Not Found: no district `{}` in this environment, or no such endpoint",
+                                    self.district_id
+                                ),
+                            ));
+                        }
+                        _ => {
+                            let text = resp.text().await.unwrap_or_default();
+                            let text: String = text.chars().take(200).collect();
+                            return Err(fail(Some(status), format!("HTTP {status}: {text}")));
+                        }
+                    }
+                }
+            };
+            let (reason, asked, status) = match transient {
+                Transient::Status(s, after) => (format!("HTTP {s}"), after, Some(s)),
+                Transient::Transport(m) => (m, None, None),
+            };
+            let elapsed = started.elapsed();
+            let backoff = {
+                let exp = self
+                    .opts
+                    .base_backoff
+                    .saturating_mul(1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX))
+                    .min(self.opts.max_backoff);
+                // Equal jitter: half the backoff, plus a random part of the other half.
+                exp / 2 + exp.mul_f64(jitter_fraction() / 2.0)
+            };
+            let wait = asked.unwrap_or(backoff);
+            if attempt >= self.opts.max_attempts || elapsed + wait > self.opts.max_retry_time {
+                let why = match asked {
+                    Some(a) if elapsed + a > self.opts.max_retry_time => format!(
+                        "; the server asked to retry after {} s, beyond the {} s retry budget",
+                        a.as_secs(),
+                        self.opts.max_retry_time.as_secs()
+                    ),
+                    _ => String::new(),
+                };
+                return Err(fail(
+                    status,
+                    format!(
+                        "gave up after {attempt} attempts in {:.1} s: {reason}{why}",
+                        elapsed.as_secs_f64()
+                    ),
+                ));
+            }
+            warn!(request = %label, attempt, %reason, wait_ms = wait.as_millis(), "API request failed, retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Every page of a listing (`filters` = `None`) or a search.
+    async fn pages<T: DeserializeOwned>(&self, table: &str, filters: Option<Value>) -> Result<Vec<T>> {
+        let mut rows = Vec::new();
+        let mut token: Option<String> = None;
+        let mut seen: HashSet<String> = HashSet::new();
+        loop {
+            let page: Page<T> = match &filters {
+                None => {
+                    let mut path = format!(
+                        "/v1/districts/{}/{table}?page_size={}",
+                        enc(&self.district_id),
+                        self.opts.page_size
+                    );
+                    if let Some(t) = &token {
+                        path.push_str("&page_token=");
+                        path.push_str(&enc(t));
+                    }
+                    self.send("GET", &path, None).await?
+                }
+                Some(f) => {
+                    let path = format!("/v1/districts/{}/{table}/search", enc(&self.district_id));
+                    let body = json!({"filters": f, "page_size": self.opts.page_size, "page_token": token});
+                    self.send("POST", &path, Some(&body)).await?
+                }
+            };
+            rows.extend(page.data);
+            match page.next_page_token {
+                Some(t) if !t.is_empty() => {
+                    if !seen.insert(t.clone()) {
+                        return Err(Error::Api {
+                            request: self.label("GET", &format!("/v1/districts/{}/{table}", self.district_id)),
+                            status: None,
+                            message: "the server repeated a page token (a paging loop)".into(),
+                        });
+                    }
+                    token = Some(t);
+                }
+                _ => return Ok(rows),
+            }
+        }
+    }
+
+    /// A search, skipped (no request) when every filter is empty.
+    async fn search<T: DeserializeOwned>(&self, table: &str, filters: &[(&str, Vec<String>)]) -> Result<Vec<T>> {
+        if filters.iter().all(|(_, v)| v.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let map: serde_json::Map<String, Value> = filters
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
+        self.pages(table, Some(Value::Object(map))).await
+    }
+}
+
+/// Percent-encodes a path segment or query value.
+fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[async_trait]
+impl PlatformConnector for PlatformApi {
+    fn describe(&self) -> String {
+        match self.opts.environment {
+            Some(env) => format!(
+                "Bookmarked API {env} {} (district {})",
+                self.opts.base_url, self.district_id
+            ),
+            None => format!("Bookmarked API {} (district {})", self.opts.base_url, self.district_id),
+        }
+    }
+
+    async fn load(&self) -> cdt_core::Result<PlatformData> {
+        Ok(PlatformData {
+            organizations: self.pages("organizations", None).await?,
+            students: self.pages("students", None).await?,
+            parents: self.pages("parents", None).await?,
+            parent_students: self.pages("parent_students", None).await?,
+            classes: self.pages("classes", None).await?,
+            enrollments: self.pages("enrollments", None).await?,
+            import_runs: self.pages("import_runs", None).await?,
+            import_errors: self.pages("import_errors", None).await?,
+        })
+    }
+
+    async fn get_organizations(&self) -> cdt_core::Result<Vec<Organization>> {
+        Ok(self.pages("organizations", None).await?)
+    }
+
+    async fn test_connection(&self) -> cdt_core::Result<String> {
+        let orgs: Vec<Organization> = self.pages("organizations", None).await?;
+        let schools = orgs.iter().filter(|o| o.org_type == "school").count();
+        Ok(format!(
+            "the API at {} answered with the token; district {} with {schools} schools",
+            self.opts.base_url, self.district_id
+        ))
+    }
+
+    async fn fetch(&self, lookup: &Lookup) -> cdt_core::Result<PlatformData> {
+        let emails: Vec<String> = lookup.emails.iter().map(|e| normalize_email(e)).collect();
+        let sourced: Vec<String> = lookup.sourced_ids.iter().cloned().collect();
+        let name_keys: Vec<String> = lookup
+            .person_names
+            .iter()
+            .map(|n| query_search_key(n))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let named = |first: &str, last: &str| {
+            lookup.person_names.iter().any(|q| {
+                match_person(
+                    q,
+                    PersonName {
+                        given: first,
+                        family: last,
+                        ..PersonName::default()
+                    },
+                ) != NameMatch::None
+            })
+        };
+        let seed = |email: Option<&String>, sid: &str, first: &str, last: &str| {
+            email.is_some_and(|e| !e.is_empty() && emails.contains(&normalize_email(e)))
+                || lookup.sourced_ids.contains(sid)
+                || named(first, last)
+        };
+
+        // 1. Seeds (the server pre-filters; each candidate is checked here).
+        let people = [
+            ("email", emails.clone()),
+            ("sourced_id", sourced.clone()),
+            ("name_key", name_keys),
+        ];
+        let found: Vec<Student> = self.search("students", &people).await?;
+        let mut students: BTreeSet<String> = found
+            .iter()
+            .filter(|s| seed(s.email.as_ref(), &s.sourced_id, &s.first_name, &s.last_name))
+            .map(|s| s.id.clone())
+            .collect();
+        let found: Vec<Parent> = self.search("parents", &people).await?;
+        let mut parents: BTreeSet<String> = found
+            .iter()
+            .filter(|p| seed(p.email.as_ref(), &p.sourced_id, &p.first_name, &p.last_name))
+            .map(|p| p.id.clone())
+            .collect();
+        let trimmed: Vec<String> = lookup.class_titles.iter().map(|t| t.trim().to_owned()).collect();
+        let found: Vec<Class> = self
+            .search(
+                "classes",
+                &[
+                    (
+                        "sourced_id",
+                        sourced.iter().cloned().chain(trimmed.iter().cloned()).collect(),
+                    ),
+                    ("id", trimmed),
+                    ("title_key", lookup.class_titles.iter().map(|t| search_key(t)).collect()),
+                ],
+            )
+            .await?;
+        let seed_classes: HashSet<String> = found
+            .iter()
+            .filter(|c| {
+                lookup.sourced_ids.contains(&c.sourced_id)
+                    || lookup
+                        .class_titles
+                        .iter()
+                        .any(|q| same_text(q, &c.title) || q.trim() == c.id || q.trim() == c.sourced_id)
+            })
+            .map(|c| c.id.clone())
+            .collect();
+
+        // 2. Links of the seed people.
+        let links: Vec<ParentStudent> = self
+            .search(
+                "parent_students",
+                &[
+                    ("student_id", students.iter().cloned().collect()),
+                    ("parent_id", parents.iter().cloned().collect()),
+                ],
+            )
+            .await?;
+        for l in links {
+            parents.insert(l.parent_id);
+            students.insert(l.student_id);
+        }
+
+        // 3. Enrollments of those students and of the seed classes.
+        let enrollments: Vec<Enrollment> = self
+            .search(
+                "enrollments",
+                &[
+                    ("user_id", students.iter().cloned().collect()),
+                    ("class_id", seed_classes.iter().cloned().collect()),
+                ],
+            )
+            .await?;
+        students.extend(enrollments.iter().map(|e| e.user_id.clone()));
+        let class_ids: BTreeSet<String> = enrollments
+            .iter()
+            .map(|e| e.class_id.clone())
+            .chain(seed_classes.iter().cloned())
+            .collect();
+
+        // 4. The rows themselves.
+        let students: Vec<Student> = self
+            .search("students", &[("id", students.into_iter().collect())])
+            .await?;
+        let parents: Vec<Parent> = self.search("parents", &[("id", parents.into_iter().collect())]).await?;
+        let classes: Vec<Class> = self
+            .search("classes", &[("id", class_ids.into_iter().collect())])
+            .await?;
+        let kept_s: HashSet<&str> = students.iter().map(|s| s.id.as_str()).collect();
+        let kept_p: HashSet<&str> = parents.iter().map(|p| p.id.as_str()).collect();
+        let parent_students: Vec<ParentStudent> = self
+            .search::<ParentStudent>(
+                "parent_students",
+                &[("student_id", kept_s.iter().map(|s| (*s).to_owned()).collect())],
+            )
+            .await?
+            .into_iter()
+            .filter(|l| kept_s.contains(l.student_id.as_str()) && kept_p.contains(l.parent_id.as_str()))
+            .collect();
+        let import_runs: Vec<ImportRun> = self.pages("import_runs", None).await?;
+        let wanted: BTreeSet<String> = students
+            .iter()
+            .map(|s| s.sourced_id.clone())
+            .chain(parents.iter().map(|p| p.sourced_id.clone()))
+            .chain(classes.iter().map(|c| c.sourced_id.clone()))
+            .chain(enrollments.iter().map(|e| e.sourced_id.clone()))
+            .chain(lookup.sourced_ids.iter().cloned())
+            .collect();
+        let import_errors: Vec<ImportError> = self
+            .search("import_errors", &[("sourced_id", wanted.into_iter().collect())])
+            .await?;
+        let organizations: Vec<Organization> = self.pages("organizations", None).await?;
+        Ok(PlatformData {
+            organizations,
+            students,
+            parents,
+            parent_students,
+            classes,
+            enrollments,
+            import_runs,
+            import_errors,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(enc("bm-org_1.x~"), "bm-org_1.x~");
+        assert_eq!(enc("a/b?c d"), "a%2Fb%3Fc%20d");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn jitter_stays_in_range() {
+        for _ in 0..100 {
+            let f = jitter_fraction();
+            assert!((0.0..1.0).contains(&f), "{f}");
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! A fake Bookmarked API: a real axum server on loopback that serves platform data
+//! through the endpoints of `docs/platform-api.md`, with faults a test can inject.
+//!
+//! Faults are queued: each request takes the next one (if any) before being served.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use cdt_core::PlatformData;
+use cdt_core::matching::{normalize_email, person_search_key, search_key};
+use serde_json::{Value, json};
+
+/// A fault the next request meets.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Answer with this status (and a JSON error body).
+    Status(u16),
+    /// Answer 429 or 503 with this `Retry-After` value.
+    RetryAfter(u16, String),
+    /// Wait this long before answering (for client timeouts).
+    Delay(Duration),
+    /// Answer 200 with a body that is not JSON.
+    Malformed,
+    /// Answer 200 with JSON of the wrong shape.
+    WrongShape,
+    /// Announce a longer body than is sent, then close the connection.
+    Truncated,
+}
+
+struct Shared {
+    districts: HashMap<String, PlatformData>,
+    token: String,
+    forbidden: HashSet<String>,
+    faults: Mutex<VecDeque<Fault>>,
+    requests: AtomicU64,
+    page_max: usize,
+}
+
+/// A running fake API. The server stops when this is dropped.
+pub struct FakeApi {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeApi {
+    /// Serves `data` (every district in it) to holders of `token`, at most `page_max`
+    /// rows a page.
+    pub async fn start(data: &PlatformData, token: &str, page_max: usize) -> Self {
+        Self::start_forbidding(data, token, page_max, &[]).await
+    }
+
+    /// Like [`FakeApi::start`], but the token may not read the `forbidden` districts (403).
+    pub async fn start_forbidding(data: &PlatformData, token: &str, page_max: usize, forbidden: &[&str]) -> Self {
+        let districts = data
+            .organizations
+            .iter()
+            .filter(|o| o.org_type == "district")
+            .map(|o| (o.id.clone(), data.clone().scoped_to_district(&o.id)))
+            .collect();
+        let shared = Arc::new(Shared {
+            districts,
+            token: token.to_owned(),
+            forbidden: forbidden.iter().map(|d| (*d).to_owned()).collect(),
+            faults: Mutex::new(VecDeque::new()),
+            requests: AtomicU64::new(0),
+            page_max: page_max.max(1),
+        });
+        Self::serve(shared).await
+    }
+
+    async fn serve(shared: Arc<Shared>) -> Self {
+        let app = Router::new()
+            .route("/v1/districts/{district}/{table}", get(list))
+            .route("/v1/districts/{district}/{table}/search", post(search))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base_url: format!("http://{addr}"),
+            shared,
+            task,
+        }
+    }
+
+    /// Queues faults for the next requests, in order.
+    pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        if let Ok(mut q) = self.shared.faults.lock() {
+            q.extend(faults);
+        }
+    }
+
+    /// Requests served so far.
+    #[must_use]
+    pub fn requests(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    page_size: Option<usize>,
+    page_token: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchBody {
+    filters: HashMap<String, Vec<String>>,
+    page_size: Option<usize>,
+    page_token: Option<String>,
+}
+
+fn problem(status: StatusCode, detail: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        json!({"title": status.canonical_reason(), "status": status.as_u16(), "detail": detail}).to_string(),
+    )
+        .into_response()
+}
+
+/// Auth, district and faults: `Err` is the answer to send instead.
+async fn gate(shared: &Shared, headers: &HeaderMap, district: &str) -> Result<(), Response> {
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+    let fault = shared.faults.lock().ok().and_then(|mut q| q.pop_front());
+    match fault {
+        None => {}
+        Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Status(s)) => {
+            let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return Err(problem(status, "injected fault"));
+        }
+        Some(Fault::RetryAfter(s, after)) => {
+            let status = StatusCode::from_u16(s).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+            let mut r = problem(status, "slow down");
+            if let Ok(v) = after.parse() {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Err(r);
+        }
+        Some(Fault::Malformed) => {
+            return Err((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "<html>oops</html>",
+            )
+                .into_response());
+        }
+        Some(Fault::WrongShape) => {
+            return Err((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"rows": 3}"#,
+            )
+                .into_response());
+        }
+        Some(Fault::Truncated) => {
+            let mut r = Response::new(Body::from(r#"{"data": [{"id": "#));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, header::HeaderValue::from_static("4096"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
+            return Err(r);
+        }
+    }
+    let expected = format!("Bearer {}", shared.token);
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if given != Some(expected.as_str()) {
+        return Err(problem(StatusCode::UNAUTHORIZED, "missing or unknown bearer token"));
+    }
+    if shared.forbidden.contains(district) {
+        return Err(problem(StatusCode::FORBIDDEN, "this token may not read this district"));
+    }
+    if !shared.districts.contains_key(district) {
+        return Err(problem(StatusCode::NOT_FOUND, "no such district"));
+    }
+    Ok(())
+}
+
+fn rows_of(data: &PlatformData, table: &str) -> Option<Vec<Value>> {
+    fn all<T: serde::Serialize>(rows: &[T]) -> Vec<Value> {
+        rows.iter()
+            .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+            .collect()
+    }
+    Some(match table {
+        "organizations" => all(&data.organizations),
+        "students" => all(&data.students),
+        "parents" => all(&data.parents),
+        "parent_students" => all(&data.parent_students),
+        "classes" => all(&data.classes),
+        "enrollments" => all(&data.enrollments),
+        "import_runs" => all(&data.import_runs),
+        "import_errors" => all(&data.import_errors),
+        _ => return None,
+    })
+}
+
+fn page(rows: Vec<Value>, size: Option<usize>, token: Option<&str>, max: usize) -> Response {
+    let size = size.unwrap_or(max).clamp(1, max);
+    let offset = match token {
+        None => 0,
+        Some(t) => match t.strip_prefix('o').and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) => n,
+            None => return problem(StatusCode::BAD_REQUEST, "bad page_token"),
+        },
+    };
+    let end = (offset + size).min(rows.len());
+    let next = (end < rows.len()).then(|| format!("o{end}"));
+    let data: Vec<Value> = rows.into_iter().skip(offset).take(size).collect();
+    axum::Json(json!({"data": data, "next_page_token": next})).into_response()
+}
+
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path((district, table)): Path<(String, String)>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = gate(&shared, &headers, &district).await {
+        return r;
+    }
+    match rows_of(&shared.districts[&district], &table) {
+        Some(rows) => page(rows, q.page_size, q.page_token.as_deref(), shared.page_max),
+        None => problem(StatusCode::NOT_FOUND, "no such table"),
+    }
+}
+
+fn text<'a>(row: &'a Value, field: &str) -> &'a str {
+    row.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
+fn matches(row: &Value, field: &str, values: &[String]) -> bool {
+    match field {
+        "email" => {
+            let e = normalize_email(text(row, "email"));
+            !e.is_empty() && values.iter().any(|v| normalize_email(v) == e)
+        }
+        "name_key" => {
+            let key = person_search_key(text(row, "first_name"), text(row, "last_name"));
+            values.iter().any(|v| key.contains(v.as_str()))
+        }
+        "title_key" => {
+            let key = search_key(text(row, "title"));
+            values.contains(&key)
+        }
+        other => {
+            let t = text(row, other);
+            values.iter().any(|v| v == t)
+        }
+    }
+}
+
+const FILTERS: &[(&str, &[&str])] = &[
+    ("students", &["id", "sourced_id", "email", "name_key"]),
+    ("parents", &["id", "sourced_id", "email", "name_key"]),
+    ("parent_students", &["parent_id", "student_id"]),
+    ("classes", &["id", "sourced_id", "title_key"]),
+    ("enrollments", &["id", "user_id", "class_id"]),
+    ("import_errors", &["sourced_id"]),
+];
+
+async fn search(
+    State(shared): State<Arc<Shared>>,
+    Path((district, table)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = gate(&shared, &headers, &district).await {
+        return r;
+    }
+    let Ok(body) = serde_json::from_slice::<SearchBody>(&body) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the body must be {\"filters\": {field: [values]}}",
+        );
+    };
+    let Some((_, allowed)) = FILTERS.iter().find(|(t, _)| *t == table) else {
+        return problem(StatusCode::NOT_FOUND, "no search on this table");
+    };
+    if let Some(bad) = body.filters.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return problem(StatusCode::BAD_REQUEST, &format!("unknown filter `{bad}`"));
+    }
+    let rows = rows_of(&shared.districts[&district], &table).unwrap_or_default();
+    let hits: Vec<Value> = rows
+        .into_iter()
+        .filter(|row| body.filters.iter().any(|(f, values)| matches(row, f, values)))
+        .collect();
+    page(hits, body.page_size, body.page_token.as_deref(), shared.page_max)
+}
