@@ -32,6 +32,14 @@ pub(crate) enum Command {
         #[command(flatten)]
         settings: SettingsDir,
     },
+    /// Check that a customer's diagnostics can run: settings, environment, secrets,
+    /// and a test connection to the source and the platform.
+    Check {
+        /// The customer id.
+        customer: String,
+        #[command(flatten)]
+        settings: SettingsDir,
+    },
     /// The demo district: generate it, list its cases.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -117,6 +125,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tools { json } => crate::run::tools(json),
         Command::Run(args) => crate::run::run(args).await,
         Command::Customers { settings } => crate::run::customers(&settings.settings_dir),
+        Command::Check { customer, settings } => crate::check::check(&settings.settings_dir, &customer).await,
         Command::Demo(DemoCommand::Generate {
             students,
             seed,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod check;
 mod cli;
 mod demo;
 mod output;

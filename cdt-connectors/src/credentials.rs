@@ -139,7 +139,10 @@ impl CredentialManager {
         let whole = if let Some(v) = cached {
             v
         } else {
-            let v = aws.get_secret_value(secret_id).await?;
+            let v = aws.get_secret_value(secret_id).await.map_err(|e| match e {
+                Error::Aws { message, .. } => fail(format!("AWS Secrets Manager: {message}")),
+                other => other,
+            })?;
             if let Ok(mut c) = self.cache.lock() {
                 c.insert(secret_id.to_owned(), v.clone());
             }

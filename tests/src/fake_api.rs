@@ -32,7 +32,9 @@ pub enum Fault {
     Malformed,
     /// Answer 200 with JSON of the wrong shape.
     WrongShape,
-    /// Announce a longer body than is sent, then close the connection.
+    /// Answer 200 with a complete HTTP body holding JSON cut short.
+    CutJson,
+    /// Send the start of a JSON body, then break the connection mid-body.
     Truncated,
 }
 
@@ -168,6 +170,14 @@ async fn gate(shared: &Shared, headers: &HeaderMap, district: &str) -> Result<()
             )
                 .into_response());
         }
+        Some(Fault::CutJson) => {
+            return Err((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"data": [{"id": "bm-"#,
+            )
+                .into_response());
+        }
         Some(Fault::WrongShape) => {
             return Err((
                 StatusCode::OK,
@@ -177,9 +187,21 @@ async fn gate(shared: &Shared, headers: &HeaderMap, district: &str) -> Result<()
                 .into_response());
         }
         Some(Fault::Truncated) => {
-            let mut r = Response::new(Body::from(r#"{"data": [{"id": "#));
-            r.headers_mut()
-                .insert(header::CONTENT_LENGTH, header::HeaderValue::from_static("4096"));
+            // The head and a first chunk go out; a moment later the body breaks.
+            let stream = futures_util::stream::unfold(0u8, |step| async move {
+                match step {
+                    0 => Some((Ok::<_, std::io::Error>(r#"{"data": [{"id": "#), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Some((
+                            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected")),
+                            2,
+                        ))
+                    }
+                    _ => None,
+                }
+            });
+            let mut r = Response::new(Body::from_stream(stream));
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 header::HeaderValue::from_static("application/json"),
