@@ -7,10 +7,10 @@
 //! size, on its ratio and on the archive's total, whatever sizes the archive declares.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 
@@ -69,9 +69,31 @@ enum At {
     Memory(usize),
 }
 
+/// Where a ZIP's bytes are: each reading thread opens its own handle on them.
+#[derive(Clone, Debug)]
+pub(crate) enum Source {
+    Path(PathBuf),
+    Bytes(Arc<[u8]>),
+}
+
+/// Something a ZIP archive can be read from.
+pub(crate) trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+impl Source {
+    pub(crate) fn archive(&self) -> std::io::Result<zip::result::ZipResult<zip::ZipArchive<Box<dyn ReadSeek + '_>>>> {
+        let reader: Box<dyn ReadSeek + '_> = match self {
+            Self::Path(p) => Box::new(BufReader::with_capacity(1 << 16, File::open(p)?)),
+            Self::Bytes(b) => Box::new(Cursor::new(&b[..])),
+        };
+        Ok(zip::ZipArchive::new(reader))
+    }
+}
+
 /// A bundle opened for reading its files, from several threads at once.
 pub(crate) struct Bundle {
     path: PathBuf,
+    source: Source,
     kind: Kind,
     members: Vec<Member>,
     /// Names of other files of the bundle (not CSV), for reports.
@@ -117,7 +139,7 @@ impl Bundle {
             return Self::open_xlsx(path, &[path.to_owned()], limits);
         }
         if is_zip {
-            return Self::open_zip(path, limits);
+            return Self::open_zip(path, Source::Path(path.to_owned()), limits);
         }
         if !has_ext(&lower, "csv") {
             return Err(bundle_err(
@@ -138,9 +160,45 @@ impl Bundle {
         ))
     }
 
+    /// A bundle from bytes in memory (an upload): a ZIP, an XLSX workbook or one CSV
+    /// file, told apart by `name` and the first bytes.
+    pub(crate) fn from_bytes(name: &str, bytes: Vec<u8>, limits: Limits) -> Result<Self> {
+        let path = PathBuf::from(name);
+        let is_zip = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06");
+        let lower = name.to_ascii_lowercase();
+        if has_ext(&lower, "xlsx") || has_ext(&lower, "xlsm") {
+            return Err(bundle_err(
+                &path,
+                "Excel workbooks are read from files, not from memory",
+            ));
+        }
+        if is_zip {
+            return Self::open_zip(&path, Source::Bytes(bytes.into()), limits);
+        }
+        if !has_ext(&lower, "csv") {
+            return Err(bundle_err(
+                &path,
+                "not a OneRoster bundle: expected a ZIP or a .csv file",
+            ));
+        }
+        let mut b = Self::new(
+            &path,
+            Kind::Single,
+            vec![Member {
+                name: name.rsplit(['/', '\\']).next().unwrap_or(name).to_owned(),
+                size: bytes.len() as u64,
+                at: At::Memory(0),
+            }],
+            limits,
+        );
+        b.memory = vec![bytes];
+        Ok(b)
+    }
+
     fn new(path: &Path, kind: Kind, members: Vec<Member>, limits: Limits) -> Self {
         Self {
             path: path.to_owned(),
+            source: Source::Path(path.to_owned()),
             kind,
             members,
             others: Vec::new(),
@@ -188,14 +246,15 @@ impl Bundle {
         Ok(b)
     }
 
-    fn open_zip(path: &Path, limits: Limits) -> Result<Self> {
+    fn open_zip(path: &Path, source: Source, limits: Limits) -> Result<Self> {
         let zerr = |m: String| Error::Zip {
             path: path.to_owned(),
             message: m,
         };
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut archive =
-            zip::ZipArchive::new(BufReader::new(file)).map_err(|e| zerr(format!("not a readable ZIP: {e}")))?;
+        let mut archive = source
+            .archive()
+            .map_err(|e| Error::io(path, e))?
+            .map_err(|e| zerr(format!("not a readable ZIP: {e}")))?;
         if archive.len() > limits.max_entries {
             return Err(zerr(format!(
                 "{} entries, more than the limit of {}",
@@ -211,6 +270,9 @@ impl Bundle {
         }
         if names.iter().any(|n| n.eq_ignore_ascii_case("xl/workbook.xml")) {
             drop(archive);
+            if let Source::Bytes(_) = source {
+                return Err(bundle_err(path, "Excel workbooks are read from files, not from memory"));
+            }
             return Self::open_xlsx(path, &[path.to_owned()], limits);
         }
         // Declared sizes, ratios and overlaps, before inflating anything.
@@ -317,8 +379,10 @@ impl Bundle {
                 others.push(rest.to_owned());
             }
         }
+        drop(archive);
         let mut b = Self::new(path, Kind::Zip, members, limits);
         b.others = others;
+        b.source = source;
         Ok(b)
     }
 
@@ -406,8 +470,10 @@ impl Bundle {
                     path: self.path.clone(),
                     message: format!("entry `{name}`: {m}"),
                 };
-                let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-                let mut archive = zip::ZipArchive::new(BufReader::with_capacity(1 << 16, file))
+                let mut archive = self
+                    .source
+                    .archive()
+                    .map_err(|e| Error::io(&self.path, e))?
                     .map_err(|e| zerr(format!("not a readable ZIP: {e}")))?;
                 let entry = archive.by_name(name).map_err(|e| zerr(e.to_string()))?;
                 let compressed = entry.compressed_size().max(1);

@@ -23,6 +23,7 @@ pub use embedded::EmbeddedStore;
 pub use error::{Error, Result};
 pub use factory::{platform_for, platform_from_path, source_for};
 pub use oneroster::{
-    Code, Finding, OneRosterCsv, Severity, ValidationReport, read_bundle, read_bundle_with_report, validate_bundle,
+    Code, Finding, OneRosterCsv, Severity, ValidationReport, read_bundle, read_bundle_with_report,
+    read_bytes_with_report, validate_bundle, validate_bytes,
 };
 pub use snapshot::Snapshot;

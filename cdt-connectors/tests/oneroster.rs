@@ -115,6 +115,22 @@ fn zips_read_the_same_with_files_at_the_root_or_in_one_folder() {
 }
 
 #[test]
+fn a_bundle_in_memory_reads_like_the_same_bundle_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.zip");
+    zip_dir(&fixture("broken-v11"), &path, "upload/");
+    let on_disk = validate_bundle(&path, Limits::default()).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let in_memory = cdt_connectors::validate_bytes("b.zip", bytes, Limits::default()).unwrap();
+    assert_eq!(in_memory.findings, on_disk.findings);
+    let users = std::fs::read(fixture("v11-small").join("users.csv")).unwrap();
+    let (roster, _) = cdt_connectors::read_bytes_with_report("users.csv", users, Limits::default()).unwrap();
+    assert_eq!(roster.users.len(), 4);
+    let err = cdt_connectors::validate_bytes("notes.txt", b"hello".to_vec(), Limits::default()).unwrap_err();
+    assert!(err.to_string().contains("notes.txt"), "{err}");
+}
+
+#[test]
 fn a_single_users_file_is_a_bundle_of_people() {
     let r = OneRosterCsv::new(fixture("v11-small").join("users.csv"))
         .read()
@@ -393,6 +409,27 @@ fn csv_syntax_problems_are_findings() {
     let r = validate(dir.path());
     assert_finding(&r, Code::CsvEmptyFile, "courses.csv", None, None);
     assert_finding(&r, Code::CsvMalformed, "users.csv", None, None);
+}
+
+#[test]
+fn a_hybrid_bundle_with_10_style_headers_is_read_leniently() {
+    let dir = copy_fixture("v11-small");
+    std::fs::write(
+        dir.path().join("users.csv"),
+        "sourcedId,status,dateLastModified,orgSourcedIds,role,username,userId,givenName,familyName,identifier,email,sms,phone,agents\n\
+         stu-1,,,org-s1,student,mrios,42,Mateo,Ríos,S001,,,,par-1\n\
+         par-1,,,org-s1,parent,arios,,Ana,Ríos,,,,,stu-1\n",
+    )
+    .unwrap();
+    let (roster, r) = OneRosterCsv::new(dir.path()).read_with_report().unwrap();
+    assert_finding(&r, Code::HeaderOtherVersion, "users.csv", Some(1), Some("agents"));
+    assert_finding(&r, Code::HeaderOtherVersion, "users.csv", Some(1), Some("userId"));
+    assert_finding(&r, Code::HeaderMissingColumn, "users.csv", Some(1), Some("enabledUser"));
+    assert_eq!(roster.user("stu-1").unwrap().agent_sourced_ids, ["par-1"]);
+    assert!(
+        roster.user("stu-1").unwrap().enabled,
+        "a missing enabledUser reads as enabled"
+    );
 }
 
 #[test]

@@ -114,6 +114,20 @@ pub fn validate_bundle(path: &Path, limits: Limits) -> Result<ValidationReport> 
     run(path, limits, false).map(|(_, r)| r)
 }
 
+/// Validates a bundle held in memory (an upload): a ZIP or one CSV file, named by
+/// `name` (e.g. `bundle.zip`, `users.csv`).
+pub fn validate_bytes(name: &str, bytes: Vec<u8>, limits: Limits) -> Result<ValidationReport> {
+    let bundle = Bundle::from_bytes(name, bytes, limits)?;
+    run_bundle(&bundle, Path::new(name), limits, false).map(|(_, r)| r)
+}
+
+/// Reads a bundle held in memory into a roster, with its validation report.
+pub fn read_bytes_with_report(name: &str, bytes: Vec<u8>, limits: Limits) -> Result<(Roster, ValidationReport)> {
+    let bundle = Bundle::from_bytes(name, bytes, limits)?;
+    let (roster, report) = run_bundle(&bundle, Path::new(name), limits, true)?;
+    Ok((roster.unwrap_or_default(), report))
+}
+
 fn table_of(name: &str) -> Option<Table> {
     Table::ALL
         .into_iter()
@@ -122,6 +136,10 @@ fn table_of(name: &str) -> Option<Table> {
 
 fn run(path: &Path, limits: Limits, build: bool) -> Result<(Option<Roster>, ValidationReport)> {
     let bundle = Bundle::open(path, limits)?;
+    run_bundle(&bundle, path, limits, build)
+}
+
+fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Result<(Option<Roster>, ValidationReport)> {
     let mut sink = Sink::new(limits.max_findings_per_code);
     let bundle_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("bundle").to_owned();
     if bundle.is_xlsx() {
@@ -189,7 +207,7 @@ fn run(path: &Path, limits: Limits, build: bool) -> Result<(Option<Roster>, Vali
             None
         }
     };
-    let guessed = guess_version(&bundle, tables.get(&Table::Users).copied(), &limits);
+    let guessed = guess_version(bundle, tables.get(&Table::Users).copied(), &limits);
     let version = match manifest.as_ref().and_then(|m| m.version.as_deref()) {
         Some("1.1") => Version::V11,
         Some("1.2") => Version::V12,
@@ -300,7 +318,7 @@ fn run(path: &Path, limits: Limits, build: bool) -> Result<(Option<Roster>, Vali
         ));
     }
 
-    let outputs = read_files(&bundle, jobs, &limits)?;
+    let outputs = read_files(bundle, jobs, &limits)?;
     let description = format!("OneRoster {} bundle, {}", version.as_str(), bundle.describe());
     let mut report = ValidationReport {
         bundle: description.clone(),

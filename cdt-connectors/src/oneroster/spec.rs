@@ -362,3 +362,20 @@ pub(crate) fn other_version_column(table: Table, v: Version, name: &str) -> Opti
     col.required = false;
     Some(col)
 }
+
+/// A OneRoster 1.0 name of a column (`agents`, `userId`, `termSourcedId`), read as the
+/// column that replaced it.
+pub(crate) fn legacy_alias(table: Table, v: Version, name: &str) -> Option<Col> {
+    let canonical = match (table, name.to_ascii_lowercase().as_str()) {
+        (Table::Users, "agents") => "agentSourcedIds",
+        (Table::Users, "userid") => "userIds",
+        (Table::Classes, "termsourcedid") => "termSourcedIds",
+        (Table::Courses, "schoolyearid") => "schoolYearSourcedId",
+        _ => return None,
+    };
+    let mut col = *columns(table, v).iter().find(|c| c.name == canonical)?;
+    if col.kind == Kind::UserIds {
+        col.kind = Kind::Text;
+    }
+    Some(col)
+}

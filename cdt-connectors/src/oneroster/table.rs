@@ -198,6 +198,18 @@ fn resolve_header(job: &FileJob, rec: &Record<'_>, sink: &mut Sink) -> Header {
             }
             col = Some(*c);
         } else if name.to_ascii_lowercase().starts_with("metadata.") {
+        } else if let Some(c) = spec::legacy_alias(job.table, job.version, name) {
+            sink.push(Finding::new(
+                &job.name,
+                Some(1),
+                Some(name),
+                Code::HeaderOtherVersion,
+                format!(
+                    "`{name}` is the OneRoster 1.0 name of `{}`; it was read as that column",
+                    c.name
+                ),
+            ));
+            col = Some(c);
         } else if let Some(c) = spec::other_version_column(job.table, job.version, name) {
             sink.push(Finding::new(
                 &job.name,
