@@ -43,6 +43,8 @@ pub(crate) enum Command {
     /// The demo district: generate it, list its cases.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Check a OneRoster bundle (ZIP, folder, CSV or XLSX) and report what is wrong.
+    Validate(crate::validate::ValidateArgs),
 }
 
 /// Where customer settings files live.
@@ -134,5 +136,6 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             no_cases,
         }) => crate::demo::generate_cmd(students, seed, &out, zip, !no_cases).await,
         Command::Demo(DemoCommand::Cases { dir }) => crate::demo::cases(&dir),
+        Command::Validate(args) => crate::validate::validate(&args),
     }
 }

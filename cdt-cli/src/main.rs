@@ -11,6 +11,7 @@ mod cli;
 mod demo;
 mod output;
 mod run;
+mod validate;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

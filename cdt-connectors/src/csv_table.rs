@@ -16,11 +16,6 @@ pub(crate) struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// Where this row is, as `file, row N`.
-    pub(crate) fn at(&self) -> String {
-        format!("{}, row {}", self.file, self.number)
-    }
-
     /// The trimmed value of a column, `None` when the column is absent or the cell blank.
     pub(crate) fn get(&self, column: &str) -> Result<Option<&str>> {
         let Some(&i) = self.columns.get(&column.to_ascii_lowercase()) else {
@@ -50,20 +45,6 @@ impl Row<'_> {
     /// An owned optional value.
     pub(crate) fn opt(&self, column: &str) -> Result<Option<String>> {
         Ok(self.get(column)?.map(str::to_owned))
-    }
-
-    /// A comma-separated list value.
-    pub(crate) fn list(&self, column: &str) -> Result<Vec<String>> {
-        Ok(self
-            .get(column)?
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default())
     }
 
     /// An error about a cell of this row.

@@ -65,6 +65,11 @@ async fn run(
     let now = Utc::now();
     let mut warnings = ctx.warnings.clone();
     warnings.extend(roster.warnings.iter().cloned());
+    for (id, why) in &roster.invalid_records {
+        warnings.push(format!(
+            "this result relies on source record `{id}`, read from a row that failed validation ({why}); check the bundle with `cdt validate`"
+        ));
+    }
     let case = Case {
         source: roster,
         platform: platform_data,

@@ -171,7 +171,7 @@ impl Roster {
             .iter()
             .flat_map(|c| c.term_sourced_ids.iter().map(String::as_str))
             .collect();
-        Roster {
+        let mut sliced = Roster {
             orgs: self.orgs.clone(),
             users: users.into_iter().map(|i| self.users[i].clone()).collect(),
             courses: self
@@ -190,7 +190,27 @@ impl Roster {
             enrollments,
             provenance: self.provenance.clone(),
             warnings: self.warnings.clone(),
+            invalid_records: std::collections::BTreeMap::new(),
+        };
+        if !self.invalid_records.is_empty() {
+            let ids: HashSet<&str> = sliced
+                .orgs
+                .iter()
+                .map(|o| o.sourced_id.as_str())
+                .chain(sliced.users.iter().map(|u| u.sourced_id.as_str()))
+                .chain(sliced.classes.iter().map(|c| c.sourced_id.as_str()))
+                .chain(sliced.courses.iter().map(|c| c.sourced_id.as_str()))
+                .chain(sliced.academic_sessions.iter().map(|s| s.sourced_id.as_str()))
+                .chain(sliced.enrollments.iter().map(|e| e.sourced_id.as_str()))
+                .collect();
+            sliced.invalid_records = self
+                .invalid_records
+                .iter()
+                .filter(|(id, _)| ids.contains(id.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
         }
+        sliced
     }
 }
 

@@ -373,6 +373,11 @@ pub struct Roster {
     pub provenance: Provenance,
     /// Problems met while reading that did not stop it (rows skipped, lenient parses).
     pub warnings: Vec<String>,
+    /// Records read from rows that failed validation: `sourcedId` -> where and why
+    /// (e.g. `users.csv, row 7: value.invalid_boolean`). The engine warns when a
+    /// diagnostic relies on one of them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub invalid_records: std::collections::BTreeMap<String, String>,
 }
 
 impl Roster {

@@ -1,0 +1,442 @@
+//! The OneRoster connector: reads and validates a bundle (CSV folder, ZIP, single CSV
+//! file or Excel workbooks, OneRoster 1.1 or 1.2) into a [`Roster`] and a
+//! [`ValidationReport`].
+//!
+//! The version comes from `manifest.csv` (`oneroster.version`); without one it is
+//! guessed from `users.csv` (a `role` column means 1.1). Files are read in parallel,
+//! each in one streaming pass that checks every row and builds its records; what needs
+//! several files (references, duplicate ids, 1.2 roles) is checked on hashes of the
+//! ids once every file is read. Findings are data: a bundle with errors still loads
+//! what it can, and the roster remembers which records came from rows that failed
+//! validation. Only what makes the bundle unreadable (not a bundle, a hostile archive)
+//! is an `Err`.
+
+mod check;
+pub mod codes;
+mod manifest;
+pub mod report;
+mod scan;
+mod spec;
+mod table;
+mod values;
+#[cfg(feature = "xlsx")]
+pub(crate) mod xlsx;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use cdt_core::SourceConnector;
+use cdt_core::roster::{Provenance, Roster};
+use tracing::{debug, info};
+
+pub use codes::{Code, Severity};
+pub use report::{Counts, Finding, ValidationReport};
+
+use crate::bundle::{Bundle, Limits, Member};
+use crate::error::Result;
+use manifest::Declared;
+use report::Sink;
+use spec::{OTHER_FILES, Table, Version};
+use table::{FileJob, FileOutput, Mode};
+
+/// Reads OneRoster bundles (ZIP, folder, single CSV file or XLSX).
+#[derive(Clone, Debug)]
+pub struct OneRosterCsv {
+    path: PathBuf,
+    limits: Limits,
+}
+
+impl OneRosterCsv {
+    /// A connector for the bundle at `path`, with default [`Limits`].
+    #[must_use]
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// With other limits.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Reads the whole bundle (blocking).
+    pub fn read(&self) -> Result<Roster> {
+        read_bundle(&self.path, self.limits)
+    }
+
+    /// Reads the whole bundle and its validation report (blocking).
+    pub fn read_with_report(&self) -> Result<(Roster, ValidationReport)> {
+        read_bundle_with_report(&self.path, self.limits)
+    }
+
+    /// Validates the bundle without keeping its records (blocking, bounded memory).
+    pub fn validate(&self) -> Result<ValidationReport> {
+        validate_bundle(&self.path, self.limits)
+    }
+}
+
+#[async_trait]
+impl SourceConnector for OneRosterCsv {
+    fn describe(&self) -> String {
+        format!("OneRoster bundle {}", self.path.display())
+    }
+
+    async fn load(&self) -> cdt_core::Result<Roster> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.read())
+            .await
+            .map_err(|e| cdt_core::Error::connector(self.describe(), format!("reader task failed: {e}")))?
+            .map_err(Into::into)
+    }
+}
+
+/// Reads a bundle at `path` into a roster. Validation findings are summarised in
+/// [`Roster::warnings`]; see [`read_bundle_with_report`] for all of them.
+pub fn read_bundle(path: &Path, limits: Limits) -> Result<Roster> {
+    read_bundle_with_report(path, limits).map(|(r, _)| r)
+}
+
+/// Reads a bundle at `path` into a roster, with its validation report.
+pub fn read_bundle_with_report(path: &Path, limits: Limits) -> Result<(Roster, ValidationReport)> {
+    let (roster, report) = run(path, limits, true)?;
+    Ok((roster.unwrap_or_default(), report))
+}
+
+/// Validates a bundle at `path` without keeping its records: memory stays bounded by
+/// the limits and the number of distinct ids, not by the size of the data.
+pub fn validate_bundle(path: &Path, limits: Limits) -> Result<ValidationReport> {
+    run(path, limits, false).map(|(_, r)| r)
+}
+
+/// Validates a bundle held in memory (an upload): a ZIP or one CSV file, named by
+/// `name` (e.g. `bundle.zip`, `users.csv`).
+pub fn validate_bytes(name: &str, bytes: Vec<u8>, limits: Limits) -> Result<ValidationReport> {
+    let bundle = Bundle::from_bytes(name, bytes, limits)?;
+    run_bundle(&bundle, Path::new(name), limits, false).map(|(_, r)| r)
+}
+
+/// Reads a bundle held in memory into a roster, with its validation report.
+pub fn read_bytes_with_report(name: &str, bytes: Vec<u8>, limits: Limits) -> Result<(Roster, ValidationReport)> {
+    let bundle = Bundle::from_bytes(name, bytes, limits)?;
+    let (roster, report) = run_bundle(&bundle, Path::new(name), limits, true)?;
+    Ok((roster.unwrap_or_default(), report))
+}
+
+fn table_of(name: &str) -> Option<Table> {
+    Table::ALL
+        .into_iter()
+        .find(|t| t.file_name().eq_ignore_ascii_case(name))
+}
+
+fn run(path: &Path, limits: Limits, build: bool) -> Result<(Option<Roster>, ValidationReport)> {
+    let bundle = Bundle::open(path, limits)?;
+    run_bundle(&bundle, path, limits, build)
+}
+
+fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Result<(Option<Roster>, ValidationReport)> {
+    let mut sink = Sink::new(limits.max_findings_per_code);
+    let bundle_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("bundle").to_owned();
+    if bundle.is_xlsx() {
+        sink.push(Finding::new(
+            &bundle_name,
+            None,
+            None,
+            Code::PackageXlsx,
+            "the bundle is an Excel workbook, which OneRoster does not define; each sheet was read as the CSV file of its name",
+        ));
+    }
+
+    // Which member is which file.
+    let mut tables: HashMap<Table, &Member> = HashMap::new();
+    let mut manifest_member = None;
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for m in bundle.members() {
+        let lower = m.name.to_ascii_lowercase();
+        if let Some(first) = seen.get(&lower) {
+            sink.push(Finding::new(
+                &m.name,
+                None,
+                None,
+                Code::PackageDuplicateFile,
+                format!(
+                    "`{}` and `{first}` are the same file once case is ignored; only `{first}` is read",
+                    m.name
+                ),
+            ));
+            continue;
+        }
+        seen.insert(lower.clone(), &m.name);
+        if lower == "manifest.csv" {
+            manifest_member = Some(m);
+        } else if let Some(t) = table_of(&m.name) {
+            tables.insert(t, m);
+        } else if !OTHER_FILES
+            .iter()
+            .any(|f| format!("{}.csv", f.to_ascii_lowercase()) == lower)
+        {
+            sink.push(Finding::new(
+                &m.name,
+                None,
+                None,
+                Code::PackageUnknownFile,
+                format!("`{}` is not a OneRoster file; it is ignored", m.name),
+            ));
+        }
+    }
+
+    // The manifest and the version.
+    let manifest = if let Some(m) = manifest_member {
+        Some(manifest::parse(&bundle.read_small(m, 1 << 20)?, &mut sink))
+    } else {
+        {
+            if !bundle.is_single() {
+                sink.push(Finding::new(
+                    "manifest.csv",
+                    None,
+                    None,
+                    Code::PackageMissingManifest,
+                    "the bundle has no manifest.csv: the version was guessed and every file read as bulk",
+                ));
+            }
+            None
+        }
+    };
+    let guessed = guess_version(bundle, tables.get(&Table::Users).copied(), &limits);
+    let version = match manifest.as_ref().and_then(|m| m.version.as_deref()) {
+        Some("1.1") => Version::V11,
+        Some("1.2") => Version::V12,
+        Some(other) => {
+            sink.push(Finding::new(
+                "manifest.csv",
+                None,
+                Some("oneroster.version"),
+                Code::ManifestInvalidVersion,
+                format!(
+                    "oneroster.version `{}` is not 1.1 or 1.2; the bundle was read as {} from its users.csv header",
+                    table::clip(other),
+                    guessed.as_str()
+                ),
+            ));
+            guessed
+        }
+        None => {
+            if manifest.is_some() {
+                sink.push(Finding::new(
+                    "manifest.csv",
+                    None,
+                    Some("oneroster.version"),
+                    Code::ManifestMissingVersion,
+                    format!(
+                        "oneroster.version is missing; the bundle was read as {} from its users.csv header",
+                        guessed.as_str()
+                    ),
+                ));
+            }
+            guessed
+        }
+    };
+
+    // The manifest against the files present.
+    let mut jobs = Vec::new();
+    if let Some(m) = &manifest {
+        for (stem, mode) in &m.files {
+            let present = bundle
+                .members()
+                .iter()
+                .any(|x| x.name.eq_ignore_ascii_case(&format!("{stem}.csv")));
+            let file = format!("{stem}.csv");
+            match (mode, present) {
+                (Declared::Bulk | Declared::Delta, false) => sink.push(Finding::new(
+                    "manifest.csv",
+                    None,
+                    Some(&format!("file.{stem}")),
+                    Code::ManifestFileMissing,
+                    format!("the manifest declares {file} but the bundle does not have it"),
+                )),
+                (Declared::Absent, true) => sink.push(Finding::new(
+                    "manifest.csv",
+                    None,
+                    Some(&format!("file.{stem}")),
+                    Code::ManifestFileUnexpected,
+                    format!("the manifest declares {file} absent but the bundle has it; consumers will ignore it"),
+                )),
+                _ => {}
+            }
+        }
+    }
+    for (table, member) in &tables {
+        if !table.in_version(version) {
+            sink.push(Finding::new(
+                &member.name,
+                None,
+                None,
+                Code::PackageUnknownFile,
+                format!(
+                    "`{}` is a OneRoster 1.2 file but the bundle is {}; it is ignored",
+                    member.name,
+                    version.as_str()
+                ),
+            ));
+            continue;
+        }
+        let declared = manifest
+            .as_ref()
+            .and_then(|m| m.files.get(&table.stem().to_ascii_lowercase()).copied());
+        if manifest.is_some() && declared.is_none() {
+            sink.push(Finding::new(
+                "manifest.csv",
+                None,
+                Some(&format!("file.{}", table.stem())),
+                Code::ManifestMissingFileMode,
+                format!(
+                    "the bundle has {} but the manifest has no file.{} row; it is read as bulk",
+                    member.name,
+                    table.stem()
+                ),
+            ));
+        }
+        jobs.push((
+            FileJob {
+                name: member.name.clone(),
+                table: *table,
+                version,
+                mode: if declared == Some(Declared::Delta) {
+                    Mode::Delta
+                } else {
+                    Mode::Bulk
+                },
+                build,
+                size: member.size,
+            },
+            (*member).clone(),
+        ));
+    }
+
+    let outputs = read_files(bundle, jobs, &limits)?;
+    let description = format!("OneRoster {} bundle, {}", version.as_str(), bundle.describe());
+    let mut report = ValidationReport {
+        bundle: description.clone(),
+        oneroster_version: version.as_str().to_owned(),
+        ..ValidationReport::default()
+    };
+    check::cross_file(&outputs, version, &mut sink);
+    for o in &outputs {
+        report.rows.insert(o.job.name.clone(), o.rows);
+    }
+    let roster = if build {
+        Some(check::assemble(outputs, version, &mut sink))
+    } else {
+        check::drain(outputs, &mut sink);
+        None
+    };
+    let mut outputs_sink = Sink::new(limits.max_findings_per_code);
+    std::mem::swap(&mut outputs_sink, &mut sink);
+    report.finish(outputs_sink);
+    let roster = roster.map(|mut r| {
+        r.provenance = Provenance {
+            description,
+            oneroster_version: Some(version.as_str().to_owned()),
+        };
+        r.warnings = summary_warnings(&report, path);
+        info!(
+            users = r.users.len(),
+            classes = r.classes.len(),
+            enrollments = r.enrollments.len(),
+            errors = report.counts.errors,
+            warnings = report.counts.warnings,
+            "read {}",
+            r.provenance.description
+        );
+        r
+    });
+    Ok((roster, report))
+}
+
+/// The roster's warnings: a count of the findings and the first errors.
+fn summary_warnings(report: &ValidationReport, path: &Path) -> Vec<String> {
+    const SHOWN: usize = 10;
+    let c = &report.counts;
+    if c.errors + c.warnings == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![format!(
+        "the OneRoster bundle has {} validation error(s) and {} warning(s); run `cdt validate {}` for all of them",
+        c.errors,
+        c.warnings,
+        path.display()
+    )];
+    out.extend(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+            .take(SHOWN)
+            .map(ToString::to_string),
+    );
+    out
+}
+
+/// The version a bundle without a usable manifest is: 1.1 if `users.csv` has a `role`
+/// column.
+fn guess_version(bundle: &Bundle, users: Option<&Member>, limits: &Limits) -> Version {
+    let Some(users) = users else { return Version::V11 };
+    let has_role = bundle
+        .with_reader(users, |r| {
+            let mut records = scan::Records::new(r, limits.max_file_bytes, limits.max_row_bytes, limits.max_columns);
+            let Ok(Some(rec)) = records.next() else { return false };
+            (0..rec.len()).any(|i| {
+                rec.get(i).is_some_and(|c| {
+                    String::from_utf8_lossy(c)
+                        .trim()
+                        .trim_start_matches('\u{feff}')
+                        .eq_ignore_ascii_case("role")
+                })
+            })
+        })
+        .unwrap_or(true);
+    if has_role { Version::V11 } else { Version::V12 }
+}
+
+/// Reads the files on a few threads, biggest first.
+fn read_files(bundle: &Bundle, mut jobs: Vec<(FileJob, Member)>, limits: &Limits) -> Result<Vec<FileOutput>> {
+    jobs.sort_by_key(|(j, _)| std::cmp::Reverse(j.size));
+    let threads = if limits.threads == 0 {
+        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+    } else {
+        limits.threads
+    }
+    .clamp(1, jobs.len().max(1));
+    let queue = Mutex::new(jobs.into_iter());
+    let outputs: Mutex<Vec<Result<FileOutput>>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.next());
+                    let Some((job, member)) = next else { break };
+                    debug!(file = %job.name, "reading");
+                    let res = bundle.with_reader(&member, |r| table::process(&job, r, limits));
+                    if let Ok(mut o) = outputs.lock() {
+                        o.push(res);
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = bundle.refused() {
+        return Err(e);
+    }
+    let mut out = outputs
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by_key(|o| o.job.table);
+    Ok(out)
+}

@@ -1,0 +1,70 @@
+//! A diagnostic that relies on a source record read from a row that failed
+//! validation says so in its warnings; one on a clean bundle does not.
+
+use std::path::{Path, PathBuf};
+
+use cdt_connectors::OneRosterCsv;
+use cdt_core::{Customer, Inputs, Registry, RunContext, diagnose};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+async fn run(bundle: &Path) -> cdt_core::DiagnosticResult {
+    let customer = Customer::load(&root().join("customer-integration-settings"), "demo-district").unwrap();
+    let platform = cdt_connectors::platform_for(&customer).await.unwrap();
+    let source = OneRosterCsv::new(bundle);
+    let registry = Registry::builtin().unwrap();
+    let tool = registry.get("student-mismatch").unwrap();
+    let inputs = Inputs::from_pairs([
+        ("parent_email", "hana.tm@Famille-Moreau.example"),
+        ("student_name", "Luc Takahashi Moreau"),
+    ]);
+    let ctx = RunContext {
+        bookmarked_org_id: customer.bookmarked_org_id.clone(),
+        ..RunContext::default()
+    };
+    diagnose(tool.as_ref(), &inputs, &source, platform.as_ref(), &ctx)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_relying_on_an_invalid_row_warns() {
+    cdt_tools::link();
+    let clean = run(&root().join("demo/oneroster")).await;
+    assert!(
+        !clean.warnings.iter().any(|w| w.contains("failed validation")),
+        "{:?}",
+        clean.warnings
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join("demo/oneroster")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    // Luc's row gets an enabledUser that is not a boolean.
+    let users = std::fs::read_to_string(dir.path().join("users.csv")).unwrap();
+    let (row, line) = users
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(",Luc,Takahashi-Moreau,"))
+        .expect("Luc is in the demo bundle");
+    let id = line.split(',').next().unwrap().to_owned();
+    let broken_line = line.replacen(",true,", ",maybe,", 1);
+    std::fs::write(dir.path().join("users.csv"), users.replace(line, &broken_line)).unwrap();
+
+    let broken = run(dir.path()).await;
+    assert_eq!(broken.status, clean.status, "the record is still read");
+    let warning = broken
+        .warnings
+        .iter()
+        .find(|w| w.contains("failed validation"))
+        .unwrap_or_else(|| panic!("{:?}", broken.warnings));
+    assert!(warning.contains(&id), "{warning}");
+    assert!(
+        warning.contains(&format!("users.csv, row {}: value.invalid_boolean", row + 1)),
+        "{warning}"
+    );
+}
