@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The overhead of one diagnostic through Python compared with the same from Rust,
+# side by side: rounds alternate Rust and Python on the same machine, same data and
+# same release build of the engine.
+#
+#   bench/python_overhead.sh [ROUNDS] [ITERATIONS]
+#
+# Needs Python 3.10+; uses the virtual environment of scripts/test.d/50-python (made
+# if missing) under the cargo target dir.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"
+n="${2:-200}"
+target="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target"
+target="$(cd "$target" && pwd)"
+venv="$target/py-venv"
+case_args=(student-mismatch parent_email=ximena.huaman@andes-mail.example "student_name=mateo quispe huaman")
+
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.9,<2'
+"$venv/bin/maturin" build --release --quiet -m cdt-py/Cargo.toml --out "$target/py-wheels-bench"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$target"/py-wheels-bench/*.whl
+cargo build --release --quiet -p cdt-py --example overhead
+rust="$target/release/examples/overhead"
+
+echo "case: ${case_args[*]} (demo district, embedded store); $rounds rounds of $n calls each side"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+for r in $(seq 1 "$rounds"); do
+    "$rust" "$n" "${case_args[@]}"
+    (cd "$target" && "$venv/bin/python" "$OLDPWD/cdt-py/bench/overhead.py" "$n" "${case_args[@]}")
+done | "$venv/bin/python" -c '
+import json, sys, collections
+rows = collections.defaultdict(list)
+for line in sys.stdin:
+    d = json.loads(line)
+    rows[d["side"]].append(d)
+print(f"{\"side\":34} {\"median ms (per round)\":>28} {\"p90 ms\":>8}")
+for side, ds in rows.items():
+    med = " ".join(f"{d[\"median_ms\"]:.3f}" for d in ds)
+    p90 = max(d["p90_ms"] for d in ds)
+    print(f"{side:34} {med:>28} {p90:8.3f}")
+rust = sorted(d["median_ms"] for d in rows["rust"])[len(rows["rust"]) // 2]
+py = sorted(d["median_ms"] for d in rows["python Customer.run"])[len(rows["python Customer.run"]) // 2]
+print(f"overhead of Python: {py - rust:+.3f} ms per diagnostic ({(py / rust - 1) * 100:+.1f} %), median of round medians")
+'

@@ -1,0 +1,279 @@
+"""cdt: why a school district's roster differs between its SIS and Bookmarked, and what to do.
+
+>>> import cdt
+>>> [t.id for t in cdt.tools()]                       # doctest: +SKIP
+['campus-transfer', 'missing-data', 'parent-conflicts', 'student-mismatch']
+>>> demo = cdt.load_customer("demo-district")         # doctest: +SKIP
+>>> r = demo.run("parent-conflicts", parent_email="HANA.TM@famille-moreau.example")  # doctest: +SKIP
+>>> r.status                                          # doctest: +SKIP
+'NO_ISSUE'
+
+Every call that reads data runs on cdt's own threads with the GIL released; Ctrl-C
+(or a notebook's "interrupt kernel") stops it. Long calls show a progress bar when
+tqdm is installed (``cdt.set_progress(False)`` or ``progress=False`` turns it off).
+Each blocking call has an ``async`` twin for code already inside an event loop; the
+blocking ones work inside a running loop too (as in Jupyter).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Literal, Mapping, Union
+
+from cdt import _aio
+from cdt._cdt import (
+    Customer,
+    DiagnosticResult,
+    Finding,
+    InputSpec,
+    Job,
+    Platform,
+    Records,
+    Remediation,
+    Roster,
+    ToolSpec,
+    __version__,
+    findings_table,
+    tool,
+    tools,
+)
+from cdt._cdt import customer_ids as _customer_ids
+from cdt._cdt import load_customer as _load_customer
+from cdt._cdt import start_load_platform as _start_load_platform
+from cdt._cdt import start_load_roster as _start_load_roster
+from cdt._cdt import start_run as _start_run
+from cdt._progress import ProgressArg, progress_enabled, set_progress
+from cdt.exceptions import (
+    CdtError,
+    CdtFileNotFoundError,
+    CdtIsADirectoryError,
+    CdtNotADirectoryError,
+    CdtOSError,
+    CdtPermissionError,
+    CdtWarning,
+    ConfigurationError,
+    ConnectorError,
+    CustomerNotFoundError,
+    DataError,
+    InputError,
+    PluginError,
+    SecretError,
+    UnknownToolError,
+    UnsupportedError,
+    ValidationError,
+)
+
+__all__ = [
+    "CdtError",
+    "CdtFileNotFoundError",
+    "CdtIsADirectoryError",
+    "CdtNotADirectoryError",
+    "CdtOSError",
+    "CdtPermissionError",
+    "CdtWarning",
+    "ConfigurationError",
+    "ConnectorError",
+    "Customer",
+    "CustomerNotFoundError",
+    "DataError",
+    "DiagnosticResult",
+    "Finding",
+    "InputError",
+    "InputSpec",
+    "Job",
+    "Platform",
+    "PluginError",
+    "Records",
+    "Remediation",
+    "Roster",
+    "SecretError",
+    "Status",
+    "ToolSpec",
+    "UnknownToolError",
+    "UnsupportedError",
+    "ValidationError",
+    "__version__",
+    "customer_ids",
+    "customers",
+    "findings_table",
+    "load_customer",
+    "load_platform",
+    "load_platform_async",
+    "load_roster",
+    "load_roster_async",
+    "progress_enabled",
+    "run",
+    "run_async",
+    "set_progress",
+    "settings_dir",
+    "start_run",
+    "tool",
+    "tools",
+]
+
+#: The statuses a ``DiagnosticResult`` can have.
+Status = Literal["NO_ISSUE", "ISSUE_IN_SOURCE", "ISSUE_IN_BOOKMARKED", "ISSUE_IN_BOTH", "NOT_FOUND", "AMBIGUOUS"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def settings_dir(path: PathLike | None = None) -> Path:
+    """The folder of customer settings files: ``path`` if given, else the environment
+    variable ``CDT_SETTINGS_DIR``, else ``customer-integration-settings`` in the
+    current directory."""
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get("CDT_SETTINGS_DIR", "customer-integration-settings"))
+
+
+def customer_ids(settings_dir: PathLike | None = None) -> list[str]:
+    """The ids of the customers in the settings folder, sorted."""
+    return _customer_ids(_settings(settings_dir))
+
+
+def load_customer(customer_id: str, settings_dir: PathLike | None = None) -> Customer:
+    """Loads a customer's settings; raises ``CustomerNotFoundError`` or ``ConfigurationError``."""
+    return _load_customer(_settings(settings_dir), customer_id)
+
+
+def customers(settings_dir: PathLike | None = None) -> list[Customer]:
+    """Every customer whose settings file is valid. An invalid file is skipped with a
+    ``CdtWarning`` naming the file and the field at fault."""
+    folder = _settings(settings_dir)
+    out = []
+    for cid in _customer_ids(folder):
+        try:
+            out.append(_load_customer(folder, cid))
+        except ConfigurationError as e:
+            warnings.warn(f"skipped customer {cid!r}: {e}", CdtWarning, stacklevel=2)
+    return out
+
+
+def _settings(path: PathLike | None) -> Path:
+    return settings_dir(path)
+
+
+def start_run(
+    tool_id: str,
+    /,
+    inputs: Mapping[str, str | None] | None = None,
+    *,
+    customer: str | Customer | None = None,
+    source: PathLike | None = None,
+    platform: PathLike | None = None,
+    district_id: str | None = None,
+    ticket: str | None = None,
+    settings_dir: PathLike | None = None,
+    **kw_inputs: str | None,
+) -> Job:
+    """Starts a diagnostic and returns its ``Job`` at once; see :func:`run`."""
+    if customer is not None:
+        if source is not None or platform is not None or district_id is not None:
+            raise TypeError("give either customer=, or source= and platform= (with district_id=), not both")
+        if isinstance(customer, str):
+            customer = load_customer(customer, settings_dir)
+        return customer.start_run(tool_id, inputs, ticket=ticket, **kw_inputs)
+    if source is None or platform is None:
+        raise TypeError("give customer=, or both source= (a OneRoster bundle) and platform= (a snapshot or store)")
+    return _start_run(
+        tool_id, inputs, source=source, platform=platform, district_id=district_id, ticket=ticket, **kw_inputs
+    )
+
+
+def run(
+    tool_id: str,
+    /,
+    inputs: Mapping[str, str | None] | None = None,
+    *,
+    customer: str | Customer | None = None,
+    source: PathLike | None = None,
+    platform: PathLike | None = None,
+    district_id: str | None = None,
+    ticket: str | None = None,
+    settings_dir: PathLike | None = None,
+    progress: ProgressArg = None,
+    **kw_inputs: str | None,
+) -> DiagnosticResult:
+    """Runs the diagnostic ``tool_id`` and returns its ``DiagnosticResult``.
+
+    Inputs are keywords (``parent_email="…"``), or a mapping in ``inputs`` for names
+    that clash with this function's own. Run it on a customer (an id or a
+    ``Customer``), or on files: ``source`` a OneRoster bundle (ZIP, folder or CSV
+    file) and ``platform`` a platform snapshot folder or embedded store
+    (``district_id`` picks the district when the data holds several).
+
+    ``progress``: ``None`` follows :func:`set_progress`; ``True``/``False``; or a
+    callable ``(stage, done, total)``.
+    """
+    job = start_run(
+        tool_id,
+        inputs,
+        customer=customer,
+        source=source,
+        platform=platform,
+        district_id=district_id,
+        ticket=ticket,
+        settings_dir=settings_dir,
+        **kw_inputs,
+    )
+    result: DiagnosticResult = job.join(progress)
+    return result
+
+
+async def run_async(
+    tool_id: str,
+    /,
+    inputs: Mapping[str, str | None] | None = None,
+    *,
+    customer: str | Customer | None = None,
+    source: PathLike | None = None,
+    platform: PathLike | None = None,
+    district_id: str | None = None,
+    ticket: str | None = None,
+    settings_dir: PathLike | None = None,
+    **kw_inputs: str | None,
+) -> DiagnosticResult:
+    """:func:`run` as a coroutine: awaits the diagnostic without blocking the event loop.
+    Cancelling the awaiting task cancels the diagnostic."""
+    job = start_run(
+        tool_id,
+        inputs,
+        customer=customer,
+        source=source,
+        platform=platform,
+        district_id=district_id,
+        ticket=ticket,
+        settings_dir=settings_dir,
+        **kw_inputs,
+    )
+    result: DiagnosticResult = await _aio.wait(job)
+    return result
+
+
+def load_roster(source: PathLike, *, progress: ProgressArg = None) -> Roster:
+    """Reads a whole OneRoster bundle (ZIP, folder or CSV file) into a ``Roster``."""
+    roster: Roster = _start_load_roster(source).join(progress)
+    return roster
+
+
+async def load_roster_async(source: PathLike) -> Roster:
+    """:func:`load_roster` as a coroutine."""
+    roster: Roster = await _aio.wait(_start_load_roster(source))
+    return roster
+
+
+def load_platform(platform: PathLike, district_id: str | None = None, *, progress: ProgressArg = None) -> Platform:
+    """Reads a district's data from a platform snapshot folder or embedded store
+    (``district_id`` picks the district when the data holds several)."""
+    data: Platform = _start_load_platform(platform, district_id).join(progress)
+    return data
+
+
+async def load_platform_async(platform: PathLike, district_id: str | None = None) -> Platform:
+    """:func:`load_platform` as a coroutine."""
+    data: Platform = await _aio.wait(_start_load_platform(platform, district_id))
+    return data
+
+
