@@ -52,6 +52,12 @@ async fn schema_loaded(schema: &str) -> bool {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     cdt_tools::link();
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("CDT_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("usage: platform_latency <district folder> [runs]"));
     let runs: usize = args.next().map_or(3, |r| r.parse().expect("runs is a number"));
