@@ -234,3 +234,26 @@ async fn refusals_are_clear_errors_and_never_show_the_token() {
         assert!(!text.contains(TOKEN) && !text.contains("not-the-token-9c1d"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_api_is_retried_then_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let opts = ApiOptions {
+        base_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        max_attempts: 3,
+        ..ApiOptions::new(&format!("http://127.0.0.1:{port}"))
+    };
+    let api = PlatformApi::new(opts, Secret::new(TOKEN), "bm-org-0001").unwrap();
+    let err = err_of(&api).await.to_string();
+    assert!(
+        err.contains("cannot connect") && err.contains("gave up after 3 attempts"),
+        "{err}"
+    );
+    assert_eq!(api.request_count(), 3);
+    assert!(!err.contains(TOKEN));
+}

@@ -299,3 +299,25 @@ async fn a_customers_environment_picks_its_database_and_credentials_only() {
         .to_string();
     assert!(err.contains("production") && err.contains("refused the login"), "{err}");
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_hits_the_connect_timeout() {
+    // A socket that accepts connections (the kernel's backlog) but never speaks.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let mut opts = PgTest {
+        schema: "unused".into(),
+    }
+    .options();
+    opts.port = port;
+    opts.connect_timeout = Duration::from_secs(1);
+    let err = PostgresPlatform::connect(&opts, &readonly_password(), "bm-org-0001")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no connection within 1 s") && err.contains(&port.to_string()),
+        "{err}"
+    );
+    drop(silent);
+}
