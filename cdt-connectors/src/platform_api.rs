@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use cdt_core::matching::{
-    NameMatch, PersonName, match_person, normalize_email, query_search_key, same_text, search_key,
+    NameMatch, PersonName, match_person, normalize_email, query_search_keys, same_text, search_key,
 };
 use cdt_core::platform::{
     Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, Student,
@@ -107,7 +107,6 @@ enum Transient {
 
 /// A page of rows.
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Page<T> {
     data: Vec<T>,
     #[serde(default)]
@@ -426,7 +425,7 @@ impl PlatformConnector for PlatformApi {
         let name_keys: Vec<String> = lookup
             .person_names
             .iter()
-            .map(|n| query_search_key(n))
+            .map(|n| query_search_keys(n).join(" "))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cdt_core::matching::{
-    NameMatch, PersonName, match_person, normalize_email, query_search_key, same_text, search_key,
+    NameMatch, PersonName, match_person, normalize_email, query_search_keys, same_text, search_key,
 };
 use cdt_core::platform::{Class, Enrollment, Parent, ParentStudent, PlatformData, Student};
 use cdt_core::{Environment, Lookup, PlatformConnector, Secret};
@@ -390,51 +390,60 @@ impl PostgresPlatform {
                 ) != NameMatch::None
             })
         };
-        // One pattern a distinct key; `search_key` yields only [a-z0-9], so the
-        // pattern has no LIKE wildcards of its own.
-        let patterns: BTreeSet<String> = names.iter().map(|n| format!("%{}%", query_search_key(n))).collect();
-        let patterns: Vec<String> = patterns.into_iter().collect();
-        let (sq, pq) = if self.indexed_search {
-            (
-                sqlx::query(concat!(
-                    "SELECT id, first_name, last_name FROM students WHERE organization_id IN ",
-                    district_orgs!(),
-                    " AND cdt_person_key(first_name, last_name) LIKE ANY($2)"
-                )),
-                sqlx::query(concat!(
-                    "SELECT id, first_name, last_name FROM parents WHERE cdt_person_key(first_name, last_name) LIKE ANY($2) AND ",
-                    parent_scope!()
-                )),
-            )
-        } else {
-            (
-                sqlx::query(concat!(
-                    "SELECT id, first_name, last_name FROM students WHERE organization_id IN ",
-                    district_orgs!(),
-                    " AND ",
-                    person_key_inline!(),
-                    " LIKE ANY($2)"
-                )),
-                sqlx::query(concat!(
-                    "SELECT id, first_name, last_name FROM parents WHERE ",
-                    person_key_inline!(),
-                    " LIKE ANY($2) AND ",
-                    parent_scope!()
-                )),
-            )
-        };
-        for (query, set, label) in [
-            (sq, &mut *students, "students by name"),
-            (pq, &mut *parents, "parents by name"),
-        ] {
-            let rows = self.rows(tx, label, query.bind(d).bind(&patterns)).await?;
-            for r in &rows {
-                let (id, first, last) = (r.text("id"), r.text("first_name"), r.text("last_name"));
-                let (Ok(id), Ok(first), Ok(last)) = (id, first, last) else {
-                    continue;
-                };
-                if matches(&first, &last) {
-                    set.insert(id);
+        // The longest word's key goes through the trigram index; every word's key
+        // must be in the name's key. `search_key` yields only [a-z0-9], so the
+        // patterns hold no LIKE wildcards of their own.
+        for name in names {
+            let keys = query_search_keys(name);
+            let first = keys.first().map_or_else(|| "%".to_owned(), |k| format!("%{k}%"));
+            let all: Vec<String> = keys.iter().map(|k| format!("%{k}%")).collect();
+            let (sq, pq) = if self.indexed_search {
+                (
+                    sqlx::query(concat!(
+                        "SELECT s.id, s.first_name, s.last_name FROM students s JOIN ",
+                        district_orgs!(),
+                        " o ON o.id = s.organization_id ",
+                        "WHERE cdt_person_key(s.first_name, s.last_name) LIKE $2 ",
+                        "AND cdt_person_key(s.first_name, s.last_name) LIKE ALL($3)"
+                    )),
+                    sqlx::query(concat!(
+                        "SELECT id, first_name, last_name FROM parents ",
+                        "WHERE cdt_person_key(first_name, last_name) LIKE $2 ",
+                        "AND cdt_person_key(first_name, last_name) LIKE ALL($3) AND ",
+                        parent_scope!()
+                    )),
+                )
+            } else {
+                (
+                    sqlx::query(concat!(
+                        "SELECT id, first_name, last_name FROM (SELECT s.id, s.first_name, s.last_name, ",
+                        person_key_inline!(),
+                        " AS k FROM students s JOIN ",
+                        district_orgs!(),
+                        " o ON o.id = s.organization_id) t WHERE k LIKE $2 AND k LIKE ALL($3)"
+                    )),
+                    sqlx::query(concat!(
+                        "SELECT id, first_name, last_name FROM (SELECT id, first_name, last_name, ",
+                        person_key_inline!(),
+                        " AS k FROM parents WHERE ",
+                        parent_scope!(),
+                        ") t WHERE k LIKE $2 AND k LIKE ALL($3)"
+                    )),
+                )
+            };
+            for (query, set, label) in [
+                (sq, &mut *students, "students by name"),
+                (pq, &mut *parents, "parents by name"),
+            ] {
+                let rows = self.rows(tx, label, query.bind(d).bind(&first).bind(&all)).await?;
+                for r in &rows {
+                    let (id, first, last) = (r.text("id"), r.text("first_name"), r.text("last_name"));
+                    let (Ok(id), Ok(first), Ok(last)) = (id, first, last) else {
+                        continue;
+                    };
+                    if matches(&first, &last) {
+                        set.insert(id);
+                    }
                 }
             }
         }
@@ -530,9 +539,11 @@ impl PlatformConnector for PostgresPlatform {
                     &mut tx,
                     "students by email or sourcedId",
                     sqlx::query(concat!(
-                        "SELECT id FROM students WHERE organization_id IN ",
+                        "SELECT s.id FROM students s JOIN ",
                         district_orgs!(),
-                        " AND (email = ANY($2) OR sourced_id = ANY($3))"
+                        " o ON o.id = s.organization_id WHERE s.id IN (",
+                        "SELECT id FROM students WHERE email = ANY($2) ",
+                        "UNION ALL SELECT id FROM students WHERE sourced_id = ANY($3))"
                     ))
                     .bind(d)
                     .bind(&emails)
@@ -545,7 +556,9 @@ impl PlatformConnector for PostgresPlatform {
                     &mut tx,
                     "parents by email or sourcedId",
                     sqlx::query(concat!(
-                        "SELECT id FROM parents WHERE (email = ANY($2) OR sourced_id = ANY($3)) AND ",
+                        "SELECT id FROM parents WHERE id IN (",
+                        "SELECT id FROM parents WHERE email = ANY($2) ",
+                        "UNION ALL SELECT id FROM parents WHERE sourced_id = ANY($3)) AND ",
                         parent_scope!()
                     ))
                     .bind(d)
@@ -565,15 +578,23 @@ impl PlatformConnector for PostgresPlatform {
             let keys: Vec<String> = lookup.class_titles.iter().map(|t| search_key(t)).collect();
             let query = if self.indexed_search {
                 sqlx::query(concat!(
-                    "SELECT id, sourced_id, title FROM classes WHERE organization_id IN ",
+                    "SELECT c.id, c.sourced_id, c.title FROM classes c JOIN ",
                     district_orgs!(),
-                    " AND (sourced_id = ANY($2) OR id = ANY($3) OR sourced_id = ANY($3) OR cdt_text_key(title) = ANY($4))"
+                    " o ON o.id = c.organization_id WHERE c.id IN (",
+                    "SELECT id FROM classes WHERE sourced_id = ANY($2) ",
+                    "UNION ALL SELECT id FROM classes WHERE id = ANY($3) ",
+                    "UNION ALL SELECT id FROM classes WHERE sourced_id = ANY($3) ",
+                    "UNION ALL SELECT id FROM classes WHERE cdt_text_key(title) = ANY($4))"
                 ))
             } else {
                 sqlx::query(concat!(
-                    "SELECT id, sourced_id, title FROM classes WHERE organization_id IN ",
+                    "SELECT c.id, c.sourced_id, c.title FROM classes c JOIN ",
                     district_orgs!(),
-                    " AND (sourced_id = ANY($2) OR id = ANY($3) OR sourced_id = ANY($3) OR ",
+                    " o ON o.id = c.organization_id WHERE c.id IN (",
+                    "SELECT id FROM classes WHERE sourced_id = ANY($2) ",
+                    "UNION ALL SELECT id FROM classes WHERE id = ANY($3) ",
+                    "UNION ALL SELECT id FROM classes WHERE sourced_id = ANY($3) ",
+                    "UNION ALL SELECT id FROM classes WHERE ",
                     key_of!("title"),
                     " = ANY($4))"
                 ))
@@ -720,9 +741,9 @@ impl PlatformConnector for PostgresPlatform {
                 &mut tx,
                 "parent_students",
                 sqlx::query(concat!(
-                    "SELECT * FROM parent_students WHERE student_id IN (SELECT id FROM students WHERE organization_id IN ",
+                    "SELECT ps.parent_id, ps.student_id FROM parent_students ps JOIN students s ON s.id = ps.student_id JOIN ",
                     district_orgs!(),
-                    ") AND student_id = ANY($2) ORDER BY parent_id, student_id"
+                    " o ON o.id = s.organization_id WHERE ps.student_id = ANY($2) ORDER BY ps.parent_id, ps.student_id"
                 ))
                 .bind(d)
                 .bind(&student_ids),

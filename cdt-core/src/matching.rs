@@ -92,11 +92,21 @@ pub fn person_search_key(first: &str, last: &str) -> String {
 /// substring a server can pre-filter on (empty when no word has ASCII letters).
 #[must_use]
 pub fn query_search_key(query: &str) -> String {
-    tokens(query)
+    query_search_keys(query).into_iter().next().unwrap_or_default()
+}
+
+/// The distinct, non-empty search keys of the words of a name query, longest first.
+/// A person's name matches the query only if its key contains every one of them.
+#[must_use]
+pub fn query_search_keys(query: &str) -> Vec<String> {
+    let mut keys: Vec<String> = tokens(query)
         .iter()
         .map(|w| search_key(w))
-        .max_by_key(String::len)
-        .unwrap_or_default()
+        .filter(|k| !k.is_empty())
+        .collect();
+    keys.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    keys.dedup();
+    keys
 }
 
 /// The parts of a person's name, as either side stores them.
@@ -213,6 +223,10 @@ mod tests {
         assert_eq!(person_search_key("María José", "García-López"), "mariajose garcialopez");
         assert_eq!(query_search_key("García López, Ma"), "garcia");
         assert_eq!(query_search_key("李 小龍"), "");
+        assert_eq!(
+            query_search_keys("García López, Ana Ana 李"),
+            ["garcia", "lopez", "ana"]
+        );
         // Every word of a matching name has its key inside the name's key.
         for (given, family, query) in [
             ("María José", "García-López", "maria garcia"),

@@ -38,8 +38,48 @@ pub enum Fault {
     Truncated,
 }
 
+/// A table's rows as JSON, with the search key of each row (person key for people,
+/// title key for classes, empty otherwise), computed once.
+struct Table {
+    rows: Vec<Value>,
+    keys: Vec<String>,
+}
+
+fn table<T: serde::Serialize>(rows: &[T], key: impl Fn(&T) -> String) -> Table {
+    Table {
+        rows: rows
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+            .collect(),
+        keys: rows.iter().map(key).collect(),
+    }
+}
+
+fn none<T>(_: &T) -> String {
+    String::new()
+}
+
+fn tables(d: &PlatformData) -> HashMap<&'static str, Table> {
+    HashMap::from([
+        ("organizations", table(&d.organizations, none)),
+        (
+            "students",
+            table(&d.students, |s| person_search_key(&s.first_name, &s.last_name)),
+        ),
+        (
+            "parents",
+            table(&d.parents, |p| person_search_key(&p.first_name, &p.last_name)),
+        ),
+        ("parent_students", table(&d.parent_students, none)),
+        ("classes", table(&d.classes, |c| search_key(&c.title))),
+        ("enrollments", table(&d.enrollments, none)),
+        ("import_runs", table(&d.import_runs, none)),
+        ("import_errors", table(&d.import_errors, none)),
+    ])
+}
+
 struct Shared {
-    districts: HashMap<String, PlatformData>,
+    districts: HashMap<String, HashMap<&'static str, Table>>,
     token: String,
     forbidden: HashSet<String>,
     faults: Mutex<VecDeque<Fault>>,
@@ -74,7 +114,7 @@ impl FakeApi {
             .organizations
             .iter()
             .filter(|o| o.org_type == "district")
-            .map(|o| (o.id.clone(), data.clone().scoped_to_district(&o.id)))
+            .map(|o| (o.id.clone(), tables(&data.clone().scoped_to_district(&o.id))))
             .collect();
         let shared = Arc::new(Shared {
             districts,
@@ -223,26 +263,7 @@ async fn gate(shared: &Shared, headers: &HeaderMap, district: &str) -> Result<()
     Ok(())
 }
 
-fn rows_of(data: &PlatformData, table: &str) -> Option<Vec<Value>> {
-    fn all<T: serde::Serialize>(rows: &[T]) -> Vec<Value> {
-        rows.iter()
-            .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
-            .collect()
-    }
-    Some(match table {
-        "organizations" => all(&data.organizations),
-        "students" => all(&data.students),
-        "parents" => all(&data.parents),
-        "parent_students" => all(&data.parent_students),
-        "classes" => all(&data.classes),
-        "enrollments" => all(&data.enrollments),
-        "import_runs" => all(&data.import_runs),
-        "import_errors" => all(&data.import_errors),
-        _ => return None,
-    })
-}
-
-fn page(rows: Vec<Value>, size: Option<usize>, token: Option<&str>, max: usize) -> Response {
+fn page(rows: Vec<&Value>, size: Option<usize>, token: Option<&str>, max: usize) -> Response {
     let size = size.unwrap_or(max).clamp(1, max);
     let offset = match token {
         None => 0,
@@ -253,7 +274,7 @@ fn page(rows: Vec<Value>, size: Option<usize>, token: Option<&str>, max: usize) 
     };
     let end = (offset + size).min(rows.len());
     let next = (end < rows.len()).then(|| format!("o{end}"));
-    let data: Vec<Value> = rows.into_iter().skip(offset).take(size).collect();
+    let data: Vec<&Value> = rows.into_iter().skip(offset).take(size).collect();
     axum::Json(json!({"data": data, "next_page_token": next})).into_response()
 }
 
@@ -266,8 +287,13 @@ async fn list(
     if let Err(r) = gate(&shared, &headers, &district).await {
         return r;
     }
-    match rows_of(&shared.districts[&district], &table) {
-        Some(rows) => page(rows, q.page_size, q.page_token.as_deref(), shared.page_max),
+    match shared.districts[&district].get(table.as_str()) {
+        Some(t) => page(
+            t.rows.iter().collect(),
+            q.page_size,
+            q.page_token.as_deref(),
+            shared.page_max,
+        ),
         None => problem(StatusCode::NOT_FOUND, "no such table"),
     }
 }
@@ -276,23 +302,26 @@ fn text<'a>(row: &'a Value, field: &str) -> &'a str {
     row.get(field).and_then(Value::as_str).unwrap_or("")
 }
 
-fn matches(row: &Value, field: &str, values: &[String]) -> bool {
-    match field {
-        "email" => {
-            let e = normalize_email(text(row, "email"));
-            !e.is_empty() && values.iter().any(|v| normalize_email(v) == e)
-        }
-        "name_key" => {
-            let key = person_search_key(text(row, "first_name"), text(row, "last_name"));
-            values.iter().any(|v| key.contains(v.as_str()))
-        }
-        "title_key" => {
-            let key = search_key(text(row, "title"));
-            values.contains(&key)
-        }
-        other => {
-            let t = text(row, other);
-            values.iter().any(|v| v == t)
+/// One filter, ready to test rows against.
+enum Filter<'a> {
+    /// A column equal to one of the values (emails compared normalized).
+    Column(&'a str, HashSet<String>),
+    /// The row's key contains every part of one of the values (`name_key`).
+    KeyContains(Vec<Vec<&'a str>>),
+    /// The row's key equals one of the values (`title_key`).
+    KeyEquals(HashSet<&'a str>),
+}
+
+impl Filter<'_> {
+    fn matches(&self, row: &Value, key: &str) -> bool {
+        match self {
+            Filter::Column("email", values) => {
+                let e = normalize_email(text(row, "email"));
+                !e.is_empty() && values.contains(&e)
+            }
+            Filter::Column(column, values) => values.contains(text(row, column)),
+            Filter::KeyContains(values) => values.iter().any(|parts| parts.iter().all(|p| key.contains(p))),
+            Filter::KeyEquals(values) => values.contains(key),
         }
     }
 }
@@ -327,10 +356,25 @@ async fn search(
     if let Some(bad) = body.filters.keys().find(|k| !allowed.contains(&k.as_str())) {
         return problem(StatusCode::BAD_REQUEST, &format!("unknown filter `{bad}`"));
     }
-    let rows = rows_of(&shared.districts[&district], &table).unwrap_or_default();
-    let hits: Vec<Value> = rows
-        .into_iter()
-        .filter(|row| body.filters.iter().any(|(f, values)| matches(row, f, values)))
+    let Some(t) = shared.districts[&district].get(table.as_str()) else {
+        return problem(StatusCode::NOT_FOUND, "no such table");
+    };
+    let filters: Vec<Filter<'_>> = body
+        .filters
+        .iter()
+        .map(|(f, values)| match f.as_str() {
+            "name_key" => Filter::KeyContains(values.iter().map(|v| v.split_whitespace().collect()).collect()),
+            "title_key" => Filter::KeyEquals(values.iter().map(String::as_str).collect()),
+            "email" => Filter::Column("email", values.iter().map(|v| normalize_email(v)).collect()),
+            column => Filter::Column(column, values.iter().cloned().collect()),
+        })
+        .collect();
+    let hits: Vec<&Value> = t
+        .rows
+        .iter()
+        .zip(&t.keys)
+        .filter(|(row, key)| filters.iter().any(|f| f.matches(row, key)))
+        .map(|(row, _)| row)
         .collect();
     page(hits, body.page_size, body.page_token.as_deref(), shared.page_max)
 }

@@ -78,21 +78,31 @@ pub async fn demo_lookups() -> Vec<(String, cdt_core::Lookup)> {
     out
 }
 
-/// Captures every tracing event (all levels, all crates) of the current thread into a
+/// Captures every tracing event (all levels, all crates) of the test binary into a
 /// buffer, for tests that search logs for secrets.
+///
+/// The capture is the process's global subscriber: thread-local subscribers miss
+/// events whose call sites were first seen while none was installed.
 #[derive(Clone, Default)]
 pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl LogCapture {
-    /// Installs the capture for the current thread until the guard drops.
-    #[must_use]
-    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(self.clone())
-            .finish();
-        tracing::subscriber::set_default(subscriber)
+    /// The capture, installed as the global subscriber on first use.
+    ///
+    /// # Panics
+    /// If another global subscriber was installed first.
+    pub fn global() -> &'static LogCapture {
+        static CAPTURE: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
+        CAPTURE.get_or_init(|| {
+            let capture = LogCapture::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(capture.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+            capture
+        })
     }
 
     /// Everything captured so far.

@@ -119,8 +119,7 @@ async fn secrets_resolve_from_secrets_manager_and_never_print() {
     assert_eq!(aws.endpoint, moto.endpoint);
     let creds = vars.with_aws(SecretsManager::new(aws).unwrap());
 
-    let capture = LogCapture::default();
-    let guard = capture.install();
+    let capture = LogCapture::global();
     let get = |s: &str| SecretRef::parse(s).unwrap();
     let password = creds
         .get(&get("aws-sm:cdt/staging/platform#db_password"))
@@ -147,7 +146,6 @@ async fn secrets_resolve_from_secrets_manager_and_never_print() {
         .await
         .unwrap_err()
         .to_string();
-    drop(guard);
 
     assert_eq!(password.expose(), db_password);
     assert_eq!(token.expose(), "tok-aws-99f1");

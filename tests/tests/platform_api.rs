@@ -200,15 +200,17 @@ async fn malformed_bodies_are_clear_errors_and_not_retried() {
     assert!(err.contains("truncated JSON"), "{err}");
     server.push_faults([Fault::WrongShape]);
     let err = err_of(&api).await.to_string();
-    assert!(err.contains("malformed answer") && err.contains("rows"), "{err}");
+    assert!(
+        err.contains("malformed answer") && err.contains("missing field `data`"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn refusals_are_clear_errors_and_never_show_the_token() {
     let data = demo_platform().await;
     let server = FakeApi::start_forbidding(&data, TOKEN, 500, &["bm-org-0001"]).await;
-    let capture = LogCapture::default();
-    let guard = capture.install();
+    let capture = LogCapture::global();
     let wrong = PlatformApi::new(options(&server), Secret::new("not-the-token-9c1d"), "bm-org-0001").unwrap();
     let unauthorized = err_of(&wrong).await.to_string();
     let forbidden = err_of(&client(&server, options(&server))).await.to_string();
@@ -216,7 +218,6 @@ async fn refusals_are_clear_errors_and_never_show_the_token() {
     let not_found = err_of(&unknown).await.to_string();
     let other = FakeApi::start(&data, TOKEN, 500).await;
     client(&other, options(&other)).load().await.unwrap();
-    drop(guard);
     assert!(unauthorized.contains("401"), "{unauthorized}");
     assert!(
         forbidden.contains("403") && forbidden.contains("bm-org-0001"),
@@ -232,4 +233,27 @@ async fn refusals_are_clear_errors_and_never_show_the_token() {
     for text in [&unauthorized, &forbidden, &not_found, &logs, &format!("{wrong:?}")] {
         assert!(!text.contains(TOKEN) && !text.contains("not-the-token-9c1d"), "{text}");
     }
+}
+
+#[tokio::test]
+async fn an_unreachable_api_is_retried_then_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let opts = ApiOptions {
+        base_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        max_attempts: 3,
+        ..ApiOptions::new(&format!("http://127.0.0.1:{port}"))
+    };
+    let api = PlatformApi::new(opts, Secret::new(TOKEN), "bm-org-0001").unwrap();
+    let err = err_of(&api).await.to_string();
+    assert!(
+        err.contains("cannot connect") && err.contains("gave up after 3 attempts"),
+        "{err}"
+    );
+    assert_eq!(api.request_count(), 3);
+    assert!(!err.contains(TOKEN));
 }
