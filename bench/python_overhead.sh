@@ -29,18 +29,4 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 for r in $(seq 1 "$rounds"); do
     "$rust" "$n" "${case_args[@]}"
     (cd "$target" && "$venv/bin/python" "$OLDPWD/cdt-py/bench/overhead.py" "$n" "${case_args[@]}")
-done | "$venv/bin/python" -c '
-import json, sys, collections
-rows = collections.defaultdict(list)
-for line in sys.stdin:
-    d = json.loads(line)
-    rows[d["side"]].append(d)
-print(f"{\"side\":34} {\"median ms (per round)\":>28} {\"p90 ms\":>8}")
-for side, ds in rows.items():
-    med = " ".join(f"{d[\"median_ms\"]:.3f}" for d in ds)
-    p90 = max(d["p90_ms"] for d in ds)
-    print(f"{side:34} {med:>28} {p90:8.3f}")
-rust = sorted(d["median_ms"] for d in rows["rust"])[len(rows["rust"]) // 2]
-py = sorted(d["median_ms"] for d in rows["python Customer.run"])[len(rows["python Customer.run"]) // 2]
-print(f"overhead of Python: {py - rust:+.3f} ms per diagnostic ({(py / rust - 1) * 100:+.1f} %), median of round medians")
-'
+done | "$venv/bin/python" cdt-py/bench/summarize.py
