@@ -182,6 +182,10 @@ def test_job_api(settings: Path) -> None:
         job.result()
     with pytest.raises(ValueError, match="non-negative"):
         job.wait(-1)
+    with pytest.raises(ValueError, match="non-negative"):
+        job.wait(float("nan"))
+    assert job.wait(1e300) is True  # too long for a Duration: waits without a limit
+    assert job.wait(float("inf")) is True
     called: list[bool] = []
     job.add_done_callback(lambda: called.append(True))
     assert called == [True]
