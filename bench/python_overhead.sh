@@ -9,13 +9,12 @@
 # if missing) under the cargo target dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds="${1:-3}"
-n="${2:-200}"
+rounds="${1:-7}"
+n="${2:-100}"
 target="${CARGO_TARGET_DIR:-target}"
 mkdir -p "$target"
 target="$(cd "$target" && pwd)"
 venv="$target/py-venv"
-case_args=(student-mismatch parent_email=ximena.huaman@andes-mail.example "student_name=mateo quispe huaman")
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.9,<2'
@@ -24,23 +23,21 @@ case_args=(student-mismatch parent_email=ximena.huaman@andes-mail.example "stude
 cargo build --release --quiet -p cdt-py --example overhead
 rust="$target/release/examples/overhead"
 
-echo "case: ${case_args[*]} (demo district, embedded store); $rounds rounds of $n calls each side"
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-for r in $(seq 1 "$rounds"); do
-    "$rust" "$n" "${case_args[@]}"
-    (cd "$target" && "$venv/bin/python" "$OLDPWD/cdt-py/bench/overhead.py" "$n" "${case_args[@]}")
-done | "$venv/bin/python" -c '
-import json, sys, collections
-rows = collections.defaultdict(list)
-for line in sys.stdin:
-    d = json.loads(line)
-    rows[d["side"]].append(d)
-print(f"{\"side\":34} {\"median ms (per round)\":>28} {\"p90 ms\":>8}")
-for side, ds in rows.items():
-    med = " ".join(f"{d[\"median_ms\"]:.3f}" for d in ds)
-    p90 = max(d["p90_ms"] for d in ds)
-    print(f"{side:34} {med:>28} {p90:8.3f}")
-rust = sorted(d["median_ms"] for d in rows["rust"])[len(rows["rust"]) // 2]
-py = sorted(d["median_ms"] for d in rows["python Customer.run"])[len(rows["python Customer.run"]) // 2]
-print(f"overhead of Python: {py - rust:+.3f} ms per diagnostic ({(py / rust - 1) * 100:+.1f} %), median of round medians")
-'
+bench_case() {
+    local label="$1"
+    shift
+    echo
+    echo "== $label: $* ; $rounds rounds of $n calls each side"
+    echo "load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+    for _ in $(seq 1 "$rounds"); do
+        "$rust" "$n" "$@"
+        (cd "$target" && "$venv/bin/python" "$OLDPWD/cdt-py/bench/overhead.py" "$n" "$@")
+    done | "$venv/bin/python" cdt-py/bench/summarize.py
+}
+
+# The demo customer: the whole OneRoster folder is read per call (~10 ms of work).
+bench_case "demo customer, full bundle + embedded store" customer student-mismatch \
+    parent_email=ximena.huaman@andes-mail.example "student_name=mateo quispe huaman"
+# A small call, where the fixed cost of the binding shows: users.csv alone + the store.
+bench_case "users.csv + embedded store" "files:$PWD/demo/oneroster/users.csv:$PWD/demo/platform.sqlite" \
+    parent-conflicts parent_email=oyelaran.home@naija-mail.example

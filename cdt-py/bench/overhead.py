@@ -1,7 +1,7 @@
 """The Python side of bench/python_overhead.sh: the same diagnostic as
 cdt-py/examples/overhead.rs, through the bindings, timed in a loop.
 
-Usage: python overhead.py ITERATIONS TOOL NAME=VALUE...
+Usage: python overhead.py ITERATIONS customer|files:SOURCE:PLATFORM TOOL NAME=VALUE...
 Prints one JSON line per measured variant.
 """
 
@@ -37,13 +37,23 @@ def measure(label: str, n: int, fn: Callable[[], object]) -> dict[str, object]:
 
 def main(argv: list[str]) -> None:
     n = int(argv[0])
-    tool = argv[1]
-    inputs = dict(a.split("=", 1) for a in argv[2:])
+    target = argv[1]
+    tool = argv[2]
+    inputs = dict(a.split("=", 1) for a in argv[3:])
     demo = cdt.load_customer("demo-district", ROOT / "customer-integration-settings")
-    status = demo.run(tool, inputs, progress=False).status
+    if target == "customer":
+        def once() -> cdt.DiagnosticResult:
+            return demo.run(tool, inputs, progress=False)
+    else:
+        source, platform = target.removeprefix("files:").split(":", 1)
+
+        def once() -> cdt.DiagnosticResult:
+            return cdt.run(tool, inputs, source=source, platform=platform, district_id=demo.bookmarked_org_id,
+                           progress=False)
+    status = once().status
     rows = [
-        measure("python Customer.run", n, lambda: demo.run(tool, inputs, progress=False)),
-        measure("python Customer.run + to_dict()", n, lambda: demo.run(tool, inputs, progress=False).to_dict()),
+        measure("python", n, once),
+        measure("python + to_dict()", n, lambda: once().to_dict()),
     ]
     for row in rows:
         row["status"] = status

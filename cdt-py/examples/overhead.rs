@@ -1,24 +1,57 @@
 //! The Rust side of `bench/python_overhead.sh`: one diagnostic, timed in a loop, doing
-//! per call exactly what `Customer.run` does in the bindings (build the customer's
-//! connectors, run the engine) on a multi-threaded tokio runtime.
+//! per call exactly what the bindings do (build the connectors, run the engine) on a
+//! multi-threaded tokio runtime.
 //!
 //! ```sh
-//! cargo run --release -p cdt-py --example overhead -- ITERATIONS TOOL NAME=VALUE…
+//! cargo run --release -p cdt-py --example overhead -- ITERATIONS TARGET TOOL NAME=VALUE…
 //! ```
-//! Prints one JSON line: `{"side": "rust", "n": …, "median_ms": …, …}`.
+//! `TARGET` is `customer` (the demo district's settings, as `Customer.run`) or
+//! `files:SOURCE:PLATFORM` (a bundle and a store or snapshot, as `cdt.run(source=,
+//! platform=)`). Prints one JSON line: `{"side": "rust", "n": …, "median_ms": …, …}`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
-use cdt_connectors::factory;
-use cdt_core::{Customer, Inputs, Registry, RunContext, diagnose};
+use cdt_connectors::{OneRosterCsv, factory};
+use cdt_core::{Customer, Inputs, PlatformConnector, Registry, RunContext, SourceConnector, diagnose};
+
+async fn connect(
+    customer: &Customer,
+    files: Option<&(PathBuf, PathBuf)>,
+) -> anyhow::Result<(Arc<dyn SourceConnector>, Arc<dyn PlatformConnector>, RunContext)> {
+    Ok(match files {
+        None => (
+            factory::source_for(customer)?,
+            factory::platform_for(customer).await?,
+            RunContext {
+                customer_id: Some(customer.customer_id.clone()),
+                bookmarked_org_id: customer.bookmarked_org_id.clone(),
+                ..RunContext::default()
+            },
+        ),
+        Some((source, platform)) => (
+            Arc::new(OneRosterCsv::new(source)),
+            factory::platform_from_path(platform, &customer.bookmarked_org_id).await?,
+            RunContext {
+                bookmarked_org_id: customer.bookmarked_org_id.clone(),
+                ..RunContext::default()
+            },
+        ),
+    })
+}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [n, tool_id, pairs @ ..] = args.as_slice() else {
-        anyhow::bail!("usage: overhead ITERATIONS TOOL NAME=VALUE…");
+    let [n, target, tool_id, pairs @ ..] = args.as_slice() else {
+        anyhow::bail!("usage: overhead ITERATIONS customer|files:SOURCE:PLATFORM TOOL NAME=VALUE…");
     };
     let n: usize = n.parse()?;
+    let files = match target.strip_prefix("files:").map(|f| f.split_once(':')) {
+        Some(Some((s, p))) => Some((PathBuf::from(s), PathBuf::from(p))),
+        Some(None) => anyhow::bail!("files:SOURCE:PLATFORM, not {target}"),
+        None => None,
+    };
     let inputs = Inputs::from_pairs(pairs.iter().filter_map(|p| p.split_once('=')));
     cdt_tools::link();
     let registry = Registry::builtin()?;
@@ -28,13 +61,7 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let once = || -> anyhow::Result<cdt_core::Status> {
         rt.block_on(async {
-            let source = factory::source_for(&customer)?;
-            let platform = factory::platform_for(&customer).await?;
-            let ctx = RunContext {
-                customer_id: Some(customer.customer_id.clone()),
-                bookmarked_org_id: customer.bookmarked_org_id.clone(),
-                ..RunContext::default()
-            };
+            let (source, platform, ctx) = connect(&customer, files.as_ref()).await?;
             let r = diagnose(tool.as_ref(), &inputs, source.as_ref(), platform.as_ref(), &ctx).await?;
             Ok(r.status)
         })

@@ -252,7 +252,8 @@ impl Job {
     #[pyo3(signature = (timeout=None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
         let timeout = match timeout {
-            Some(t) if t.is_finite() && t >= 0.0 => Some(Duration::from_secs_f64(t)),
+            // Longer than a `Duration` can hold is as good as forever.
+            Some(t) if t >= 0.0 => Duration::try_from_secs_f64(t).ok(),
             Some(t) => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
                     "timeout must be a non-negative number of seconds, not {t}"

@@ -182,6 +182,10 @@ def test_job_api(settings: Path) -> None:
         job.result()
     with pytest.raises(ValueError, match="non-negative"):
         job.wait(-1)
+    with pytest.raises(ValueError, match="non-negative"):
+        job.wait(float("nan"))
+    assert job.wait(1e300) is True  # too long for a Duration: waits without a limit
+    assert job.wait(float("inf")) is True
     called: list[bool] = []
     job.add_done_callback(lambda: called.append(True))
     assert called == [True]
@@ -236,3 +240,32 @@ def test_a_failing_callback_is_reported_not_fatal(
 def test_version() -> None:
     assert cdt.__version__ == _cdt.__version__
     assert cdt.__version__.count(".") == 2
+
+
+def test_kernel_interrupt_stops_a_call(fifo_bundle: Path, demo_dir: Path) -> None:
+    """A notebook's "interrupt kernel" on a call stuck reading a bundle: the cell ends
+    with KeyboardInterrupt and the kernel keeps working."""
+    manager = pytest.importorskip("jupyter_client.manager")
+    km, kc = manager.start_new_kernel(kernel_name="python3")
+    try:
+        assert kc.execute_interactive("import cdt", timeout=60)["content"]["status"] == "ok"
+        code = (
+            f"cdt.run('parent-conflicts', source={str(fifo_bundle)!r}, "
+            f"platform={str(demo_dir / 'platform-snapshot')!r}, district_id='bm-org-0001', "
+            "parent_email='a@b.example', progress=False)"
+        )
+        # stop_on_error=False: the kernel must not abort the next request after this error.
+        msg_id = kc.execute(code, stop_on_error=False)
+        time.sleep(1.0)
+        km.interrupt_kernel()
+        while True:
+            reply = kc.get_shell_msg(timeout=60)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        after = kc.execute_interactive("assert cdt.tool('missing-data').id == 'missing-data'", timeout=60)
+        assert after["content"]["status"] == "ok"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -140,6 +140,13 @@ def test_input_errors_are_raised_at_once(settings: Path) -> None:
         demo.run("no-such-tool")
 
 
+def test_run_takes_a_customer_object(settings: Path) -> None:
+    demo = cdt.load_customer("demo-district", settings)
+    r = cdt.run("parent-conflicts", customer=demo, parent_email="pereira.lund.family@nordmail.example")
+    assert r.status == "ISSUE_IN_SOURCE"
+    assert r.customer_id == "demo-district"
+
+
 def test_run_needs_one_target(demo_dir: Path) -> None:
     with pytest.raises(TypeError, match="customer="):
         cdt.run("parent-conflicts", parent_email="a@b.example")
