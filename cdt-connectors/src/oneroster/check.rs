@@ -7,7 +7,7 @@ use cdt_core::roster::Roster;
 use super::codes::Code;
 use super::report::{Finding, Sink};
 use super::spec::{Table, Version};
-use super::table::{FileOutput, IdSet, Mode};
+use super::table::{FileOutput, IdTable, Mode};
 
 /// Checks references between files, and the 1.2 roles of users.
 pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, sink: &mut Sink) {
@@ -42,7 +42,7 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, sink: &mut Si
             };
             let delta = any_delta || o.job.mode == Mode::Delta || target.job.mode == Mode::Delta;
             let mut missing: Vec<(u32, &super::table::RefUse, [u64; 2])> = Vec::new();
-            for (h, u) in &col.uses {
+            for (h, u) in col.uses.iter() {
                 match target.ids.get(h) {
                     None => missing.push((u.first_row, u, *h)),
                     Some(info) => {
@@ -122,16 +122,16 @@ fn roles_checks(outputs: &[FileOutput], sink: &mut Sink) {
     let (Some(users), Some(roles)) = (users, roles) else {
         return;
     };
-    let with_role: IdSet = roles
+    let empty = IdTable::default();
+    let with_role = roles
         .refs
         .iter()
         .find(|c| c.column == "userSourcedId")
-        .map(|c| c.uses.keys().copied().collect())
-        .unwrap_or_default();
+        .map_or(&empty, |c| &c.uses);
     let mut without: Vec<u32> = users
         .ids
         .iter()
-        .filter(|(h, info)| !info.deleted() && !with_role.contains(*h))
+        .filter(|(h, info)| !info.deleted() && !with_role.contains(h))
         .map(|(_, info)| info.row())
         .collect();
     without.sort_unstable();
@@ -171,13 +171,14 @@ pub(crate) fn assemble(outputs: Vec<FileOutput>, version: Version, sink: &mut Si
     for o in outputs {
         sink.merge(o.sink);
         let b = o.built;
-        r.orgs.extend(b.orgs);
-        r.users.extend(b.users);
-        r.courses.extend(b.courses);
-        r.classes.extend(b.classes);
-        r.academic_sessions.extend(b.sessions);
-        r.enrollments.extend(b.enrollments);
-        roles.extend(b.roles);
+        // One file a table: take its vectors as they are, without copying.
+        append(&mut r.orgs, b.orgs);
+        append(&mut r.users, b.users);
+        append(&mut r.courses, b.courses);
+        append(&mut r.classes, b.classes);
+        append(&mut r.academic_sessions, b.sessions);
+        append(&mut r.enrollments, b.enrollments);
+        append(&mut roles, b.roles);
         for (id, why) in b.invalid {
             invalid.entry(id).or_insert(why);
         }
@@ -204,6 +205,14 @@ pub(crate) fn assemble(outputs: Vec<FileOutput>, version: Version, sink: &mut Si
     }
     r.invalid_records = invalid;
     r
+}
+
+fn append<T>(into: &mut Vec<T>, mut from: Vec<T>) {
+    if into.is_empty() {
+        *into = from;
+    } else {
+        into.append(&mut from);
+    }
 }
 
 /// Moves each file's findings into `sink` when no roster is built.

@@ -13,6 +13,7 @@
 
 mod check;
 pub mod codes;
+mod ids;
 mod manifest;
 pub mod report;
 mod scan;
@@ -414,21 +415,26 @@ fn read_files(bundle: &Bundle, mut jobs: Vec<(FileJob, Member)>, limits: &Limits
     .clamp(1, jobs.len().max(1));
     let queue = Mutex::new(jobs.into_iter());
     let outputs: Mutex<Vec<Result<FileOutput>>> = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let next = queue.lock().ok().and_then(|mut q| q.next());
-                    let Some((job, member)) = next else { break };
-                    debug!(file = %job.name, "reading");
-                    let res = bundle.with_reader(&member, |r| table::process(&job, r, limits));
-                    if let Ok(mut o) = outputs.lock() {
-                        o.push(res);
-                    }
-                }
-            });
+    let work = || {
+        loop {
+            let next = queue.lock().ok().and_then(|mut q| q.next());
+            let Some((job, member)) = next else { break };
+            debug!(file = %job.name, "reading");
+            let res = bundle.with_reader(&member, |r| table::process(&job, r, limits));
+            if let Ok(mut o) = outputs.lock() {
+                o.push(res);
+            }
         }
-    });
+    };
+    if threads == 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
+        });
+    }
     if let Some(e) = bundle.refused() {
         return Err(e);
     }

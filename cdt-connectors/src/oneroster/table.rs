@@ -4,8 +4,7 @@
 //! What needs other files (references, roles of 1.2 users) is collected here as hashes
 //! of sourcedIds and checked once every file is read (see `check.rs`).
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
 use std::io::Read;
 
 use cdt_core::roster::{AcademicSession, Class, Course, Enrollment, Org, RecordStatus, Role, User, UserRole};
@@ -17,42 +16,11 @@ use super::spec::{self, Col, Kind, Table, Version};
 use super::values;
 use crate::bundle::Limits;
 
-/// A 128-bit hash of a sourcedId: ids are compared by hash, so memory stays small
-/// (two ids share a hash with odds of about 1 in 10^38 per pair). Two `u64`s rather
-/// than a `u128`, for 8-byte alignment in the maps.
-pub(crate) type IdHash = [u64; 2];
-
-#[allow(clippy::cast_possible_truncation)]
-pub(crate) fn id_hash(v: &str) -> IdHash {
-    let h = xxhash_rust::xxh3::xxh3_128(v.as_bytes());
-    [h as u64, (h >> 64) as u64]
-}
-
-/// A hasher for keys that are already hashes.
-#[derive(Default)]
-pub(crate) struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes.iter().take(8) {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = self.0.rotate_left(23) ^ v;
-    }
-}
-
-pub(crate) type HashBuild = BuildHasherDefault<PassThrough>;
-pub(crate) type IdMap<V> = HashMap<IdHash, V, HashBuild>;
-pub(crate) type IdSet = HashSet<IdHash, HashBuild>;
+pub(crate) use super::ids::{IdHash, IdTable, id_hash};
 
 /// A record's row and what references to it need to know, in 4 bytes: the row
 /// (capped at 2^30 - 1), whether it is `tobedeleted`, whether it is a school.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct IdInfo(u32);
 
 impl IdInfo {
@@ -76,7 +44,7 @@ impl IdInfo {
 }
 
 /// The uses of one referenced id by one column, in 16 bytes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct RefUse {
     pub(crate) first_row: u32,
     pub(crate) count: u32,
@@ -99,7 +67,7 @@ impl RefUse {
 pub(crate) struct RefColumn {
     pub(crate) column: &'static str,
     pub(crate) target: Table,
-    pub(crate) uses: IdMap<RefUse>,
+    pub(crate) uses: IdTable<RefUse>,
     arena: Vec<u8>,
 }
 
@@ -148,13 +116,28 @@ pub(crate) struct Built {
     pub(crate) invalid: Vec<(String, String)>,
 }
 
+impl Built {
+    fn reserve(&mut self, table: Table, n: usize) {
+        match table {
+            Table::Orgs => self.orgs.reserve(n),
+            Table::Users => self.users.reserve(n),
+            Table::Courses => self.courses.reserve(n),
+            Table::Classes => self.classes.reserve(n),
+            Table::AcademicSessions => self.sessions.reserve(n),
+            Table::Enrollments => self.enrollments.reserve(n),
+            Table::Roles => self.roles.reserve(n),
+            Table::Demographics | Table::UserProfiles => {}
+        }
+    }
+}
+
 /// What reading one file produced.
 #[derive(Debug)]
 pub(crate) struct FileOutput {
     pub(crate) job: FileJob,
     pub(crate) rows: u64,
     pub(crate) sink: Sink,
-    pub(crate) ids: IdMap<IdInfo>,
+    pub(crate) ids: IdTable<IdInfo>,
     pub(crate) refs: Vec<RefColumn>,
     /// 1.2 users: (user, primaryOrgSourcedId, row).
     pub(crate) primary_orgs: Vec<(IdHash, IdHash, u32)>,
@@ -309,7 +292,7 @@ pub(crate) fn process<R: Read>(job: &FileJob, reader: R, limits: &Limits) -> Fil
     let mut out = FileOutput {
         rows: 0,
         sink: Sink::new(0),
-        ids: IdMap::default(),
+        ids: IdTable::default(),
         refs: Vec::new(),
         primary_orgs: Vec::new(),
         role_pairs: HashSet::new(),
@@ -421,7 +404,7 @@ fn run<R: Read>(job: &FileJob, records: &mut Records<R>, sink: &mut Sink, out: &
                     out.refs.push(RefColumn {
                         column: c.name,
                         target: t,
-                        uses: IdMap::default(),
+                        uses: IdTable::default(),
                         arena: Vec::new(),
                     });
                     let _ = i;
@@ -440,27 +423,29 @@ fn run<R: Read>(job: &FileJob, records: &mut Records<R>, sink: &mut Sink, out: &
         }
         out.rows += 1;
         if out.rows <= SAMPLE_ROWS {
-            sample_bytes += (rec.bytes().len() + rec.len()) as u64;
+            sample_bytes += rec.bytes().len() as u64 + 1;
             if out.rows == SAMPLE_ROWS && job.table.owns_ids() {
                 // Size the id map once from the file size, instead of growing it (and
                 // holding two tables while it grows).
                 let estimate = (job.size / (sample_bytes / SAMPLE_ROWS).max(1)).min(MAX_PRESIZE);
-                out.ids.reserve(usize::try_from(estimate + estimate / 16).unwrap_or(0));
+                let estimate = usize::try_from(estimate + estimate / 16).unwrap_or(0);
+                out.ids.reserve(estimate);
+                if job.build {
+                    out.built.reserve(job.table, estimate);
+                }
             }
         }
         ranges.clear();
         invalid_cells.clear();
         let text: &str = if let Ok(t) = std::str::from_utf8(rec.bytes()) {
-            let mut start = 0;
             for i in 0..rec.len() {
-                let end = start + rec.get(i).map_or(0, <[u8]>::len);
+                let (start, end) = rec.range(i);
                 if t.is_char_boundary(start) && t.is_char_boundary(end) {
                     ranges.push((start, end));
                 } else {
                     ranges.push((0, 0));
                     invalid_cells.push(i);
                 }
-                start = end;
             }
             t
         } else {
@@ -603,16 +588,14 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
                 if job.table.owns_ids() {
                     let h = id_hash(v);
                     let school = cells.get(plan.org_type).eq_ignore_ascii_case("school");
-                    match out.ids.entry(h) {
-                        std::collections::hash_map::Entry::Occupied(e) => {
-                            let first = e.get().row();
-                            ctx.add(col.name, Code::IdDuplicate, || {
-                                format!("sourcedId `{}` is already on row {first}", clip(v))
-                            });
-                        }
-                        std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(IdInfo::new(row32, deleted, school));
-                        }
+                    let (info, new) = out.ids.entry(h);
+                    if new {
+                        *info = IdInfo::new(row32, deleted, school);
+                    } else {
+                        let first = info.row();
+                        ctx.add(col.name, Code::IdDuplicate, || {
+                            format!("sourcedId `{}` is already on row {first}", clip(v))
+                        });
                     }
                 }
             }
@@ -797,7 +780,8 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
 fn add_ref(out: &mut FileOutput, index: usize, v: &str, row: u32, deleted: bool) {
     let Some(col) = out.refs.get_mut(index) else { return };
     let arena = &mut col.arena;
-    let u = col.uses.entry(id_hash(v)).or_insert_with(|| {
+    let (u, new) = col.uses.entry(id_hash(v));
+    if new {
         let mut end = v.len().min(255);
         while !v.is_char_boundary(end) {
             end -= 1;
@@ -807,13 +791,13 @@ fn add_ref(out: &mut FileOutput, index: usize, v: &str, row: u32, deleted: bool)
             arena.push(u8::try_from(end).unwrap_or(0));
             arena.extend_from_slice(&v.as_bytes()[..end]);
         }
-        RefUse {
+        *u = RefUse {
             first_row: row,
             count: 0,
             first_active: u32::MAX,
             at,
-        }
-    });
+        };
+    }
     u.count = u.count.saturating_add(1);
     if !deleted && u.first_active == u32::MAX {
         u.first_active = row;

@@ -89,11 +89,22 @@ pub(crate) fn boolean(v: &str) -> Option<(bool, bool)> {
     }
 }
 
+/// The bytes a sourcedId may hold: `A-Z a-z 0-9 . / @ _ -`.
+const ID_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation)]
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'@' | b'_' | b'-');
+        b += 1;
+    }
+    t
+};
+
 /// Whether a sourcedId uses the characters and length consumers accept.
 pub(crate) fn good_sourced_id(v: &str) -> bool {
-    v.len() <= 255
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'@' | b'_' | b'-'))
+    v.len() <= 255 && v.bytes().fold(true, |ok, b| ok & ID_BYTES[usize::from(b)])
 }
 
 /// The items of a comma-separated list, trimmed, without empty ones; and whether the
