@@ -9,6 +9,7 @@ use clap::Parser;
 mod cli;
 mod demo;
 mod output;
+mod plugins;
 mod run;
 
 fn main() -> ExitCode {
