@@ -433,3 +433,31 @@ impl std::fmt::Debug for Prepared {
         f.debug_struct("Prepared").finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_logs_are_capped_in_lines_and_bytes() {
+        let limits = HostLimits::default().plugin_limits(None, None, None).unwrap();
+        let mut state = RunState::new(Arc::from("spammer"), &limits);
+        for _ in 0..100_000 {
+            state.log(Level::Info, "spam");
+        }
+        assert_eq!(state.log_lines, limits.log_lines);
+        assert_eq!(state.dropped_logs, 100_000 - limits.log_lines);
+        let mut state = RunState::new(Arc::from("shouter"), &limits);
+        state.log(Level::Error, &"x".repeat(limits.log_bytes + 1));
+        assert_eq!((state.log_lines, state.dropped_logs), (0, 1));
+    }
+
+    #[test]
+    fn growing_memory_past_the_cap_is_refused_and_remembered() {
+        let limits = HostLimits::default().plugin_limits(None, Some(1), None).unwrap();
+        let mut state = RunState::new(Arc::from("hog"), &limits);
+        assert!(state.memory_growing(0, 1 << 20, None).unwrap());
+        assert!(state.memory_growing(1 << 20, (1 << 20) + 65536, None).is_err());
+        assert!(state.memory_exceeded);
+    }
+}
