@@ -13,6 +13,9 @@ pub(crate) struct Cli {
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
 
+    #[command(flatten)]
+    pub(crate) plugins: crate::plugins::PluginArgs,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -124,8 +127,8 @@ pub(crate) enum DemoCommand {
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Tools { json } => crate::run::tools(json),
-        Command::Run(args) => crate::run::run(args).await,
+        Command::Tools { json } => crate::run::tools(&crate::plugins::registry(&cli.plugins)?, json),
+        Command::Run(args) => crate::run::run(&crate::plugins::registry(&cli.plugins)?, args).await,
         Command::Customers { settings } => crate::run::customers(&settings.settings_dir),
         Command::Check { customer, settings } => crate::check::check(&settings.settings_dir, &customer).await,
         Command::Demo(DemoCommand::Generate {

@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod demo;
 mod output;
+mod plugins;
 mod run;
 mod validate;
 

@@ -11,8 +11,7 @@ use cdt_core::{Customer, Inputs, PlatformConnector, Registry, RunContext, Source
 
 use crate::cli::RunArgs;
 
-pub(crate) fn tools(json: bool) -> anyhow::Result<ExitCode> {
-    let registry = Registry::builtin()?;
+pub(crate) fn tools(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         let specs: Vec<_> = registry.tools().map(|t| t.spec().clone()).collect();
         crate::output::emit(&(serde_json::to_string_pretty(&specs)? + "\n"))?;
@@ -36,8 +35,7 @@ pub(crate) fn tools(json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let registry = Registry::builtin()?;
+pub(crate) async fn run(registry: &Registry, args: RunArgs) -> anyhow::Result<ExitCode> {
     let tool = registry.get(&args.tool)?;
     let inputs = Inputs::from_pairs(args.inputs.iter().cloned());
     let (source, platform, ctx): (Arc<dyn SourceConnector>, Arc<dyn PlatformConnector>, RunContext) =

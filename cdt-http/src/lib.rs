@@ -38,6 +38,16 @@ impl AppState {
             settings_dir: settings_dir.into(),
         })
     }
+
+    /// State over a given registry (e.g. the built-ins plus loaded plugins) and a
+    /// folder of customer settings.
+    pub fn with_registry(registry: Registry, settings_dir: impl Into<PathBuf>) -> Self {
+        cdt_tools::link();
+        Self {
+            registry,
+            settings_dir: settings_dir.into(),
+        }
+    }
 }
 
 /// The API's routes.

@@ -1,5 +1,6 @@
 //! `cdt-http`: serve the HTTP API. `CDT_HTTP_ADDR` (default `127.0.0.1:8080`) and
-//! `CDT_SETTINGS_DIR` (default `customer-integration-settings`).
+//! `CDT_SETTINGS_DIR` (default `customer-integration-settings`); WASM plugins from
+//! `CDT_PLUGINS_DIR` (default `plugins/dist` when it exists; `CDT_PLUGINS_DIR=` for none).
 
 use std::process::ExitCode;
 
@@ -8,13 +9,30 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let addr = std::env::var("CDT_HTTP_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let dir = std::env::var("CDT_SETTINGS_DIR").unwrap_or_else(|_| "customer-integration-settings".into());
-    let state = match cdt_http::AppState::new(dir) {
-        Ok(s) => s,
+    cdt_tools::link();
+    let mut registry = match cdt_core::Registry::builtin() {
+        Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "cannot start");
             return ExitCode::from(2);
         }
     };
+    let plugins = std::env::var("CDT_PLUGINS_DIR").ok();
+    let plugin_dir = match plugins.as_deref() {
+        Some("") => None,
+        Some(d) => Some(std::path::PathBuf::from(d)),
+        None => Some(std::path::PathBuf::from("plugins/dist")).filter(|d| d.is_dir()),
+    };
+    if let Some(pdir) = plugin_dir {
+        match cdt_wasm::load_dir(&mut registry, &pdir) {
+            Ok(report) => tracing::info!(loaded = ?report.loaded, failed = report.failed.len(), "plugins"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load plugins");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let state = cdt_http::AppState::with_registry(registry, dir);
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {

@@ -87,6 +87,16 @@ impl WasmTool {
     }
 }
 
+impl WasmTool {
+    /// Creates a fresh store and instance and drops them without a call: the fixed
+    /// cost of a run, for benchmarks.
+    #[doc(hidden)]
+    pub fn instantiate_only(&self) -> Result<()> {
+        self.host
+            .instantiate_only(&self.id, &self.prepared, &self.manifest.limits)
+    }
+}
+
 impl Tool for WasmTool {
     fn spec(&self) -> &ToolSpec {
         &self.manifest.spec

@@ -89,6 +89,7 @@ fn host_with(limits: HostLimits, budget: Budget) -> Arc<Host> {
             budget,
             pooling: true,
             cache: Cache::Off,
+            ..HostConfig::default()
         })
         .unwrap(),
     )

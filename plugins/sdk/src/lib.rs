@@ -74,15 +74,22 @@ pub fn run_json<P: Plugin>(case: &str) -> Result<String, String> {
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ty) => {
+        // Only WebAssembly builds export the entry point: natively the crate is a plain
+        // library, so tests and benchmarks can link several plugins together.
+        #[cfg(target_arch = "wasm32")]
         #[doc(hidden)]
         pub struct __CdtPluginExport;
 
+        #[cfg(target_arch = "wasm32")]
         impl $crate::bindings::Guest for __CdtPluginExport {
-            fn diagnose(case: ::std::string::String) -> ::std::result::Result<::std::string::String, ::std::string::String> {
+            fn diagnose(
+                case: ::std::string::String,
+            ) -> ::std::result::Result<::std::string::String, ::std::string::String> {
                 $crate::run_json::<$plugin>(&case)
             }
         }
 
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::__export_diagnostic!(__CdtPluginExport with_types_in $crate::bindings);
     };
 }
