@@ -439,3 +439,39 @@ fn size_caps_hold_for_components_and_cases() {
         .unwrap_err();
     assert!(matches!(err, Error::InputTooLarge { cap: 100, .. }), "{err}");
 }
+
+#[test]
+fn a_swapped_compiled_cache_entry_is_recompiled_not_loaded() {
+    let host = host();
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("cache");
+    let entries = || -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "cwasm"))
+            .collect();
+        v.sort();
+        v
+    };
+    let good = wat::parse_str(component(&returning(0, GOOD_VERDICT))).unwrap();
+    let dir = write_plugin(root.path(), "cached", &good);
+    WasmTool::load(&host, &dir, Some(&cache)).unwrap();
+    let entry = entries().pop().unwrap();
+    // Another component's (valid) machine code put in its place, its hash file kept.
+    let other = wat::parse_str(component(&returning(
+        0,
+        r#"{"status":"NO_ISSUE","summary":"swapped in"}"#,
+    )))
+    .unwrap();
+    let other_dir = write_plugin(root.path(), "other", &other);
+    WasmTool::load(&host, &other_dir, Some(&cache)).unwrap();
+    let other_entry = entries().into_iter().find(|p| p != &entry).unwrap();
+    std::fs::copy(&other_entry, &entry).unwrap();
+    let tool = WasmTool::load(&host, &dir, Some(&cache)).unwrap();
+    assert_eq!(run(&tool).unwrap().summary, "all good");
+    // Garbage in place of the entry is recompiled too.
+    std::fs::write(&entry, [0xcc; 4096]).unwrap();
+    let tool = WasmTool::load(&host, &dir, Some(&cache)).unwrap();
+    assert_eq!(run(&tool).unwrap().summary, "all good");
+}
