@@ -62,7 +62,8 @@ pub(crate) fn runtime() -> PyResult<&'static Runtime> {
 
 enum State {
     Running(Vec<Py<PyAny>>),
-    Finished(Result<Outcome, JobError>),
+    /// Boxed: an outcome is large and the enum is moved in and out of its lock.
+    Finished(Box<Result<Outcome, JobError>>),
     Taken,
 }
 
@@ -82,7 +83,7 @@ impl Shared {
             let mut state = self.lock();
             match std::mem::replace(&mut *state, State::Taken) {
                 State::Running(callbacks) => {
-                    *state = State::Finished(outcome);
+                    *state = State::Finished(Box::new(outcome));
                     callbacks
                 }
                 other => {
@@ -208,7 +209,7 @@ impl Job {
         let outcome = {
             let mut state = self.shared.lock();
             match std::mem::replace(&mut *state, State::Taken) {
-                State::Finished(outcome) => outcome,
+                State::Finished(outcome) => *outcome,
                 State::Taken => return Err(misuse("this job's result was already taken")),
                 running @ State::Running(_) => {
                     *state = running;
