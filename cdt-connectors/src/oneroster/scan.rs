@@ -48,13 +48,14 @@ enum Enc {
     Raw,
 }
 
-/// A source of decoded bytes, appended straight to the caller's buffer (UTF-8 is
-/// checked in place and copied once, from the read block to that buffer).
+/// A `BufRead`-like source of decoded bytes.
 struct Decoder<R> {
     inner: R,
     raw: Vec<u8>,
     /// Bytes of `raw` kept for the next block (an incomplete UTF-8 sequence).
     tail: usize,
+    data: Vec<u8>,
+    pos: usize,
     enc: Enc,
     first: bool,
     eof: bool,
@@ -76,6 +77,8 @@ impl<R: Read> Decoder<R> {
             inner,
             raw: vec![0; BLOCK],
             tail: 0,
+            data: Vec::with_capacity(BLOCK),
+            pos: 0,
             enc: Enc::Ascii,
             first: true,
             eof: false,
@@ -86,16 +89,20 @@ impl<R: Read> Decoder<R> {
         }
     }
 
-    /// Appends decoded bytes to `out`; appends nothing only at the end of the file.
-    fn read_into(&mut self, out: &mut Vec<u8>) -> Result<(), Stop> {
-        let before = out.len();
-        while out.len() == before && !self.eof {
-            self.refill(out)?;
+    fn fill(&mut self) -> Result<&[u8], Stop> {
+        while self.pos >= self.data.len() && !self.eof {
+            self.refill()?;
         }
-        Ok(())
+        Ok(&self.data[self.pos..])
     }
 
-    fn refill(&mut self, out: &mut Vec<u8>) -> Result<(), Stop> {
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
+    }
+
+    fn refill(&mut self) -> Result<(), Stop> {
+        self.data.clear();
+        self.pos = 0;
         // Read a block after any kept tail.
         let mut n = self.tail;
         while n < self.raw.len() {
@@ -134,14 +141,14 @@ impl<R: Read> Decoder<R> {
         self.notes.quotes += memchr::memchr_iter(b'"', block).count() as u64;
         let mut keep = 0;
         match self.enc {
-            Enc::Win1252 => decode_1252(block, out),
-            Enc::Raw => out.extend_from_slice(block),
+            Enc::Win1252 => decode_1252(block, &mut self.data),
+            Enc::Raw => self.data.extend_from_slice(block),
             Enc::Ascii | Enc::Utf8 => match std::str::from_utf8(block) {
                 Ok(s) => {
                     if self.enc == Enc::Ascii && !s.is_ascii() {
                         self.enc = Enc::Utf8;
                     }
-                    out.extend_from_slice(block);
+                    self.data.extend_from_slice(block);
                 }
                 Err(e) if e.error_len().is_none() && !self.eof => {
                     // An incomplete sequence at the end of the block: keep it for the next.
@@ -149,7 +156,7 @@ impl<R: Read> Decoder<R> {
                     if self.enc == Enc::Ascii && !block[..valid].is_ascii() {
                         self.enc = Enc::Utf8;
                     }
-                    out.extend_from_slice(&block[..valid]);
+                    self.data.extend_from_slice(&block[..valid]);
                     keep = block.len() - valid;
                 }
                 Err(e) => {
@@ -161,10 +168,10 @@ impl<R: Read> Decoder<R> {
                         self.enc = Enc::Win1252;
                         let start = self.offset - read;
                         self.notes.windows_1252_at = Some(start + valid as u64);
-                        decode_1252(block, out);
+                        decode_1252(block, &mut self.data);
                     } else {
                         self.enc = Enc::Raw;
-                        out.extend_from_slice(block);
+                        self.data.extend_from_slice(block);
                     }
                 }
             },
@@ -301,10 +308,13 @@ impl<R: Read> Records<R> {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
-        let before = self.buf.len();
-        self.dec.read_into(&mut self.buf)?;
-        if self.buf.len() == before {
+        let data = self.dec.fill()?;
+        if data.is_empty() {
             self.eof = true;
+        } else {
+            let n = data.len();
+            self.buf.extend_from_slice(data);
+            self.dec.consume(n);
         }
         if self.term.is_none() && (self.eof || self.buf.len() >= BLOCK) {
             // A file with CR but no LF ends its lines with CR (classic Mac).

@@ -290,7 +290,7 @@ const MAX_PRESIZE: u64 = 4_000_000;
 /// Files from this size on are read on two threads (see `pipe.rs`).
 const PIPELINE_MIN_BYTES: u64 = 4 << 20;
 /// The bytes of records handed from one thread to the other at once.
-const PIPELINE_BATCH_BYTES: usize = 1 << 20;
+const PIPELINE_BATCH_BYTES: usize = 128 << 10;
 
 /// Reads and checks one file; a big one on two threads when more than one is allowed.
 pub(crate) fn process<R: Read>(job: &FileJob, reader: R, limits: &Limits) -> FileOutput {
