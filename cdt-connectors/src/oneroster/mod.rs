@@ -15,6 +15,7 @@ mod check;
 pub mod codes;
 mod ids;
 mod manifest;
+mod pipe;
 pub mod report;
 mod scan;
 mod spec;

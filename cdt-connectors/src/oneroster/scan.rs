@@ -197,6 +197,16 @@ pub(crate) struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
+    /// A record from its parts (cells are ranges of `bytes`).
+    pub(super) fn from_parts(row: u64, bytes: &'a [u8], cells: &'a [(usize, usize)]) -> Self {
+        Self { row, bytes, cells }
+    }
+
+    /// The ranges of the cells in [`Record::bytes`].
+    pub(super) fn cells(&self) -> &'a [(usize, usize)] {
+        self.cells
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.cells.len()
     }
@@ -246,6 +256,18 @@ pub(crate) struct Records<R> {
     max_columns: usize,
     /// Rows consumed: records and blank lines.
     row: u64,
+}
+
+/// Where records come from, one at a time, in the file's order.
+pub(crate) trait RowSource {
+    /// The next record; `None` at the end of the file.
+    fn next_record(&mut self) -> Result<Option<Record<'_>>, Stop>;
+}
+
+impl<R: Read> RowSource for Records<R> {
+    fn next_record(&mut self) -> Result<Option<Record<'_>>, Stop> {
+        self.next()
+    }
 }
 
 /// Where the record found by a scan is.

@@ -10,8 +10,9 @@ use std::io::Read;
 use cdt_core::roster::{AcademicSession, Class, Course, Enrollment, Org, RecordStatus, Role, User, UserRole};
 
 use super::codes::{Code, Severity};
+use super::pipe;
 use super::report::{Finding, Sink};
-use super::scan::{Record, Records, Stop};
+use super::scan::{Record, Records, RowSource, Stop};
 use super::spec::{self, Col, Kind, Table, Version};
 use super::values;
 use crate::bundle::Limits;
@@ -286,8 +287,26 @@ const SAMPLE_ROWS: u64 = 256;
 /// The most ids the map is sized for in advance.
 const MAX_PRESIZE: u64 = 4_000_000;
 
-/// Reads and checks one file.
+/// Files from this size on are read on two threads (see `pipe.rs`).
+const PIPELINE_MIN_BYTES: u64 = 4 << 20;
+/// The bytes of records handed from one thread to the other at once.
+const PIPELINE_BATCH_BYTES: usize = 128 << 10;
+
+/// Reads and checks one file; a big one on two threads when more than one is allowed.
 pub(crate) fn process<R: Read>(job: &FileJob, reader: R, limits: &Limits) -> FileOutput {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let two_threads = job.size >= PIPELINE_MIN_BYTES && limits.threads != 1 && cores > 1;
+    process_with(job, reader, limits, two_threads.then_some(PIPELINE_BATCH_BYTES))
+}
+
+/// Reads and checks one file, on one thread, or on two with batches of about
+/// `batch_bytes`: the result is the same.
+pub(crate) fn process_with<R: Read>(
+    job: &FileJob,
+    reader: R,
+    limits: &Limits,
+    batch_bytes: Option<usize>,
+) -> FileOutput {
     let mut sink = Sink::new(limits.max_findings_per_code);
     let mut out = FileOutput {
         rows: 0,
@@ -301,7 +320,10 @@ pub(crate) fn process<R: Read>(job: &FileJob, reader: R, limits: &Limits) -> Fil
         job: job.clone(),
     };
     let mut records = Records::new(reader, limits.max_file_bytes, limits.max_row_bytes, limits.max_columns);
-    let stop = run(job, &mut records, &mut sink, &mut out);
+    let stop = match batch_bytes {
+        None => run(job, &mut records, &mut sink, &mut out),
+        Some(n) => pipe::run(&mut records, n, |rows| run(job, rows, &mut sink, &mut out)),
+    };
     let name = job.name.as_str();
     match stop {
         Ok(()) => {}
@@ -382,8 +404,8 @@ pub(crate) fn process<R: Read>(job: &FileJob, reader: R, limits: &Limits) -> Fil
     out
 }
 
-fn run<R: Read>(job: &FileJob, records: &mut Records<R>, sink: &mut Sink, out: &mut FileOutput) -> Result<(), Stop> {
-    let Some(first) = records.next()? else {
+fn run(job: &FileJob, records: &mut impl RowSource, sink: &mut Sink, out: &mut FileOutput) -> Result<(), Stop> {
+    let Some(first) = records.next_record()? else {
         sink.push(Finding::new(
             &job.name,
             None,
@@ -417,7 +439,7 @@ fn run<R: Read>(job: &FileJob, records: &mut Records<R>, sink: &mut Sink, out: &
     let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(header.width);
     let mut invalid_cells: Vec<usize> = Vec::new();
     let mut sample_bytes = 0u64;
-    while let Some(rec) = records.next()? {
+    while let Some(rec) = records.next_record()? {
         if rec.is_blank() {
             continue;
         }
