@@ -48,6 +48,12 @@ fn bench<P: Plugin>(dir: &Path, id: &str, n: usize) {
         }),
     );
     show(
+        "native: parse the case only",
+        measure(n, || {
+            std::hint::black_box(serde_json::from_str::<Case>(&doc).unwrap());
+        }),
+    );
+    show(
         "native: parse + logic + write the verdict",
         measure(n, || {
             std::hint::black_box(cdt_plugin_sdk::run_json::<P>(&doc).unwrap());
@@ -65,4 +71,5 @@ fn main() {
     println!("native runs ({n} each)");
     bench::<guardians_without_students::GuardiansWithoutStudents>(Path::new(dir), "guardians-without-students", n);
     bench::<concurrent_schools::ConcurrentSchools>(Path::new(dir), "concurrent-schools", n);
+    bench::<concurrent_schools::ConcurrentSchools>(Path::new(dir), "concurrent-schools-big", n);
 }

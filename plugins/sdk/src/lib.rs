@@ -27,6 +27,8 @@
 //! `docs/plugin-authors-guide.md` in the `cdt` repository walks through building,
 //! testing and the limits.
 
+#[cfg(all(target_arch = "wasm32", feature = "bump-alloc"))]
+mod alloc;
 mod case;
 pub mod text;
 mod verdict;
@@ -36,6 +38,12 @@ pub use case::{
     PlatformClass, PlatformData, PlatformEnrollment, Roster, Student, User, UserRole,
 };
 pub use verdict::{Finding, Remediation, Severity, Status, System, Verdict};
+
+// Opt-in (feature `bump-alloc`): a plugin run is one short call on a fresh instance,
+// so a bump allocator that never reuses memory is enough, and faster than dlmalloc.
+#[cfg(all(target_arch = "wasm32", feature = "bump-alloc"))]
+#[global_allocator]
+static ALLOC: alloc::Bump = alloc::Bump::new();
 
 /// The interface version this SDK speaks: the WIT package of `wit/cdt-plugin.wit`.
 pub const ABI: &str = "cdt:plugin@1.0.0";
