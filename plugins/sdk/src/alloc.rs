@@ -31,6 +31,21 @@ impl Bump {
         }
     }
 
+    /// Starts the heap where the linker put it, in the memory the module starts with:
+    /// a plugin linked with a large enough `--initial-memory` then never grows its
+    /// memory, which spares the host a `mprotect` at each run.
+    fn start(&self) {
+        unsafe extern "C" {
+            static __heap_base: u8;
+        }
+        let base = core::ptr::addr_of!(__heap_base) as usize;
+        let size = core::arch::wasm32::memory_size(0) * PAGE;
+        if base < size {
+            self.next.set(base);
+            self.end.set(size);
+        }
+    }
+
     fn grow(&self, need: usize) -> bool {
         let pages = need.div_ceil(PAGE).max(16);
         let old = core::arch::wasm32::memory_grow(0, pages);
@@ -48,6 +63,9 @@ impl Bump {
 
 unsafe impl GlobalAlloc for Bump {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if self.end.get() == 0 {
+            self.start();
+        }
         let align = layout.align();
         let mut start = (self.next.get() + align - 1) & !(align - 1);
         if start + layout.size() > self.end.get() || self.end.get() == 0 {
