@@ -24,15 +24,19 @@ if [ -z "$mode" ]; then
     fi
 fi
 
+# The plugins start with 4 MiB of memory (the 1 MiB stack, data, and a heap that holds
+# a usual case), so a run needs no memory.grow; the SDK's bump allocator uses it.
+link="-C link-arg=--initial-memory=4194304"
+
 pkgs=()
 for e in "${examples[@]}"; do pkgs+=(-p "$e"); done
 
 case "$mode" in
     rustup)
-        cargo build --release --locked --target wasm32-unknown-unknown "${pkgs[@]}"
+        RUSTFLAGS="$link" cargo build --release --locked --target wasm32-unknown-unknown "${pkgs[@]}"
         ;;
     debian)
-        PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C linker=wasm-ld" \
+        PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C linker=wasm-ld $link" \
             /usr/bin/cargo build --release --locked -Zbuild-std=std,panic_abort \
             --target wasm32-unknown-unknown "${pkgs[@]}"
         ;;

@@ -7,7 +7,8 @@
 //! cargo run --release -p cdt-wasm --example bench -- 5000 --dump /tmp/cases
 //! ```
 //!
-//! `--dump DIR` writes each case document to `DIR/<plugin>.json`, for the native
+//! `--dump DIR` writes each case document to `DIR/<plugin>.json` (and the grown one to
+//! `DIR/concurrent-schools-12k.json`), for the native
 //! comparison in the plugin workspace (`plugins/bench`).
 //! Timings are wall-clock on whatever machine runs it: compare configurations within
 //! one run, not across machines.
@@ -225,7 +226,14 @@ async fn main() -> Result<(), Error> {
                         big.source.enrollments.push(e);
                     }
                 }
-                let size = tool.case_document(&inputs, &big).len();
+                let big_doc = tool.case_document(&inputs, &big);
+                let size = big_doc.len();
+                if let Some(dir) = dump
+                    .as_ref()
+                    .filter(|_| label.starts_with("fuel + pooling (the default)"))
+                {
+                    std::fs::write(dir.join(format!("{id}-12k.json")), &big_doc)?;
+                }
                 show(
                     &format!("{label}: whole run, {size}-byte case"),
                     &measure(n, || {

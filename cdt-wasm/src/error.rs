@@ -208,6 +208,15 @@ impl From<Error> for cdt_core::Error {
 /// Cuts a plugin-provided text to `max` characters and replaces control characters
 /// (ANSI escapes, NULs…) but newlines and tabs, so it is safe in logs and terminals.
 pub(crate) fn clean(text: &str, max: usize) -> String {
+    // The common case, checked on bytes: short enough, and no byte that could start a
+    // control character (C0 and DEL are single bytes; C1 starts with 0xC2).
+    if text.len() <= max
+        && !text
+            .bytes()
+            .any(|b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2)
+    {
+        return text.to_owned();
+    }
     let mut out: String = text
         .chars()
         .take(max)
@@ -223,4 +232,23 @@ pub(crate) fn clean(text: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn clean_keeps_plain_text_and_replaces_every_control_character() {
+        assert_eq!(clean("Zoë O'Brien\n\tok", 100), "Zoë O'Brien\n\tok");
+        assert_eq!(
+            clean("a\u{1b}[31mb\u{0}c\u{7f}d\u{85}e", 100),
+            "a\u{fffd}[31mb\u{fffd}c\u{fffd}d\u{fffd}e"
+        );
+        // U+00C2 and U+0100 start with 0xC2/0xC4 but are not controls.
+        assert_eq!(clean("Â\u{a0}Ā", 100), "Â\u{a0}Ā");
+        assert_eq!(clean("abcdef", 3), "abc…");
+        assert_eq!(clean("ééé", 3), "ééé");
+        assert_eq!(clean("éééé", 3), "ééé…");
+    }
 }

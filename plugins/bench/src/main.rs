@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cdt_plugin_sdk::{Case, Plugin};
+use cdt_plugin_sdk::{Case, LeanPlugin, Plugin};
 
 fn measure(n: usize, mut f: impl FnMut()) -> (Duration, Duration) {
     for _ in 0..n / 10 {
@@ -48,9 +48,49 @@ fn bench<P: Plugin>(dir: &Path, id: &str, n: usize) {
         }),
     );
     show(
+        "native: parse the case only",
+        measure(n, || {
+            std::hint::black_box(serde_json::from_str::<Case>(&doc).unwrap());
+        }),
+    );
+    show(
         "native: parse + logic + write the verdict",
         measure(n, || {
             std::hint::black_box(cdt_plugin_sdk::run_json::<P>(&doc).unwrap());
+        }),
+    );
+}
+
+fn bench_lean<P: LeanPlugin>(dir: &Path, id: &str, n: usize) {
+    let path = dir.join(format!("{id}.json"));
+    let Ok(doc) = std::fs::read_to_string(&path) else {
+        println!("  {id}: no {} (run the WASM bench with --dump first)", path.display());
+        return;
+    };
+    let case: P::Case<'_> = serde_json::from_str(&doc).expect("a case document");
+    println!("  {id} (a lean plugin): case document {} bytes", doc.len());
+    show(
+        "native: logic on a parsed case (= a built-in)",
+        measure(n, || {
+            std::hint::black_box(P::diagnose(&case).unwrap());
+        }),
+    );
+    show(
+        "native: parse the SDK's whole Case (for scale)",
+        measure(n, || {
+            std::hint::black_box(serde_json::from_str::<Case>(&doc).unwrap());
+        }),
+    );
+    show(
+        "native: parse the plugin's lean view only",
+        measure(n, || {
+            std::hint::black_box(serde_json::from_str::<P::Case<'_>>(&doc).unwrap());
+        }),
+    );
+    show(
+        "native: parse + logic + write the verdict",
+        measure(n, || {
+            std::hint::black_box(cdt_plugin_sdk::run_json_lean::<P>(&doc).unwrap());
         }),
     );
 }
@@ -64,5 +104,7 @@ fn main() {
     let n = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2000);
     println!("native runs ({n} each)");
     bench::<guardians_without_students::GuardiansWithoutStudents>(Path::new(dir), "guardians-without-students", n);
-    bench::<concurrent_schools::ConcurrentSchools>(Path::new(dir), "concurrent-schools", n);
+    bench_lean::<concurrent_schools::ConcurrentSchools>(Path::new(dir), "concurrent-schools", n);
+    // The 12.8 KB case of the WASM bench, when dumped.
+    bench_lean::<concurrent_schools::ConcurrentSchools>(Path::new(dir), "concurrent-schools-12k", n);
 }

@@ -27,6 +27,8 @@
 //! `docs/plugin-authors-guide.md` in the `cdt` repository walks through building,
 //! testing and the limits.
 
+#[cfg(all(target_arch = "wasm32", feature = "bump-alloc"))]
+mod alloc;
 mod case;
 pub mod text;
 mod verdict;
@@ -36,6 +38,12 @@ pub use case::{
     PlatformClass, PlatformData, PlatformEnrollment, Roster, Student, User, UserRole,
 };
 pub use verdict::{Finding, Remediation, Severity, Status, System, Verdict};
+
+// Opt-in (feature `bump-alloc`): a plugin run is one short call on a fresh instance,
+// so a bump allocator that never reuses memory is enough, and faster than dlmalloc.
+#[cfg(all(target_arch = "wasm32", feature = "bump-alloc"))]
+#[global_allocator]
+static ALLOC: alloc::Bump = alloc::Bump::new();
 
 /// The interface version this SDK speaks: the WIT package of `wit/cdt-plugin.wit`.
 pub const ABI: &str = "cdt:plugin@1.0.0";
@@ -69,11 +77,37 @@ pub fn run_json<P: Plugin>(case: &str) -> Result<String, String> {
     serde_json::to_string(&verdict).map_err(|e| format!("the verdict does not serialize: {e}"))
 }
 
+/// A plugin that reads the case document into its own types: only the tables and
+/// fields it uses, with strings borrowed from the document (`Cow<'a, str>` with
+/// `#[serde(borrow)]`, or `&'a str` for fields that never hold JSON escapes) instead
+/// of copied. Parsing the case is most of a run inside WebAssembly, so this is the
+/// fast path; [`Plugin`] with the whole [`Case`] is the simple one.
+///
+/// The types must follow the case document's field names (`docs/plugin-interface.md`),
+/// ignore unknown fields (serde's default) and default missing ones
+/// (`#[serde(default)]`), so that they keep reading documents of later `1.x` hosts.
+pub trait LeanPlugin {
+    /// The plugin's view of the case document.
+    type Case<'a>: serde::Deserialize<'a>;
+
+    /// The verdict on one case, or a message for people when no verdict can be given.
+    fn diagnose(case: &Self::Case<'_>) -> Result<Verdict, String>;
+}
+
+/// Runs a [`LeanPlugin`] on a case document and returns the verdict document: what
+/// the WebAssembly export does, callable natively in tests and benchmarks.
+pub fn run_json_lean<P: LeanPlugin>(case: &str) -> Result<String, String> {
+    let case: P::Case<'_> = serde_json::from_str(case).map_err(|e| format!("the case document does not parse: {e}"))?;
+    let verdict = P::diagnose(&case)?;
+    serde_json::to_string(&verdict).map_err(|e| format!("the verdict does not serialize: {e}"))
+}
+
 /// Exports a [`Plugin`] as the plugin's WebAssembly entry point. Use it once, at the
-/// root of the plugin crate: `cdt_plugin_sdk::export_plugin!(MyPlugin);`.
+/// root of the plugin crate: `cdt_plugin_sdk::export_plugin!(MyPlugin);`, or
+/// `cdt_plugin_sdk::export_plugin!(lean MyPlugin);` for a [`LeanPlugin`].
 #[macro_export]
 macro_rules! export_plugin {
-    ($plugin:ty) => {
+    (@export $plugin:ty, $run:ident) => {
         // Only WebAssembly builds export the entry point: natively the crate is a plain
         // library, so tests and benchmarks can link several plugins together.
         #[cfg(target_arch = "wasm32")]
@@ -85,12 +119,18 @@ macro_rules! export_plugin {
             fn diagnose(
                 case: ::std::string::String,
             ) -> ::std::result::Result<::std::string::String, ::std::string::String> {
-                $crate::run_json::<$plugin>(&case)
+                $crate::$run::<$plugin>(&case)
             }
         }
 
         #[cfg(target_arch = "wasm32")]
         $crate::bindings::__export_diagnostic!(__CdtPluginExport with_types_in $crate::bindings);
+    };
+    (lean $plugin:ty) => {
+        $crate::export_plugin!(@export $plugin, run_json_lean);
+    };
+    ($plugin:ty) => {
+        $crate::export_plugin!(@export $plugin, run_json);
     };
 }
 

@@ -19,17 +19,27 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cdt_plugin_sdk::text::same_person;
-use cdt_plugin_sdk::{Case, Finding, Plugin, Remediation, Severity, Status, System, Verdict};
+use cdt_plugin_sdk::{Finding, LeanPlugin, Remediation, Severity, Status, System, Verdict};
 use serde_json::json;
+
+pub mod view;
 
 /// The plugin.
 pub struct ConcurrentSchools;
 
-cdt_plugin_sdk::export_plugin!(ConcurrentSchools);
+// A lean plugin: it parses only what it reads (see `view.rs`), borrowing the strings.
+cdt_plugin_sdk::export_plugin!(lean ConcurrentSchools);
 
-impl Plugin for ConcurrentSchools {
-    fn diagnose(case: &Case) -> Result<Verdict, String> {
-        let name = case.input("student_name").ok_or("the input student_name is required")?;
+impl LeanPlugin for ConcurrentSchools {
+    type Case<'a> = view::Case<'a>;
+
+    fn diagnose(case: &view::Case<'_>) -> Result<Verdict, String> {
+        let name = case
+            .inputs
+            .student_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .ok_or("the input student_name is required")?;
         let sis_students: Vec<_> = case
             .source
             .users
@@ -43,7 +53,7 @@ impl Plugin for ConcurrentSchools {
             .filter(|s| same_person(name, &s.first_name, &s.last_name))
             .collect();
         if sis_students.len() > 1 {
-            let ids: Vec<String> = sis_students.iter().map(|u| u.sourced_id.clone()).collect();
+            let ids: Vec<String> = sis_students.iter().map(|u| u.sourced_id.to_string()).collect();
             let mut v = Verdict::new(
                 Status::Ambiguous,
                 format!(
@@ -80,13 +90,13 @@ impl Plugin for ConcurrentSchools {
             .source
             .orgs
             .iter()
-            .map(|o| (o.sourced_id.as_str(), o.name.as_str()))
+            .map(|o| (o.sourced_id.as_ref(), o.name.as_ref()))
             .collect();
         let class_school: BTreeMap<&str, &str> = case
             .source
             .classes
             .iter()
-            .map(|c| (c.sourced_id.as_str(), c.school_sourced_id.as_str()))
+            .map(|c| (c.sourced_id.as_ref(), c.school_sourced_id.as_ref()))
             .collect();
         let mut sis_schools: BTreeMap<String, Vec<String>> = BTreeMap::new();
         if let Some(u) = sis_student {
@@ -97,13 +107,13 @@ impl Plugin for ConcurrentSchools {
                 .filter(|e| e.user_sourced_id == u.sourced_id && e.is_current(&case.today))
             {
                 let school = class_school
-                    .get(e.class_sourced_id.as_str())
+                    .get(e.class_sourced_id.as_ref())
                     .copied()
                     .unwrap_or(&e.school_sourced_id);
                 let label = org_names
                     .get(school)
                     .map_or_else(|| school.to_owned(), |n| (*n).to_owned());
-                sis_schools.entry(label).or_default().push(e.sourced_id.clone());
+                sis_schools.entry(label).or_default().push(e.sourced_id.to_string());
             }
         }
 
@@ -111,10 +121,10 @@ impl Plugin for ConcurrentSchools {
             .platform
             .organizations
             .iter()
-            .map(|o| (o.id.as_str(), o.name.as_str()))
+            .map(|o| (o.id.as_ref(), o.name.as_ref()))
             .collect();
-        let classes: BTreeMap<&str, &cdt_plugin_sdk::PlatformClass> =
-            case.platform.classes.iter().map(|c| (c.id.as_str(), c)).collect();
+        let classes: BTreeMap<&str, &view::PlatformClass> =
+            case.platform.classes.iter().map(|c| (c.id.as_ref(), c)).collect();
         let mut bm_schools: BTreeMap<String, Vec<String>> = BTreeMap::new();
         if let Some(s) = bm_student {
             for e in case
@@ -123,18 +133,18 @@ impl Plugin for ConcurrentSchools {
                 .iter()
                 .filter(|e| e.user_id == s.id && e.status == "active")
             {
-                let Some(c) = classes.get(e.class_id.as_str()).filter(|c| c.status == "active") else {
+                let Some(c) = classes.get(e.class_id.as_ref()).filter(|c| c.status == "active") else {
                     continue;
                 };
                 let label = orgs
-                    .get(c.organization_id.as_str())
-                    .map_or_else(|| c.organization_id.clone(), |n| (*n).to_owned());
-                bm_schools.entry(label).or_default().push(e.id.clone());
+                    .get(c.organization_id.as_ref())
+                    .map_or_else(|| c.organization_id.to_string(), |n| (*n).to_owned());
+                bm_schools.entry(label).or_default().push(e.id.to_string());
             }
         }
 
         let who = sis_student
-            .map(cdt_plugin_sdk::User::full_name)
+            .map(|u| format!("{} {}", u.given_name, u.family_name))
             .or_else(|| bm_student.map(|s| format!("{} {}", s.first_name, s.last_name)))
             .unwrap_or_else(|| name.to_owned());
         let name = who.as_str();
@@ -208,7 +218,7 @@ impl Plugin for ConcurrentSchools {
 
 #[cfg(test)]
 mod tests {
-    use cdt_plugin_sdk::{Class, Enrollment, Org, User, UserRole};
+    use cdt_plugin_sdk::{Case, Class, Enrollment, Org, User, UserRole};
 
     use super::*;
 
@@ -262,7 +272,7 @@ mod tests {
     }
 
     fn run(c: &Case) -> Verdict {
-        let out = cdt_plugin_sdk::run_json::<ConcurrentSchools>(&serde_json::to_string(c).unwrap()).unwrap();
+        let out = cdt_plugin_sdk::run_json_lean::<ConcurrentSchools>(&serde_json::to_string(c).unwrap()).unwrap();
         serde_json::from_str(&out).unwrap()
     }
 
@@ -280,5 +290,31 @@ mod tests {
         let mut nobody = case(true);
         nobody.inputs.insert("student_name".into(), "Zebulon Nobody".into());
         assert_eq!(run(&nobody).status, Status::NotFound);
+    }
+
+    #[test]
+    fn strings_with_json_escapes_are_read_unescaped() {
+        // Quotes, backslashes and control characters are escaped in the document, so
+        // these strings cannot be borrowed: they must still read right.
+        let mut c = case(false);
+        c.source.orgs[0].name = "School \"A\" \\ North\tCampus".into();
+        let v = run(&c);
+        assert_eq!(v.status, Status::IssueInSource);
+        assert!(
+            v.findings[0].message.contains("School \"A\" \\ North\tCampus"),
+            "{}",
+            v.findings[0].message
+        );
+        let doc = serde_json::to_string(&c).unwrap().replace("Quispe", "Qu\\u0069spe");
+        let v: Verdict =
+            serde_json::from_str(&cdt_plugin_sdk::run_json_lean::<ConcurrentSchools>(&doc).unwrap()).unwrap();
+        assert_eq!(v.status, Status::IssueInSource);
+        assert!(v.summary.starts_with("Mateo Quispe"), "{}", v.summary);
+    }
+
+    #[test]
+    fn a_case_that_is_not_json_is_an_error() {
+        let err = cdt_plugin_sdk::run_json_lean::<ConcurrentSchools>("{\"source\": [").unwrap_err();
+        assert!(err.contains("does not parse"), "{err}");
     }
 }
