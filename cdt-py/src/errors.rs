@@ -97,6 +97,21 @@ fn build(py: Python<'_>, err: &cdt_core::Error) -> PyResult<PyErr> {
     }
 }
 
+/// The `PluginError` for a plugin folder that could not be loaded.
+pub(crate) fn plugin_load_err(py: Python<'_>, err: &crate::plugins::LoadFailure) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let (id, path) = match &err.plugin {
+            Some(folder) => (
+                opt_attr(py, folder.file_name().and_then(|n| n.to_str()))?,
+                path_attr(py, folder)?,
+            ),
+            None => (py.None().into_bound(py), py.None().into_bound(py)),
+        };
+        raise(py, "PluginError", &err.message, &[("plugin_id", id), ("path", path)])
+    };
+    build().unwrap_or_else(|e| e)
+}
+
 /// An I/O error's message without Rust's ` (os error N)` suffix (Python shows the errno).
 fn os_message(e: &std::io::Error) -> String {
     let text = e.to_string();

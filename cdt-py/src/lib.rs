@@ -17,6 +17,7 @@ mod convert;
 mod customer;
 mod errors;
 mod job;
+mod plugins;
 mod progress;
 mod records;
 mod registry;
@@ -37,6 +38,8 @@ mod _cdt {
     use crate::errors::_raise_example_error;
     #[pymodule_export]
     use crate::job::Job;
+    #[pymodule_export]
+    use crate::plugins::load_plugins;
     #[pymodule_export]
     use crate::records::{Platform, Records, Roster, findings_table};
     #[pymodule_export]

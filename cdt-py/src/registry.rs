@@ -1,6 +1,6 @@
 //! The tools Python can run: one [`Registry`] for the process, made at first use from
 //! the built-in tools. Every run looks its tool up here, built-in or not, so plugins
-//! added later with `Registry::register` (a `cdt.load_plugins(dir)`) need no other code.
+//! added with `cdt.load_plugins(dir)` ([`crate::plugins`]) need no other code.
 
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -29,4 +29,23 @@ pub(crate) fn tool(id: &str) -> cdt_core::Result<Arc<dyn Tool>> {
 /// Every tool's spec, sorted by id.
 pub(crate) fn specs() -> cdt_core::Result<Vec<cdt_core::ToolSpec>> {
     with_registry(|r| Ok(r.tools().map(|t| t.spec().clone()).collect()))
+}
+
+/// A copy of the registry (the tools are shared, not copied).
+#[cfg_attr(not(feature = "plugins"), allow(dead_code))]
+pub(crate) fn snapshot() -> cdt_core::Result<Registry> {
+    with_registry(|r| Ok(r.clone()))
+}
+
+/// Adds every tool, or none when one's id is taken (`DuplicateTool`).
+#[cfg_attr(not(feature = "plugins"), allow(dead_code))]
+pub(crate) fn add_all(tools: Vec<Arc<dyn Tool>>) -> cdt_core::Result<()> {
+    with_registry(|r| {
+        let mut next = r.clone();
+        for tool in tools {
+            next.register(tool)?;
+        }
+        *r = next;
+        Ok(())
+    })
 }

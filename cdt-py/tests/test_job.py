@@ -152,7 +152,7 @@ def test_progress_bar_with_tqdm(big_bundle: Path, capsys: pytest.CaptureFixture[
     monkeypatch.setattr("cdt._progress.BAR_DELAY", 0.0)
     cdt.load_roster(big_bundle, progress=True)
     err = capsys.readouterr().err
-    assert "load OneRoster CSV bundle" in err
+    assert "load OneRoster bundle" in err
 
 
 def test_progress_switch(settings: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

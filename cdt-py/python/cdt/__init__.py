@@ -13,6 +13,9 @@ Every call that reads data runs on cdt's own threads with the GIL released; Ctrl
 tqdm is installed (``cdt.set_progress(False)`` or ``progress=False`` turns it off).
 Each blocking call has an ``async`` twin for code already inside an event loop; the
 blocking ones work inside a running loop too (as in Jupyter).
+
+WASM plugins join the built-in tools with ``cdt.load_plugins(dir)``, or at import from
+the folder named by the environment variable ``CDT_PLUGINS_DIR``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from cdt._cdt import (
 )
 from cdt._cdt import customer_ids as _customer_ids
 from cdt._cdt import load_customer as _load_customer
+from cdt._cdt import load_plugins as _load_plugins
 from cdt._cdt import start_load_platform as _start_load_platform
 from cdt._cdt import start_load_roster as _start_load_roster
 from cdt._cdt import start_run as _start_run
@@ -101,6 +105,7 @@ __all__ = [
     "load_customer",
     "load_platform",
     "load_platform_async",
+    "load_plugins",
     "load_roster",
     "load_roster_async",
     "progress_enabled",
@@ -126,6 +131,19 @@ def settings_dir(path: PathLike | None = None) -> Path:
     if path is not None:
         return Path(path)
     return Path(os.environ.get("CDT_SETTINGS_DIR", "customer-integration-settings"))
+
+
+def load_plugins(dir: PathLike) -> list[str]:
+    """Loads every WASM plugin in ``dir`` (one folder each, holding ``plugin.toml`` and
+    ``plugin.wasm``) beside the built-in tools, and returns their ids, sorted. From then
+    on :func:`tools` lists them and :func:`run` runs them like any built-in tool.
+
+    All or nothing: when the folder cannot be read, or any plugin in it cannot be loaded
+    (bad manifest, wrong hash, refused component, an id already taken, so also a folder
+    loaded twice), it raises ``PluginError`` naming each plugin at fault, and loads none.
+    A plugin that fails while running raises ``PluginError`` too, never a verdict.
+    """
+    return _load_plugins(dir)
 
 
 def customer_ids(settings_dir: PathLike | None = None) -> list[str]:
@@ -277,3 +295,13 @@ async def load_platform_async(platform: PathLike, district_id: str | None = None
     return data
 
 
+
+
+def _load_env_plugins() -> None:
+    """At import: the plugins in ``CDT_PLUGINS_DIR``, when it is set and not empty."""
+    folder = os.environ.get("CDT_PLUGINS_DIR")
+    if folder:
+        _load_plugins(folder)
+
+
+_load_env_plugins()

@@ -25,6 +25,7 @@ __all__ = [
     "customer_ids",
     "findings_table",
     "load_customer",
+    "load_plugins",
     "start_load_platform",
     "start_load_roster",
     "start_run",
@@ -70,6 +71,10 @@ class ToolSpec:
 
 def tools() -> list[ToolSpec]:
     """Every tool that can run, sorted by id."""
+
+def load_plugins(dir: _Path) -> list[str]:
+    """Loads every WASM plugin in ``dir`` into the registry; returns their ids, sorted.
+    Raises ``PluginError`` (and loads none) when any cannot be loaded."""
 
 def tool(tool_id: str) -> ToolSpec:
     """The tool with this id; raises ``UnknownToolError``."""

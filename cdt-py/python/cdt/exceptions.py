@@ -114,9 +114,15 @@ class CdtNotADirectoryError(ConnectorError, builtins.NotADirectoryError):
 
 
 class PluginError(CdtError):
-    """A plugin failed to load or run, or two tools share an id (``plugin_id``)."""
+    """A plugin failed to load or run, or two tools share an id (``plugin_id``).
 
-    plugin_id: str
+    From :func:`cdt.load_plugins`: ``path`` is the plugin's folder and ``plugin_id`` its
+    name (the first that failed; the message lists them all), or both are ``None`` when
+    the folder of plugins itself could not be read.
+    """
+
+    plugin_id: str | None
+    path: str | None = None
 
 
 class CdtWarning(UserWarning):
