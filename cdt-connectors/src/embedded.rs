@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use cdt_core::lookup::import_error_ids;
 use cdt_core::matching::{NameMatch, PersonName, match_person, normalize_email, same_text};
 use cdt_core::platform::{Class, Enrollment, Organization, Parent, ParentStudent, PlatformData, Student};
 use cdt_core::{Lookup, PlatformConnector};
@@ -602,14 +603,7 @@ impl PlatformConnector for EmbeddedStore {
                 import_run,
             )
             .await?;
-        let wanted: BTreeSet<&str> = students
-            .iter()
-            .map(|s| s.sourced_id.as_str())
-            .chain(parents.iter().map(|p| p.sourced_id.as_str()))
-            .chain(classes.iter().map(|c| c.sourced_id.as_str()))
-            .chain(enrollments.iter().map(|e| e.sourced_id.as_str()))
-            .chain(lookup.sourced_ids.iter().map(String::as_str))
-            .collect();
+        let wanted = import_error_ids(lookup, &students, &parents, &classes, &enrollments);
         let import_errors = self
             .collect(
                 concat!("SELECT * FROM import_errors WHERE import_run_id IN (SELECT id FROM import_runs WHERE organization_id IN ",

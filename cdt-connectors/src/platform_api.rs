@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use cdt_core::lookup::import_error_ids;
 use cdt_core::matching::{
     NameMatch, PersonName, match_person, normalize_email, query_search_keys, same_text, search_key,
 };
@@ -543,17 +544,11 @@ impl PlatformConnector for PlatformApi {
             .filter(|l| kept_s.contains(l.student_id.as_str()) && kept_p.contains(l.parent_id.as_str()))
             .collect();
         let import_runs: Vec<ImportRun> = self.pages("import_runs", None).await?;
-        let wanted: BTreeSet<String> = students
-            .iter()
-            .map(|s| s.sourced_id.clone())
-            .chain(parents.iter().map(|p| p.sourced_id.clone()))
-            .chain(classes.iter().map(|c| c.sourced_id.clone()))
-            .chain(enrollments.iter().map(|e| e.sourced_id.clone()))
-            .chain(lookup.sourced_ids.iter().cloned())
+        let wanted: Vec<String> = import_error_ids(lookup, &students, &parents, &classes, &enrollments)
+            .into_iter()
+            .map(str::to_owned)
             .collect();
-        let import_errors: Vec<ImportError> = self
-            .search("import_errors", &[("sourced_id", wanted.into_iter().collect())])
-            .await?;
+        let import_errors: Vec<ImportError> = self.search("import_errors", &[("sourced_id", wanted)]).await?;
         let organizations: Vec<Organization> = self.pages("organizations", None).await?;
         Ok(PlatformData {
             organizations,

@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cdt_core::lookup::import_error_ids;
 use cdt_core::matching::{
     NameMatch, PersonName, match_person, normalize_email, query_search_keys, same_text, search_key,
 };
@@ -767,14 +768,7 @@ impl PlatformConnector for PostgresPlatform {
                 import_run,
             )
             .await?;
-        let wanted: Vec<&str> = students
-            .iter()
-            .map(|s| s.sourced_id.as_str())
-            .chain(parents.iter().map(|p| p.sourced_id.as_str()))
-            .chain(classes.iter().map(|c| c.sourced_id.as_str()))
-            .chain(enrollments.iter().map(|e| e.sourced_id.as_str()))
-            .chain(lookup.sourced_ids.iter().map(String::as_str))
-            .collect::<BTreeSet<_>>()
+        let wanted: Vec<&str> = import_error_ids(lookup, &students, &parents, &classes, &enrollments)
             .into_iter()
             .collect();
         let import_errors = self

@@ -23,7 +23,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::matching::{NameMatch, PersonName, match_person, normalize_email, same_text};
-use crate::platform::PlatformData;
+use crate::platform::{Class, Enrollment, Parent, PlatformData, Student};
 use crate::roster::Roster;
 
 /// What a diagnostic needs: the seeds of its slice of data.
@@ -214,6 +214,28 @@ impl Roster {
     }
 }
 
+/// The SIS sourcedIds whose platform import errors belong to a slice: those of every
+/// sliced student, parent, class and enrollment, and the lookup's own sourcedIds.
+///
+/// The reference slicing and every querying connector keep import errors by this one rule.
+#[must_use]
+pub fn import_error_ids<'a>(
+    lookup: &'a Lookup,
+    students: &'a [Student],
+    parents: &'a [Parent],
+    classes: &'a [Class],
+    enrollments: &'a [Enrollment],
+) -> BTreeSet<&'a str> {
+    students
+        .iter()
+        .map(|s| s.sourced_id.as_str())
+        .chain(parents.iter().map(|p| p.sourced_id.as_str()))
+        .chain(classes.iter().map(|c| c.sourced_id.as_str()))
+        .chain(enrollments.iter().map(|e| e.sourced_id.as_str()))
+        .chain(lookup.sourced_ids.iter().map(String::as_str))
+        .collect()
+}
+
 fn person<'a>(first: &'a str, last: &'a str) -> PersonName<'a> {
     PersonName {
         given: first,
@@ -299,17 +321,11 @@ impl PlatformData {
             .filter(|c| class_ids.contains(c.id.as_str()))
             .cloned()
             .collect();
-        let sourced: HashSet<&str> = students
-            .iter()
-            .map(|s| s.sourced_id.as_str())
-            .chain(parents.iter().map(|p| p.sourced_id.as_str()))
-            .chain(classes.iter().map(|c| c.sourced_id.as_str()))
-            .chain(enrollments.iter().map(|e| e.sourced_id.as_str()))
-            .collect();
+        let sourced = import_error_ids(lookup, &students, &parents, &classes, &enrollments);
         let import_errors = self
             .import_errors
             .iter()
-            .filter(|e| sourced.contains(e.sourced_id.as_str()) || lookup.matches_id(&e.sourced_id))
+            .filter(|e| sourced.contains(e.sourced_id.as_str()))
             .cloned()
             .collect();
         let kept_students: HashSet<&str> = students.iter().map(|s| s.id.as_str()).collect();
