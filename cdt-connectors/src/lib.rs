@@ -32,6 +32,7 @@ pub mod platform_api;
 pub mod postgres;
 mod rows;
 pub mod snapshot;
+mod sql;
 
 pub use bundle::Limits;
 pub use credentials::CredentialManager;

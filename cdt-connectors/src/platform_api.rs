@@ -12,9 +12,9 @@
 //! honouring `Retry-After`, within a cap on the total time spent retrying. 401, 403, 404
 //! and malformed bodies are clear errors, never retried.
 //!
-//! [`PlatformApi::fetch`] runs a lookup as about a dozen searches (names pre-filtered by
-//! [`cdt_core::matching::search_key`] on the server, matched exactly here), returning
-//! exactly the rows of [`PlatformData::slice`].
+//! A fetch runs the core's slicing rule over searches, about a dozen (names
+//! pre-filtered by [`cdt_core::matching::search_key`] on the server, matched exactly by
+//! the core), returning exactly the rows of [`PlatformData::slice`].
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
@@ -24,13 +24,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use cdt_core::lookup::import_error_ids;
-use cdt_core::matching::{
-    NameMatch, PersonName, match_person, normalize_email, query_search_keys, same_text, search_key,
-};
 use cdt_core::platform::{
     Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, Student,
 };
+use cdt_core::slice::{ClassSeek, PersonSeek, PlatformQuery, slice_platform};
 use cdt_core::{Environment, Lookup, PlatformConnector, Secret};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -421,146 +418,87 @@ impl PlatformConnector for PlatformApi {
     }
 
     async fn fetch(&self, lookup: &Lookup) -> cdt_core::Result<PlatformData> {
-        let emails: Vec<String> = lookup.emails.iter().map(|e| normalize_email(e)).collect();
-        let sourced: Vec<String> = lookup.sourced_ids.iter().cloned().collect();
-        let name_keys: Vec<String> = lookup
-            .person_names
-            .iter()
-            .map(|n| query_search_keys(n).join(" "))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let named = |first: &str, last: &str| {
-            lookup.person_names.iter().any(|q| {
-                match_person(
-                    q,
-                    PersonName {
-                        given: first,
-                        family: last,
-                        ..PersonName::default()
-                    },
-                ) != NameMatch::None
-            })
-        };
-        let seed = |email: Option<&String>, sid: &str, first: &str, last: &str| {
-            email.is_some_and(|e| !e.is_empty() && emails.contains(&normalize_email(e)))
-                || lookup.sourced_ids.contains(sid)
-                || named(first, last)
-        };
-
-        // 1. Seeds (the server pre-filters; each candidate is checked here).
-        let people = [
-            ("email", emails.clone()),
-            ("sourced_id", sourced.clone()),
-            ("name_key", name_keys),
-        ];
-        let found: Vec<Student> = self.search("students", &people).await?;
-        let mut students: BTreeSet<String> = found
-            .iter()
-            .filter(|s| seed(s.email.as_ref(), &s.sourced_id, &s.first_name, &s.last_name))
-            .map(|s| s.id.clone())
-            .collect();
-        let found: Vec<Parent> = self.search("parents", &people).await?;
-        let mut parents: BTreeSet<String> = found
-            .iter()
-            .filter(|p| seed(p.email.as_ref(), &p.sourced_id, &p.first_name, &p.last_name))
-            .map(|p| p.id.clone())
-            .collect();
-        let trimmed: Vec<String> = lookup.class_titles.iter().map(|t| t.trim().to_owned()).collect();
-        let found: Vec<Class> = self
-            .search(
-                "classes",
-                &[
-                    (
-                        "sourced_id",
-                        sourced.iter().cloned().chain(trimmed.iter().cloned()).collect(),
-                    ),
-                    ("id", trimmed),
-                    ("title_key", lookup.class_titles.iter().map(|t| search_key(t)).collect()),
-                ],
-            )
-            .await?;
-        let seed_classes: HashSet<String> = found
-            .iter()
-            .filter(|c| {
-                lookup.sourced_ids.contains(&c.sourced_id)
-                    || lookup
-                        .class_titles
-                        .iter()
-                        .any(|q| same_text(q, &c.title) || q.trim() == c.id || q.trim() == c.sourced_id)
-            })
-            .map(|c| c.id.clone())
-            .collect();
-
-        // 2. Links of the seed people.
-        let links: Vec<ParentStudent> = self
-            .search(
-                "parent_students",
-                &[
-                    ("student_id", students.iter().cloned().collect()),
-                    ("parent_id", parents.iter().cloned().collect()),
-                ],
-            )
-            .await?;
-        for l in links {
-            parents.insert(l.parent_id);
-            students.insert(l.student_id);
-        }
-
-        // 3. Enrollments of those students and of the seed classes.
-        let enrollments: Vec<Enrollment> = self
-            .search(
-                "enrollments",
-                &[
-                    ("user_id", students.iter().cloned().collect()),
-                    ("class_id", seed_classes.iter().cloned().collect()),
-                ],
-            )
-            .await?;
-        students.extend(enrollments.iter().map(|e| e.user_id.clone()));
-        let class_ids: BTreeSet<String> = enrollments
-            .iter()
-            .map(|e| e.class_id.clone())
-            .chain(seed_classes.iter().cloned())
-            .collect();
-
-        // 4. The rows themselves.
-        let students: Vec<Student> = self
-            .search("students", &[("id", students.into_iter().collect())])
-            .await?;
-        let parents: Vec<Parent> = self.search("parents", &[("id", parents.into_iter().collect())]).await?;
-        let classes: Vec<Class> = self
-            .search("classes", &[("id", class_ids.into_iter().collect())])
-            .await?;
-        let kept_s: HashSet<&str> = students.iter().map(|s| s.id.as_str()).collect();
-        let kept_p: HashSet<&str> = parents.iter().map(|p| p.id.as_str()).collect();
-        let parent_students: Vec<ParentStudent> = self
-            .search::<ParentStudent>(
-                "parent_students",
-                &[("student_id", kept_s.iter().map(|s| (*s).to_owned()).collect())],
-            )
-            .await?
-            .into_iter()
-            .filter(|l| kept_s.contains(l.student_id.as_str()) && kept_p.contains(l.parent_id.as_str()))
-            .collect();
-        let import_runs: Vec<ImportRun> = self.pages("import_runs", None).await?;
-        let wanted: Vec<String> = import_error_ids(lookup, &students, &parents, &classes, &enrollments)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let import_errors: Vec<ImportError> = self.search("import_errors", &[("sourced_id", wanted)]).await?;
-        let organizations: Vec<Organization> = self.pages("organizations", None).await?;
-        Ok(PlatformData {
-            organizations,
-            students,
-            parents,
-            parent_students,
-            classes,
-            enrollments,
-            import_runs,
-            import_errors,
-        })
+        Ok(slice_platform(self, lookup).await?)
     }
+}
+
+/// The core's query contract as searches: each method one search (or listing), paged.
+/// The server pre-filters names and titles by search key; the core keeps exact matches.
+impl PlatformQuery for PlatformApi {
+    type Error = Error;
+
+    async fn seek_students(&self, seek: &PersonSeek) -> Result<Vec<Student>> {
+        self.search("students", &people_filters(seek)).await
+    }
+
+    async fn seek_parents(&self, seek: &PersonSeek) -> Result<Vec<Parent>> {
+        self.search("parents", &people_filters(seek)).await
+    }
+
+    async fn seek_classes(&self, seek: &ClassSeek) -> Result<Vec<Class>> {
+        let sourced = seek.sourced_ids.iter().chain(&seek.titles).cloned().collect();
+        self.search(
+            "classes",
+            &[
+                ("sourced_id", sourced),
+                ("id", seek.titles.clone()),
+                ("title_key", seek.title_keys.clone()),
+            ],
+        )
+        .await
+    }
+
+    async fn links(&self, student_ids: &[String], parent_ids: &[String]) -> Result<Vec<ParentStudent>> {
+        self.search(
+            "parent_students",
+            &[("student_id", student_ids.to_vec()), ("parent_id", parent_ids.to_vec())],
+        )
+        .await
+    }
+
+    async fn enrollments(&self, student_ids: &[String], class_ids: &[String]) -> Result<Vec<Enrollment>> {
+        self.search(
+            "enrollments",
+            &[("user_id", student_ids.to_vec()), ("class_id", class_ids.to_vec())],
+        )
+        .await
+    }
+
+    async fn students(&self, ids: &[String]) -> Result<Vec<Student>> {
+        self.search("students", &[("id", ids.to_vec())]).await
+    }
+
+    async fn parents(&self, ids: &[String]) -> Result<Vec<Parent>> {
+        self.search("parents", &[("id", ids.to_vec())]).await
+    }
+
+    async fn classes(&self, ids: &[String]) -> Result<Vec<Class>> {
+        self.search("classes", &[("id", ids.to_vec())]).await
+    }
+
+    async fn organizations(&self) -> Result<Vec<Organization>> {
+        self.pages("organizations", None).await
+    }
+
+    async fn import_runs(&self) -> Result<Vec<ImportRun>> {
+        self.pages("import_runs", None).await
+    }
+
+    async fn import_errors(&self, sourced_ids: &[String]) -> Result<Vec<ImportError>> {
+        self.search("import_errors", &[("sourced_id", sourced_ids.to_vec())])
+            .await
+    }
+}
+
+/// The search filters of a person seek: email, `sourcedId`, and each name's keys as
+/// one `name_key` (the server keeps names whose key contains it).
+fn people_filters(seek: &PersonSeek) -> [(&'static str, Vec<String>); 3] {
+    let name_keys: BTreeSet<String> = seek.names.iter().map(|n| n.keys.join(" ")).collect();
+    [
+        ("email", seek.emails.clone()),
+        ("sourced_id", seek.sourced_ids.clone()),
+        ("name_key", name_keys.into_iter().collect()),
+    ]
 }
 
 #[cfg(test)]

@@ -11,24 +11,21 @@
 //! Sessions also carry `application_name` and a `statement_timeout`; the pool has a
 //! size and an acquire timeout (30 s staging, 15 s production by default).
 //!
-//! [`PostgresPlatform::fetch`] runs a case's lookup as about a dozen indexed queries
-//! with bound parameters (lists as arrays, `= ANY($n)`), never SQL built from strings.
+//! A fetch runs the core's slicing rule over the SQL shared with the embedded store
+//! ([`crate::sql`]): about a dozen indexed queries with bound parameters (lists as
+//! arrays, `= ANY($n)`), never SQL built from values.
 //! Names are pre-filtered on the server with [`cdt_core::matching::search_key`]
 //! (a trigram index from `migrations/postgres/0002_cdt_search.sql` when the DBA has
 //! applied it, otherwise the same expression unindexed) and matched exactly in Rust,
 //! so the rows are exactly those of [`PlatformData::slice`].
 
-use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cdt_core::lookup::import_error_ids;
-use cdt_core::matching::{
-    NameMatch, PersonName, match_person, normalize_email, query_search_keys, same_text, search_key,
-};
-use cdt_core::platform::{Class, Enrollment, Parent, ParentStudent, PlatformData, Student};
+use cdt_core::platform::PlatformData;
+use cdt_core::slice::{ClassSeek, NameSeek, slice_platform};
 use cdt_core::{Environment, Lookup, PlatformConnector, Secret};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow, PgSslMode};
 use sqlx::{Postgres, Row, Transaction};
@@ -36,9 +33,8 @@ use tracing::{debug, info};
 
 use crate::environments::{DatabaseSettings, SslMode, default_db_timeout};
 use crate::error::{Error, Result};
-use crate::rows::{
-    Columns, class, enrollment, import_error, import_run, organization, parent, parent_student, student,
-};
+use crate::rows::Columns;
+use crate::sql::{Arg, Dialect, People, SqlBackend, SqlQueries};
 
 /// The schema of the platform tables, for tests and local copies (Bookmarked owns the
 /// real one).
@@ -118,25 +114,6 @@ pub struct PostgresPlatform {
     pool_size: u32,
     indexed_search: bool,
     queries: Arc<AtomicU64>,
-}
-
-/// The district's orgs, as a sub-query on `$1`.
-macro_rules! district_orgs {
-    () => {
-        "(SELECT id FROM organizations WHERE id = $1 OR parent_id = $1)"
-    };
-}
-
-/// Parents in the district's scope: linked to one of its students, or to nobody.
-macro_rules! parent_scope {
-    () => {
-        concat!(
-            "(EXISTS (SELECT 1 FROM parent_students ps JOIN students s ON s.id = ps.student_id ",
-            "WHERE ps.parent_id = parents.id AND s.organization_id IN ",
-            district_orgs!(),
-            ") OR NOT EXISTS (SELECT 1 FROM parent_students ps WHERE ps.parent_id = parents.id))"
-        )
-    };
 }
 
 /// [`cdt_core::matching::search_key`] in SQL, on a column; the same expression as the
@@ -273,183 +250,6 @@ impl PostgresPlatform {
             .map_err(|e| self.fail("cannot start a read-only transaction", e))?;
         Ok(tx)
     }
-
-    async fn rows(
-        &self,
-        tx: &mut Transaction<'static, Postgres>,
-        name: &str,
-        query: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
-    ) -> Result<Vec<PgRow>> {
-        let n = self.queries.fetch_add(1, Ordering::Relaxed) + 1;
-        let rows = query
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(|e| self.fail(&format!("query `{name}` failed"), e))?;
-        debug!(query = name, rows = rows.len(), count = n, "postgres query");
-        Ok(rows)
-    }
-
-    async fn mapped<T>(
-        &self,
-        tx: &mut Transaction<'static, Postgres>,
-        name: &str,
-        query: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
-        map: impl Fn(&PgRow) -> std::result::Result<T, sqlx::Error>,
-    ) -> Result<Vec<T>> {
-        self.rows(tx, name, query)
-            .await?
-            .iter()
-            .map(map)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.fail(&format!("unexpected data from `{name}`"), e))
-    }
-
-    async fn load_all(&self) -> Result<PlatformData> {
-        let mut tx = self.begin().await?;
-        let d = self.district_id.as_str();
-        let data = PlatformData {
-            organizations: self
-                .mapped(&mut tx, "organizations", sqlx::query(concat!("SELECT * FROM organizations WHERE id IN ", district_orgs!(), " ORDER BY id")).bind(d), organization)
-                .await?,
-            students: self
-                .mapped(&mut tx, "students", sqlx::query(concat!("SELECT * FROM students WHERE organization_id IN ", district_orgs!(), " ORDER BY id")).bind(d), student)
-                .await?,
-            parents: self
-                .mapped(&mut tx, "parents", sqlx::query(concat!("SELECT * FROM parents WHERE ", parent_scope!(), " ORDER BY id")).bind(d), parent)
-                .await?,
-            parent_students: self
-                .mapped(
-                    &mut tx,
-                    "parent_students",
-                    sqlx::query(concat!(
-                        "SELECT * FROM parent_students WHERE student_id IN (SELECT id FROM students WHERE organization_id IN ",
-                        district_orgs!(),
-                        ") ORDER BY parent_id, student_id"
-                    ))
-                    .bind(d),
-                    parent_student,
-                )
-                .await?,
-            classes: self
-                .mapped(&mut tx, "classes", sqlx::query(concat!("SELECT * FROM classes WHERE organization_id IN ", district_orgs!(), " ORDER BY id")).bind(d), class)
-                .await?,
-            enrollments: self
-                .mapped(
-                    &mut tx,
-                    "enrollments",
-                    sqlx::query(concat!(
-                        "SELECT * FROM enrollments WHERE class_id IN (SELECT id FROM classes WHERE organization_id IN ",
-                        district_orgs!(),
-                        ") ORDER BY id"
-                    ))
-                    .bind(d),
-                    enrollment,
-                )
-                .await?,
-            import_runs: self
-                .mapped(&mut tx, "import_runs", sqlx::query(concat!("SELECT * FROM import_runs WHERE organization_id IN ", district_orgs!(), " ORDER BY id")).bind(d), import_run)
-                .await?,
-            import_errors: self
-                .mapped(
-                    &mut tx,
-                    "import_errors",
-                    sqlx::query(concat!(
-                        "SELECT * FROM import_errors WHERE import_run_id IN (SELECT id FROM import_runs WHERE organization_id IN ",
-                        district_orgs!(),
-                        ") ORDER BY id"
-                    ))
-                    .bind(d),
-                    import_error,
-                )
-                .await?,
-        };
-        tx.commit()
-            .await
-            .map_err(|e| self.fail("cannot end the transaction", e))?;
-        Ok(data)
-    }
-
-    /// Ids of the district's students and parents whose names match one of `names`:
-    /// pre-filtered on the server by search key, matched exactly here.
-    async fn named(
-        &self,
-        tx: &mut Transaction<'static, Postgres>,
-        names: &[String],
-        students: &mut BTreeSet<String>,
-        parents: &mut BTreeSet<String>,
-    ) -> Result<()> {
-        let d = self.district_id.as_str();
-        let matches = |first: &str, last: &str| {
-            names.iter().any(|q| {
-                match_person(
-                    q,
-                    PersonName {
-                        given: first,
-                        family: last,
-                        ..PersonName::default()
-                    },
-                ) != NameMatch::None
-            })
-        };
-        // The longest word's key goes through the trigram index; every word's key
-        // must be in the name's key. `search_key` yields only [a-z0-9], so the
-        // patterns hold no LIKE wildcards of their own.
-        for name in names {
-            let keys = query_search_keys(name);
-            let first = keys.first().map_or_else(|| "%".to_owned(), |k| format!("%{k}%"));
-            let all: Vec<String> = keys.iter().map(|k| format!("%{k}%")).collect();
-            let (sq, pq) = if self.indexed_search {
-                (
-                    sqlx::query(concat!(
-                        "SELECT s.id, s.first_name, s.last_name FROM students s JOIN ",
-                        district_orgs!(),
-                        " o ON o.id = s.organization_id ",
-                        "WHERE cdt_person_key(s.first_name, s.last_name) LIKE $2 ",
-                        "AND cdt_person_key(s.first_name, s.last_name) LIKE ALL($3)"
-                    )),
-                    sqlx::query(concat!(
-                        "SELECT id, first_name, last_name FROM parents ",
-                        "WHERE cdt_person_key(first_name, last_name) LIKE $2 ",
-                        "AND cdt_person_key(first_name, last_name) LIKE ALL($3) AND ",
-                        parent_scope!()
-                    )),
-                )
-            } else {
-                (
-                    sqlx::query(concat!(
-                        "SELECT id, first_name, last_name FROM (SELECT s.id, s.first_name, s.last_name, ",
-                        person_key_inline!(),
-                        " AS k FROM students s JOIN ",
-                        district_orgs!(),
-                        " o ON o.id = s.organization_id) t WHERE k LIKE $2 AND k LIKE ALL($3)"
-                    )),
-                    sqlx::query(concat!(
-                        "SELECT id, first_name, last_name FROM (SELECT id, first_name, last_name, ",
-                        person_key_inline!(),
-                        " AS k FROM parents WHERE ",
-                        parent_scope!(),
-                        ") t WHERE k LIKE $2 AND k LIKE ALL($3)"
-                    )),
-                )
-            };
-            for (query, set, label) in [
-                (sq, &mut *students, "students by name"),
-                (pq, &mut *parents, "parents by name"),
-            ] {
-                let rows = self.rows(tx, label, query.bind(d).bind(&first).bind(&all)).await?;
-                for r in &rows {
-                    let (id, first, last) = (r.text("id"), r.text("first_name"), r.text("last_name"));
-                    let (Ok(id), Ok(first), Ok(last)) = (id, first, last) else {
-                        continue;
-                    };
-                    if matches(&first, &last) {
-                        set.insert(id);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A person-readable account of a database error (no secrets: sqlx's errors hold
@@ -486,26 +286,24 @@ impl PlatformConnector for PostgresPlatform {
     }
 
     async fn load(&self) -> cdt_core::Result<PlatformData> {
-        Ok(self.load_all().await?)
+        let session = Session::begin(self).await?;
+        let data = SqlQueries(&session).load().await?;
+        session.commit().await?;
+        Ok(data)
     }
 
     async fn test_connection(&self) -> cdt_core::Result<String> {
-        let mut tx = self.begin().await?;
-        let row = self
+        let session = Session::begin(self).await?;
+        let row = session
             .rows(
-                &mut tx,
                 "connection check",
-                sqlx::query(
-                    "SELECT current_user::text AS role, current_setting('transaction_read_only') AS read_only, \
-                     current_setting('server_version') AS version, \
-                     (SELECT count(*) FROM organizations WHERE parent_id = $1) AS schools",
-                )
-                .bind(&self.district_id),
+                "SELECT current_user::text AS role, current_setting('transaction_read_only') AS read_only, \
+                 current_setting('server_version') AS version, \
+                 (SELECT count(*)::text FROM organizations WHERE parent_id = $1) AS schools",
+                &[],
             )
             .await?;
-        tx.commit()
-            .await
-            .map_err(|e| self.fail("cannot end the transaction", e))?;
+        session.commit().await?;
         let Some(row) = row.first() else {
             return Err(Error::Postgres {
                 target: self.target.clone(),
@@ -514,302 +312,118 @@ impl PlatformConnector for PostgresPlatform {
             }
             .into());
         };
-        let get = |c: &str| row.try_get::<String, _>(c).unwrap_or_default();
-        let schools: i64 = row.try_get("schools").unwrap_or_default();
+        let get = |c: &str| {
+            row.text(c)
+                .map_err(|e| self.fail("unexpected answer to the connection check", e))
+        };
         Ok(format!(
-            "connected as {} to PostgreSQL {} (read-only: {}), district {} with {schools} schools",
-            get("role"),
-            get("version"),
-            get("read_only"),
-            self.district_id
+            "connected as {} to PostgreSQL {} (read-only: {}), district {} with {} schools",
+            get("role")?,
+            get("version")?,
+            get("read_only")?,
+            self.district_id,
+            get("schools")?
         ))
     }
 
     async fn fetch(&self, lookup: &Lookup) -> cdt_core::Result<PlatformData> {
-        let d = self.district_id.as_str();
-        let emails: Vec<String> = lookup.emails.iter().map(|e| normalize_email(e)).collect();
-        let sourced: Vec<String> = lookup.sourced_ids.iter().cloned().collect();
-        let mut tx = self.begin().await?;
+        let session = Session::begin(self).await?;
+        let data = slice_platform(&SqlQueries(&session), lookup).await?;
+        session.commit().await?;
+        Ok(data)
+    }
+}
 
-        // 1. Seeds: people by email, sourcedId or name; classes by title, id or sourcedId.
-        let mut students: BTreeSet<String> = BTreeSet::new();
-        let mut parents: BTreeSet<String> = BTreeSet::new();
-        if !emails.is_empty() || !sourced.is_empty() {
-            let rows = self
-                .rows(
-                    &mut tx,
-                    "students by email or sourcedId",
-                    sqlx::query(concat!(
-                        "SELECT s.id FROM students s JOIN ",
-                        district_orgs!(),
-                        " o ON o.id = s.organization_id WHERE s.id IN (",
-                        "SELECT id FROM students WHERE email = ANY($2) ",
-                        "UNION ALL SELECT id FROM students WHERE sourced_id = ANY($3))"
-                    ))
-                    .bind(d)
-                    .bind(&emails)
-                    .bind(&sourced),
-                )
-                .await?;
-            students.extend(rows.iter().filter_map(|r| r.text("id").ok()));
-            let rows = self
-                .rows(
-                    &mut tx,
-                    "parents by email or sourcedId",
-                    sqlx::query(concat!(
-                        "SELECT id FROM parents WHERE id IN (",
-                        "SELECT id FROM parents WHERE email = ANY($2) ",
-                        "UNION ALL SELECT id FROM parents WHERE sourced_id = ANY($3)) AND ",
-                        parent_scope!()
-                    ))
-                    .bind(d)
-                    .bind(&emails)
-                    .bind(&sourced),
-                )
-                .await?;
-            parents.extend(rows.iter().filter_map(|r| r.text("id").ok()));
-        }
-        if !lookup.person_names.is_empty() {
-            self.named(&mut tx, &lookup.person_names, &mut students, &mut parents)
-                .await?;
-        }
-        let mut seed_classes: HashSet<String> = HashSet::new();
-        if !lookup.class_titles.is_empty() || !sourced.is_empty() {
-            let trimmed: Vec<String> = lookup.class_titles.iter().map(|t| t.trim().to_owned()).collect();
-            let keys: Vec<String> = lookup.class_titles.iter().map(|t| search_key(t)).collect();
-            let query = if self.indexed_search {
-                sqlx::query(concat!(
-                    "SELECT c.id, c.sourced_id, c.title FROM classes c JOIN ",
-                    district_orgs!(),
-                    " o ON o.id = c.organization_id WHERE c.id IN (",
-                    "SELECT id FROM classes WHERE sourced_id = ANY($2) ",
-                    "UNION ALL SELECT id FROM classes WHERE id = ANY($3) ",
-                    "UNION ALL SELECT id FROM classes WHERE sourced_id = ANY($3) ",
-                    "UNION ALL SELECT id FROM classes WHERE cdt_text_key(title) = ANY($4))"
-                ))
-            } else {
-                sqlx::query(concat!(
-                    "SELECT c.id, c.sourced_id, c.title FROM classes c JOIN ",
-                    district_orgs!(),
-                    " o ON o.id = c.organization_id WHERE c.id IN (",
-                    "SELECT id FROM classes WHERE sourced_id = ANY($2) ",
-                    "UNION ALL SELECT id FROM classes WHERE id = ANY($3) ",
-                    "UNION ALL SELECT id FROM classes WHERE sourced_id = ANY($3) ",
-                    "UNION ALL SELECT id FROM classes WHERE ",
-                    key_of!("title"),
-                    " = ANY($4))"
-                ))
-            };
-            let rows = self
-                .rows(
-                    &mut tx,
-                    "classes by title, id or sourcedId",
-                    query.bind(d).bind(&sourced).bind(&trimmed).bind(&keys),
-                )
-                .await?;
-            for r in &rows {
-                let (Ok(id), Ok(sid), Ok(title)) = (r.text("id"), r.text("sourced_id"), r.text("title")) else {
-                    continue;
-                };
-                let hit = lookup.sourced_ids.contains(&sid)
-                    || lookup
-                        .class_titles
-                        .iter()
-                        .any(|q| same_text(q, &title) || q.trim() == id || q.trim() == sid);
-                if hit {
-                    seed_classes.insert(id);
-                }
-            }
-        }
+/// One read-only transaction of a fetch: the core's queries run in it, so a slice is
+/// one consistent snapshot of the database.
+struct Session<'a> {
+    platform: &'a PostgresPlatform,
+    tx: tokio::sync::Mutex<Transaction<'static, Postgres>>,
+}
 
-        // 2. Links of the seed people, within the district.
-        if !students.is_empty() || !parents.is_empty() {
-            let seeds_s: Vec<&str> = students.iter().map(String::as_str).collect();
-            let seeds_p: Vec<&str> = parents.iter().map(String::as_str).collect();
-            let links = self
-                .rows(
-                    &mut tx,
-                    "links of the seed people",
-                    sqlx::query(concat!(
-                        "SELECT ps.parent_id, ps.student_id FROM parent_students ps JOIN students s ON s.id = ps.student_id ",
-                        "WHERE s.organization_id IN ",
-                        district_orgs!(),
-                        " AND (ps.student_id = ANY($2) OR ps.parent_id = ANY($3))"
-                    ))
-                    .bind(d)
-                    .bind(&seeds_s)
-                    .bind(&seeds_p),
-                )
-                .await?;
-            for l in &links {
-                if let (Ok(p), Ok(s)) = (l.text("parent_id"), l.text("student_id")) {
-                    parents.insert(p);
-                    students.insert(s);
-                }
-            }
-        }
-
-        // 3. Enrollments of those students and of the seed classes, in district classes.
-        let student_ids: Vec<&str> = students.iter().map(String::as_str).collect();
-        let class_seeds: Vec<&str> = seed_classes.iter().map(String::as_str).collect();
-        let enrollments: Vec<Enrollment> = if student_ids.is_empty() && class_seeds.is_empty() {
-            Vec::new()
-        } else {
-            self.mapped(
-                &mut tx,
-                "enrollments",
-                sqlx::query(concat!(
-                    "SELECT * FROM enrollments WHERE class_id IN (SELECT id FROM classes WHERE organization_id IN ",
-                    district_orgs!(),
-                    ") AND (user_id = ANY($2) OR class_id = ANY($3)) ORDER BY id"
-                ))
-                .bind(d)
-                .bind(&student_ids)
-                .bind(&class_seeds),
-                enrollment,
-            )
-            .await?
-        };
-        students.extend(enrollments.iter().map(|e| e.user_id.clone()));
-        let class_ids: Vec<&str> = enrollments
-            .iter()
-            .map(|e| e.class_id.as_str())
-            .chain(seed_classes.iter().map(String::as_str))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-
-        // 4. The rows themselves, in storage order, scoped to the district.
-        let student_ids: Vec<&str> = students.iter().map(String::as_str).collect();
-        let students: Vec<Student> = if student_ids.is_empty() {
-            Vec::new()
-        } else {
-            self.mapped(
-                &mut tx,
-                "students",
-                sqlx::query(concat!(
-                    "SELECT * FROM students WHERE organization_id IN ",
-                    district_orgs!(),
-                    " AND id = ANY($2) ORDER BY id"
-                ))
-                .bind(d)
-                .bind(&student_ids),
-                student,
-            )
-            .await?
-        };
-        let parent_ids: Vec<&str> = parents.iter().map(String::as_str).collect();
-        let parents: Vec<Parent> = if parent_ids.is_empty() {
-            Vec::new()
-        } else {
-            self.mapped(
-                &mut tx,
-                "parents",
-                sqlx::query(concat!(
-                    "SELECT * FROM parents WHERE id = ANY($2) AND ",
-                    parent_scope!(),
-                    " ORDER BY id"
-                ))
-                .bind(d)
-                .bind(&parent_ids),
-                parent,
-            )
-            .await?
-        };
-        let classes: Vec<Class> = if class_ids.is_empty() {
-            Vec::new()
-        } else {
-            self.mapped(
-                &mut tx,
-                "classes",
-                sqlx::query(concat!(
-                    "SELECT * FROM classes WHERE organization_id IN ",
-                    district_orgs!(),
-                    " AND id = ANY($2) ORDER BY id"
-                ))
-                .bind(d)
-                .bind(&class_ids),
-                class,
-            )
-            .await?
-        };
-        let kept_s: HashSet<&str> = students.iter().map(|s| s.id.as_str()).collect();
-        let kept_p: HashSet<&str> = parents.iter().map(|p| p.id.as_str()).collect();
-        let parent_students: Vec<ParentStudent> = if student_ids.is_empty() {
-            Vec::new()
-        } else {
-            self.mapped(
-                &mut tx,
-                "parent_students",
-                sqlx::query(concat!(
-                    "SELECT ps.parent_id, ps.student_id FROM parent_students ps JOIN students s ON s.id = ps.student_id JOIN ",
-                    district_orgs!(),
-                    " o ON o.id = s.organization_id WHERE ps.student_id = ANY($2) ORDER BY ps.parent_id, ps.student_id"
-                ))
-                .bind(d)
-                .bind(&student_ids),
-                parent_student,
-            )
-            .await?
-            .into_iter()
-            .filter(|l| kept_s.contains(l.student_id.as_str()) && kept_p.contains(l.parent_id.as_str()))
-            .collect()
-        };
-        let import_runs = self
-            .mapped(
-                &mut tx,
-                "import_runs",
-                sqlx::query(concat!(
-                    "SELECT * FROM import_runs WHERE organization_id IN ",
-                    district_orgs!(),
-                    " ORDER BY id"
-                ))
-                .bind(d),
-                import_run,
-            )
-            .await?;
-        let wanted: Vec<&str> = import_error_ids(lookup, &students, &parents, &classes, &enrollments)
-            .into_iter()
-            .collect();
-        let import_errors = self
-            .mapped(
-                &mut tx,
-                "import_errors",
-                sqlx::query(concat!(
-                    "SELECT * FROM import_errors WHERE import_run_id IN (SELECT id FROM import_runs WHERE organization_id IN ",
-                    district_orgs!(),
-                    ") AND sourced_id = ANY($2) ORDER BY id"
-                ))
-                .bind(d)
-                .bind(&wanted),
-                import_error,
-            )
-            .await?;
-        let organizations = self
-            .mapped(
-                &mut tx,
-                "organizations",
-                sqlx::query(concat!(
-                    "SELECT * FROM organizations WHERE id IN ",
-                    district_orgs!(),
-                    " ORDER BY id"
-                ))
-                .bind(d),
-                organization,
-            )
-            .await?;
-        tx.commit()
-            .await
-            .map_err(|e| self.fail("cannot end the transaction", e))?;
-        Ok(PlatformData {
-            organizations,
-            students,
-            parents,
-            parent_students,
-            classes,
-            enrollments,
-            import_runs,
-            import_errors,
+impl<'a> Session<'a> {
+    async fn begin(platform: &'a PostgresPlatform) -> Result<Self> {
+        Ok(Self {
+            platform,
+            tx: tokio::sync::Mutex::new(platform.begin().await?),
         })
+    }
+
+    async fn commit(self) -> Result<()> {
+        self.tx
+            .into_inner()
+            .commit()
+            .await
+            .map_err(|e| self.platform.fail("cannot end the transaction", e))
+    }
+
+    /// The search key of a column in SQL: the indexed function when the database has
+    /// it, else the same expression inline.
+    fn person_key(&self) -> &'static str {
+        if self.platform.indexed_search {
+            "cdt_person_key(first_name, last_name)"
+        } else {
+            person_key_inline!()
+        }
+    }
+}
+
+impl SqlBackend for Session<'_> {
+    type Row = PgRow;
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    async fn rows(&self, label: &str, sql: &str, args: &[Arg<'_>]) -> Result<Vec<PgRow>> {
+        let p = self.platform;
+        let n = p.queries.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut q = sqlx::query(sql).bind(&p.district_id);
+        for a in args {
+            q = match a {
+                Arg::Text(t) => q.bind(*t),
+                Arg::List(l) => q.bind(*l),
+            };
+        }
+        let mut tx = self.tx.lock().await;
+        let rows = q
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(|e| p.fail(&format!("query `{label}` failed"), e))?;
+        debug!(query = label, rows = rows.len(), count = n, "postgres query");
+        Ok(rows)
+    }
+
+    /// Pre-filtered on the server by search key: the longest word's key goes through
+    /// the trigram index, and every word's key must be in the name's key.
+    /// `search_key` yields only `[a-z0-9]`, so the patterns hold no LIKE wildcards of
+    /// their own.
+    async fn named(&self, table: People, name: &NameSeek) -> Result<Vec<PgRow>> {
+        let t = table.table();
+        let d = Self::DIALECT;
+        let key = self.person_key();
+        let first = name.keys.first().map_or_else(|| "%".to_owned(), |k| format!("%{k}%"));
+        let all: Vec<String> = name.keys.iter().map(|k| format!("%{k}%")).collect();
+        let sql = format!(
+            "SELECT * FROM {t} WHERE {} AND {key} LIKE $2 AND {key} LIKE ALL($3) ORDER BY id",
+            d.scope(t)
+        );
+        self.rows(&format!("{t} by name"), &sql, &[Arg::Text(&first), Arg::List(&all)])
+            .await
+    }
+
+    async fn titled(&self, seek: &ClassSeek) -> Result<Vec<PgRow>> {
+        let key = if self.platform.indexed_search {
+            "cdt_text_key(title)"
+        } else {
+            key_of!("title")
+        };
+        let sql = format!(
+            "SELECT * FROM classes WHERE {} AND {key} = ANY($2) ORDER BY id",
+            Self::DIALECT.scope("classes")
+        );
+        self.rows("classes by title", &sql, &[Arg::List(&seek.title_keys)])
+            .await
+    }
+
+    fn bad_row(&self, label: &str, e: sqlx::Error) -> Error {
+        self.platform.fail(&format!("unexpected data from `{label}`"), e)
     }
 }

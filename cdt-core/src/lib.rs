@@ -12,6 +12,8 @@
 //! - [`result`]: [`DiagnosticResult`], what a diagnostic returns, with its HubSpot rendering;
 //! - [`registry`]: the [`Registry`] of tools, filled by `inventory` at link time;
 //! - [`engine`]: [`diagnose`], the flow of one diagnostic (validate, look up, fetch, run);
+//! - [`lookup`], [`slice`]: what a case needs, and the one slicing rule that fetches it
+//!   through any backend's queries;
 //! - [`matching`]: how names and emails are compared on real data.
 //!
 //! ```
@@ -35,6 +37,7 @@ pub mod registry;
 pub mod result;
 pub mod roster;
 pub mod secret;
+pub mod slice;
 pub mod tool;
 
 pub use connector::{PlatformConnector, SourceConnector};

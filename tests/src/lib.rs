@@ -4,8 +4,10 @@
 //! This library holds what those tests share: [`pg`] (a PostgreSQL schema loaded with
 //! platform data, and the read-only role's options), [`fake_api`] (a real HTTP server
 //! on loopback speaking the Bookmarked API of `docs/platform-api.md`, with injectable
-//! faults) and [`service`] (skip-or-fail when a service is missing).
+//! faults), [`service`] (skip-or-fail when a service is missing) and [`conformance`]
+//! (the check every platform backend passes).
 
+pub mod conformance;
 pub mod fake_api;
 pub mod pg;
 pub mod service;

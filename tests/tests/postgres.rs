@@ -7,38 +7,9 @@ use std::time::Duration;
 
 use cdt_connectors::postgres::PostgresPlatform;
 use cdt_core::{Lookup, PlatformConnector, Secret};
+use cdt_tests::conformance::check_platform;
 use cdt_tests::pg::{PgTest, readonly_password};
 use cdt_tests::{LogCapture, demo_lookups, demo_platform};
-
-/// Equal platform data once each table is in key order (PostgreSQL returns rows by
-/// key; the embedded store in file order), with a short message naming the first
-/// table that differs.
-fn same(got: &cdt_core::PlatformData, want: &cdt_core::PlatformData, what: &str) {
-    let (got, want) = (&cdt_tests::by_key(got.clone()), &cdt_tests::by_key(want.clone()));
-    macro_rules! table {
-        ($t:ident) => {
-            if got.$t != want.$t {
-                let first = got.$t.iter().zip(&want.$t).position(|(a, b)| a != b);
-                panic!(
-                    "{what}: `{}` differs: {} rows vs {} expected; first difference at {first:?}: {:?} vs {:?}",
-                    stringify!($t),
-                    got.$t.len(),
-                    want.$t.len(),
-                    first.map(|i| &got.$t[i]),
-                    first.map(|i| &want.$t[i]),
-                );
-            }
-        };
-    }
-    table!(organizations);
-    table!(students);
-    table!(parents);
-    table!(parent_students);
-    table!(classes);
-    table!(enrollments);
-    table!(import_runs);
-    table!(import_errors);
-}
 
 fn code(err: &sqlx::Error) -> Option<String> {
     err.as_database_error()
@@ -64,21 +35,8 @@ async fn fetch_returns_exactly_the_reference_slice_with_and_without_the_search_i
             .await
             .unwrap();
         assert_eq!(pg.indexed_search(), search);
-        same(&pg.load().await.unwrap(), &data, "load() is the whole district");
-        let mut lookups = demo_lookups().await;
-        lookups.push(("an empty lookup".into(), Lookup::default()));
-        lookups.push((
-            "a name with no ASCII letters".into(),
-            Lookup::default().person("李 小龍"),
-        ));
-        lookups.push((
-            "a class by title".into(),
-            Lookup::default().class(&data.classes[3].title),
-        ));
-        for (story, lookup) in &lookups {
-            let fetched = pg.fetch(lookup).await.unwrap();
-            same(&fetched, &data.slice(lookup), &format!("{schema}: {story}"));
-        }
+        let checked = check_platform(&pg, &data, &demo_lookups().await, 20).await;
+        assert!(checked > 100, "{checked} lookups");
         assert!(pg.query_count() > 0);
     }
 }
@@ -253,7 +211,7 @@ async fn a_customers_environment_picks_its_database_and_credentials_only() {
         .await
         .unwrap();
     assert!(s.describe().contains("t_env_staging"), "{}", s.describe());
-    same(&s.load().await.unwrap(), &demo_platform().await, "staging");
+    cdt_tests::conformance::same(&s.load().await.unwrap(), &demo_platform().await, "staging");
     // The same district id in production is not there: production's settings lead to
     // production's database only.
     let err = cdt_connectors::factory::platform_with(&customer("p-district", "production", "bm-org-0001"), &creds)

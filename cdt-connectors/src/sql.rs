@@ -1,0 +1,331 @@
+//! The SQL the platform connectors share: SQLite (the embedded store) and PostgreSQL
+//! speak the same queries through a small [`Dialect`], and answer the core's query
+//! contract ([`cdt_core::slice::PlatformQuery`]) through one implementation
+//! ([`SqlQueries`]). A backend supplies only how it runs a statement
+//! ([`SqlBackend::rows`]) and how it pre-filters names and titles, which SQL alone
+//! cannot do the same way on both.
+//!
+//! Statements are assembled from fixed fragments, never from values: every value is a
+//! bound parameter. Parameter 1 is always the district's id; lists follow.
+
+use std::future::Future;
+
+use cdt_core::platform::{
+    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, Student,
+};
+use cdt_core::slice::{ClassSeek, NameSeek, PersonSeek, PlatformQuery};
+
+use crate::error::Result;
+use crate::rows::{
+    Columns, class, enrollment, import_error, import_run, organization, parent, parent_student, student,
+};
+
+/// The SQL dialects of the platform connectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// SQLite: `?N` parameters, lists bound as JSON arrays, storage order by `rowid`.
+    Sqlite,
+    /// PostgreSQL: `$N` parameters, lists bound as `text[]`, order by key.
+    Postgres,
+}
+
+impl Dialect {
+    /// Parameter `n`.
+    pub(crate) fn param(self, n: usize) -> String {
+        match self {
+            Self::Sqlite => format!("?{n}"),
+            Self::Postgres => format!("${n}"),
+        }
+    }
+
+    /// `column` is one of the list bound as parameter `n`.
+    pub(crate) fn in_list(self, column: &str, n: usize) -> String {
+        match self {
+            Self::Sqlite => format!("{column} IN (SELECT value FROM json_each(?{n}))"),
+            Self::Postgres => format!("{column} = ANY(${n})"),
+        }
+    }
+
+    /// The order rows of `table` come in.
+    pub(crate) fn order(self, table: &str) -> &'static str {
+        match (self, table) {
+            (Self::Sqlite, _) => "rowid",
+            (Self::Postgres, "parent_students") => "parent_id, student_id",
+            (Self::Postgres, _) => "id",
+        }
+    }
+
+    /// The district and its schools: ids of `organizations`, as a sub-query.
+    pub(crate) fn district_orgs(self) -> String {
+        let d = self.param(1);
+        format!("(SELECT id FROM organizations WHERE id = {d} OR parent_id = {d})")
+    }
+
+    /// The condition that keeps a row of `table` in the district's scope.
+    ///
+    /// Parents carry no org: they are the district's when linked to one of its
+    /// students, or linked to nobody.
+    pub(crate) fn scope(self, table: &str) -> String {
+        let orgs = self.district_orgs();
+        match table {
+            "organizations" => format!("id IN {orgs}"),
+            "students" | "classes" | "import_runs" => format!("organization_id IN {orgs}"),
+            "parents" => format!(
+                "(EXISTS (SELECT 1 FROM parent_students ps JOIN students s ON s.id = ps.student_id \
+                 WHERE ps.parent_id = parents.id AND s.organization_id IN {orgs}) \
+                 OR NOT EXISTS (SELECT 1 FROM parent_students ps WHERE ps.parent_id = parents.id))"
+            ),
+            "parent_students" => format!("student_id IN (SELECT id FROM students WHERE organization_id IN {orgs})"),
+            "enrollments" => format!("class_id IN (SELECT id FROM classes WHERE organization_id IN {orgs})"),
+            "import_errors" => format!("import_run_id IN (SELECT id FROM import_runs WHERE organization_id IN {orgs})"),
+            _ => "FALSE".to_owned(),
+        }
+    }
+
+    /// Every row of `table` in the district, in order.
+    pub(crate) fn all(self, table: &str) -> String {
+        format!(
+            "SELECT * FROM {table} WHERE {} ORDER BY {}",
+            self.scope(table),
+            self.order(table)
+        )
+    }
+
+    /// The district's rows of `table` matching any of `conditions` (each may use the
+    /// lists bound from parameter 2 on), in order. Each condition is its own indexed
+    /// sub-query, so an index on each column serves it.
+    pub(crate) fn any_of(self, table: &str, conditions: &[String]) -> String {
+        let key = if table == "parent_students" {
+            "(parent_id, student_id)"
+        } else {
+            "id"
+        };
+        let subs: Vec<String> = conditions
+            .iter()
+            .map(|c| format!("SELECT {} FROM {table} WHERE {c}", key.trim_matches(['(', ')'])))
+            .collect();
+        format!(
+            "SELECT * FROM {table} WHERE {} AND {key} IN ({}) ORDER BY {}",
+            self.scope(table),
+            subs.join(" UNION ALL "),
+            self.order(table)
+        )
+    }
+
+    /// The district's rows of `table` whose `column` is in the list bound as parameter 2.
+    pub(crate) fn by(self, table: &str, column: &str) -> String {
+        format!(
+            "SELECT * FROM {table} WHERE {} AND {} ORDER BY {}",
+            self.scope(table),
+            self.in_list(column, 2),
+            self.order(table)
+        )
+    }
+}
+
+/// People tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum People {
+    /// `students`
+    Students,
+    /// `parents`
+    Parents,
+}
+
+impl People {
+    /// The table's name.
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Self::Students => "students",
+            Self::Parents => "parents",
+        }
+    }
+}
+
+/// A bound parameter after the district.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Arg<'a> {
+    /// A text.
+    Text(&'a str),
+    /// A list of texts (see [`Dialect::in_list`]).
+    List(&'a [String]),
+}
+
+/// A database the platform queries run on.
+pub(crate) trait SqlBackend: Sync {
+    /// A row of its answers.
+    type Row: Columns + Send;
+
+    /// Its dialect.
+    const DIALECT: Dialect;
+
+    /// Runs `sql` with the district as parameter 1 and `args` as the next ones.
+    fn rows(&self, label: &str, sql: &str, args: &[Arg<'_>]) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+
+    /// Rows of `table` whose name may match `name` (more, never fewer).
+    fn named(&self, table: People, name: &NameSeek) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+
+    /// Classes whose title may be one of `seek.titles` (more, never fewer).
+    fn titled(&self, seek: &ClassSeek) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+
+    /// The error for a row that does not decode.
+    fn bad_row(&self, label: &str, e: sqlx::Error) -> crate::Error;
+}
+
+/// The core's query contract over a [`SqlBackend`].
+pub(crate) struct SqlQueries<'a, B>(pub(crate) &'a B);
+
+impl<B: SqlBackend> SqlQueries<'_, B> {
+    async fn mapped<T>(
+        &self,
+        label: &str,
+        sql: &str,
+        lists: &[&[String]],
+        map: fn(&B::Row) -> std::result::Result<T, sqlx::Error>,
+    ) -> Result<Vec<T>> {
+        let args: Vec<Arg<'_>> = lists.iter().map(|l| Arg::List(l)).collect();
+        let rows = self.0.rows(label, sql, &args).await?;
+        decode(self.0, label, &rows, map)
+    }
+
+    async fn people<T>(
+        &self,
+        table: People,
+        seek: &PersonSeek,
+        map: fn(&B::Row) -> std::result::Result<T, sqlx::Error>,
+    ) -> Result<Vec<T>> {
+        let d = B::DIALECT;
+        let label = table.table();
+        let mut out = Vec::new();
+        if !seek.emails.is_empty() || !seek.sourced_ids.is_empty() {
+            let sql = d.any_of(label, &[d.in_list("email", 2), d.in_list("sourced_id", 3)]);
+            out = self
+                .mapped(label, &sql, &[&seek.emails, &seek.sourced_ids], map)
+                .await?;
+        }
+        for name in &seek.names {
+            let rows = self.0.named(table, name).await?;
+            out.extend(decode(self.0, label, &rows, map)?);
+        }
+        Ok(out)
+    }
+}
+
+impl<B: SqlBackend> SqlQueries<'_, B> {
+    /// Every platform table of the district.
+    pub(crate) async fn load(&self) -> Result<PlatformData> {
+        let d = B::DIALECT;
+        Ok(PlatformData {
+            organizations: self
+                .mapped("organizations", &d.all("organizations"), &[], organization)
+                .await?,
+            students: self.mapped("students", &d.all("students"), &[], student).await?,
+            parents: self.mapped("parents", &d.all("parents"), &[], parent).await?,
+            parent_students: self
+                .mapped("parent_students", &d.all("parent_students"), &[], parent_student)
+                .await?,
+            classes: self.mapped("classes", &d.all("classes"), &[], class).await?,
+            enrollments: self
+                .mapped("enrollments", &d.all("enrollments"), &[], enrollment)
+                .await?,
+            import_runs: self
+                .mapped("import_runs", &d.all("import_runs"), &[], import_run)
+                .await?,
+            import_errors: self
+                .mapped("import_errors", &d.all("import_errors"), &[], import_error)
+                .await?,
+        })
+    }
+}
+
+/// Decodes rows, naming the query of a row that does not decode.
+pub(crate) fn decode<B: SqlBackend, T>(
+    backend: &B,
+    label: &str,
+    rows: &[B::Row],
+    map: fn(&B::Row) -> std::result::Result<T, sqlx::Error>,
+) -> Result<Vec<T>> {
+    rows.iter()
+        .map(map)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| backend.bad_row(label, e))
+}
+
+impl<B: SqlBackend> PlatformQuery for SqlQueries<'_, B> {
+    type Error = crate::Error;
+
+    async fn seek_students(&self, seek: &PersonSeek) -> Result<Vec<Student>> {
+        self.people(People::Students, seek, student).await
+    }
+
+    async fn seek_parents(&self, seek: &PersonSeek) -> Result<Vec<Parent>> {
+        self.people(People::Parents, seek, parent).await
+    }
+
+    async fn seek_classes(&self, seek: &ClassSeek) -> Result<Vec<Class>> {
+        let d = B::DIALECT;
+        let sql = d.any_of(
+            "classes",
+            &[
+                d.in_list("sourced_id", 2),
+                d.in_list("id", 3),
+                d.in_list("sourced_id", 3),
+            ],
+        );
+        let mut out = self
+            .mapped("classes by id", &sql, &[&seek.sourced_ids, &seek.titles], class)
+            .await?;
+        if !seek.titles.is_empty() {
+            let rows = self.0.titled(seek).await?;
+            out.extend(decode(self.0, "classes by title", &rows, class)?);
+        }
+        Ok(out)
+    }
+
+    async fn links(&self, student_ids: &[String], parent_ids: &[String]) -> Result<Vec<ParentStudent>> {
+        let d = B::DIALECT;
+        let sql = d.any_of(
+            "parent_students",
+            &[d.in_list("student_id", 2), d.in_list("parent_id", 3)],
+        );
+        self.mapped("parent_students", &sql, &[student_ids, parent_ids], parent_student)
+            .await
+    }
+
+    async fn enrollments(&self, student_ids: &[String], class_ids: &[String]) -> Result<Vec<Enrollment>> {
+        let d = B::DIALECT;
+        let sql = d.any_of("enrollments", &[d.in_list("user_id", 2), d.in_list("class_id", 3)]);
+        self.mapped("enrollments", &sql, &[student_ids, class_ids], enrollment)
+            .await
+    }
+
+    async fn students(&self, ids: &[String]) -> Result<Vec<Student>> {
+        self.mapped("students", &B::DIALECT.by("students", "id"), &[ids], student)
+            .await
+    }
+
+    async fn parents(&self, ids: &[String]) -> Result<Vec<Parent>> {
+        self.mapped("parents", &B::DIALECT.by("parents", "id"), &[ids], parent)
+            .await
+    }
+
+    async fn classes(&self, ids: &[String]) -> Result<Vec<Class>> {
+        self.mapped("classes", &B::DIALECT.by("classes", "id"), &[ids], class)
+            .await
+    }
+
+    async fn organizations(&self) -> Result<Vec<Organization>> {
+        self.mapped("organizations", &B::DIALECT.all("organizations"), &[], organization)
+            .await
+    }
+
+    async fn import_runs(&self) -> Result<Vec<ImportRun>> {
+        self.mapped("import_runs", &B::DIALECT.all("import_runs"), &[], import_run)
+            .await
+    }
+
+    async fn import_errors(&self, sourced_ids: &[String]) -> Result<Vec<ImportError>> {
+        let sql = B::DIALECT.by("import_errors", "sourced_id");
+        self.mapped("import_errors", &sql, &[sourced_ids], import_error).await
+    }
+}
