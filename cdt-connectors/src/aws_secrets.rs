@@ -156,13 +156,14 @@ pub fn sign(
 impl SecretsManager {
     /// A client for `config`.
     pub fn new(config: AwsConfig) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+        let fail = |message: String| Error::Aws {
+            secret_id: String::new(),
+            message,
+        };
+        let http = crate::http::client_for(&config.endpoint, Duration::from_secs(30))
+            .map_err(fail)?
             .build()
-            .map_err(|e| Error::Aws {
-                secret_id: String::new(),
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
+            .map_err(|e| fail(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self { config, http })
     }
 
@@ -214,6 +215,9 @@ impl SecretsManager {
             .await
             .map_err(|e| fail(format!("request to {endpoint} failed: {}", without_url(&e))))?;
         let status = resp.status();
+        if status.is_redirection() {
+            return Err(fail(crate::http::redirect_message(status.as_u16(), resp.headers())));
+        }
         let bytes = resp
             .bytes()
             .await

@@ -25,6 +25,8 @@ pub mod embedded;
 pub mod environments;
 pub mod error;
 pub mod factory;
+#[cfg(any(feature = "api", feature = "aws"))]
+mod http;
 pub mod oneroster;
 #[cfg(feature = "api")]
 pub mod platform_api;

@@ -159,18 +159,17 @@ fn transport_message(e: &reqwest::Error) -> String {
 impl PlatformApi {
     /// A client of the API at `opts.base_url`, for one district.
     pub fn new(opts: ApiOptions, token: Secret, district_id: &str) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout)
+        let fail = |message: String| Error::Api {
+            request: opts.base_url.clone(),
+            status: None,
+            message,
+        };
+        let http = crate::http::client_for(&opts.base_url, opts.timeout)
+            .map_err(fail)?
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_keepalive(Duration::from_mins(1))
-            .user_agent(concat!("cdt/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Api {
-                request: opts.base_url.clone(),
-                status: None,
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
+            .map_err(|e| fail(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             http,
             opts,
@@ -244,6 +243,12 @@ impl PlatformApi {
                             Err(e) => Transient::Transport(transport_message(&e)),
                         },
                         429 | 500 | 502 | 503 | 504 => Transient::Status(status, after),
+                        300..=399 => {
+                            return Err(fail(
+                                Some(status),
+                                crate::http::redirect_message(status, resp.headers()),
+                            ));
+                        }
                         401 => {
                             return Err(fail(
                                 Some(status),

@@ -36,6 +36,8 @@ pub enum Fault {
     CutJson,
     /// Send the start of a JSON body, then break the connection mid-body.
     Truncated,
+    /// Answer with this redirect status and `Location`.
+    Redirect(u16, String),
 }
 
 /// A table's rows as JSON, with the search key of each row (person key for people,
@@ -199,6 +201,14 @@ async fn gate(shared: &Shared, headers: &HeaderMap, district: &str) -> Result<()
             let mut r = problem(status, "slow down");
             if let Ok(v) = after.parse() {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Err(r);
+        }
+        Some(Fault::Redirect(s, location)) => {
+            let status = StatusCode::from_u16(s).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+            let mut r = problem(status, "moved");
+            if let Ok(v) = location.parse() {
+                r.headers_mut().insert(header::LOCATION, v);
             }
             return Err(r);
         }

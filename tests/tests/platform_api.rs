@@ -247,3 +247,40 @@ async fn an_unreachable_api_is_retried_then_named() {
     assert_eq!(api.request_count(), 3);
     assert!(!err.contains(TOKEN));
 }
+
+/// A redirect is never followed: the request (which may carry a parent's email and a
+/// student's name) must not reach the other server, and the error names where it
+/// pointed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_errors_and_never_followed() {
+    let data = demo_platform().await;
+    let server = FakeApi::start(&data, TOKEN, 500).await;
+    let elsewhere = FakeApi::start(&data, TOKEN, 500).await;
+    let api = client(&server, options(&server));
+    for status in [301, 302, 303, 307, 308] {
+        let target = format!("{}/v1/districts/bm-org-0001/students/search", elsewhere.base_url);
+        server.push_faults([Fault::Redirect(status, target.clone())]);
+        let err = api
+            .fetch(&Lookup::default().email("ximena.huaman@andes-mail.example"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&target) && err.contains("redirect"), "{status}: {err}");
+        assert!(!err.contains(TOKEN), "{err}");
+    }
+    assert_eq!(elsewhere.requests(), 0, "no request reached the redirect's target");
+}
+
+/// Plain http to another machine is refused before any request.
+#[test]
+fn plain_http_to_another_host_is_refused() {
+    let err = PlatformApi::new(
+        ApiOptions::new("http://api.bookmarked.example"),
+        Secret::new(TOKEN),
+        "bm-org-0001",
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(err.contains("https"), "{err}");
+}
