@@ -95,7 +95,8 @@ pub enum SslMode {
     Disable,
     /// TLS when the server offers it (only allowed for a database on this machine).
     Prefer,
-    /// TLS, without checking the certificate.
+    /// TLS, without checking the certificate (only allowed for a database on this
+    /// machine: anyone on the path could pose as the server).
     Require,
     /// TLS, with the certificate checked against the host name (the default).
     #[default]
@@ -120,9 +121,13 @@ pub struct DatabaseSettings {
     pub username: String,
     /// Its password.
     pub password: SecretRef,
-    /// TLS (`verify-full` by default).
+    /// TLS (`verify-full` by default; required for a database on another machine).
     #[serde(default)]
     pub ssl_mode: SslMode,
+    /// A PEM file of the certificate authorities the server's certificate is checked
+    /// against (the system's roots by default).
+    #[serde(default)]
+    pub ssl_root_cert: Option<std::path::PathBuf>,
     /// Connections in the pool (5 by default).
     #[serde(default)]
     pub pool_size: Option<u32>,
@@ -250,12 +255,27 @@ impl Environments {
                         format!("field `{field}`: host, database and username must not be empty"),
                     ));
                 }
-                if matches!(db.ssl_mode, SslMode::Disable | SslMode::Prefer) && !is_loopback(&db.host) {
+                if db.ssl_mode != SslMode::VerifyFull && !is_loopback(&db.host) {
                     let field = format!("{env}.database.ssl_mode");
                     return Err((
                         field.clone(),
-                        format!("field `{field}`: a database on another machine needs `require` or `verify-full`"),
+                        format!(
+                            "field `{field}`: a database on another machine needs `verify-full` (the server's \
+                             certificate checked against its host name; set `ssl_root_cert` for a private CA)"
+                        ),
                     ));
+                }
+                for (name, value) in [
+                    ("connect_timeout_secs", db.connect_timeout_secs),
+                    ("statement_timeout_secs", db.statement_timeout_secs),
+                ] {
+                    if value == Some(0) {
+                        let field = format!("{env}.database.{name}");
+                        return Err((
+                            field.clone(),
+                            format!("field `{field}`: must be at least 1 second (0 would turn the timeout off)"),
+                        ));
+                    }
                 }
                 if db.pool_size == Some(0) {
                     let field = format!("{env}.database.pool_size");
@@ -319,7 +339,8 @@ mod tests {
       "production": {
         "api": {"base_url": "https://api.example", "token": "aws-sm:cdt/prod#api_token"},
         "database": {"host": "db.example", "database": "bm", "username": "ro",
-                     "password": "aws-sm:cdt/prod#db_password", "ssl_mode": "require"}
+                     "password": "aws-sm:cdt/prod#db_password", "ssl_mode": "verify-full",
+                     "ssl_root_cert": "/etc/ssl/bookmarked-ca.pem"}
       }
     }"#;
 
@@ -333,7 +354,12 @@ mod tests {
         assert_eq!(e.get(Environment::Staging).database.as_ref().unwrap().port, 5432);
         assert_eq!(
             e.get(Environment::Production).database.as_ref().unwrap().ssl_mode,
-            SslMode::Require
+            SslMode::VerifyFull
+        );
+        assert_eq!(
+            e.get(Environment::Staging).database.as_ref().unwrap().ssl_mode,
+            SslMode::VerifyFull,
+            "verify-full is the default"
         );
         assert_eq!(default_db_timeout(Environment::Staging), Duration::from_secs(30));
         assert_eq!(default_db_timeout(Environment::Production), Duration::from_secs(15));
@@ -367,15 +393,40 @@ mod tests {
             err.contains("production.api.base_url") && err.contains("https"),
             "{err}"
         );
-        let err = parse(&GOOD.replace("\"require\"", "\"disable\""))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("production.database.ssl_mode"), "{err}");
+        for mode in ["disable", "prefer", "require"] {
+            let err = parse(&GOOD.replace("\"verify-full\"", &format!("\"{mode}\"")))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("production.database.ssl_mode") && err.contains("verify-full"),
+                "{mode}: {err}"
+            );
+        }
         let local = GOOD
             .replace("https://api.example", "http://127.0.0.1:8080")
             .replace("\"db.example\"", "\"localhost\"")
-            .replace("\"require\"", "\"disable\"");
+            .replace("\"verify-full\"", "\"disable\"");
         assert!(parse(&local).is_ok());
+    }
+
+    #[test]
+    fn database_timeouts_cannot_be_turned_off() {
+        for field in ["statement_timeout_secs", "connect_timeout_secs"] {
+            let text = GOOD.replace(
+                "\"ssl_mode\": \"verify-full\"",
+                &format!("\"ssl_mode\": \"verify-full\", \"{field}\": 0"),
+            );
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("production.database.{field}")) && err.contains("at least 1"),
+                "{err}"
+            );
+            let text = GOOD.replace(
+                "\"ssl_mode\": \"verify-full\"",
+                &format!("\"ssl_mode\": \"verify-full\", \"{field}\": 1"),
+            );
+            assert!(parse(&text).is_ok(), "{field}: 1 s is allowed");
+        }
     }
 
     #[test]

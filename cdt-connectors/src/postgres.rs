@@ -59,6 +59,8 @@ pub struct PgOptions {
     pub username: String,
     /// TLS.
     pub ssl_mode: SslMode,
+    /// The certificate authorities to check the server's certificate against.
+    pub ssl_root_cert: Option<std::path::PathBuf>,
     /// Connections in the pool.
     pub pool_size: u32,
     /// How long to wait for a connection, new or pooled.
@@ -84,6 +86,7 @@ impl PgOptions {
             schema: s.schema.clone(),
             username: s.username.clone(),
             ssl_mode: s.ssl_mode,
+            ssl_root_cert: s.ssl_root_cert.clone(),
             pool_size: s.pool_size.unwrap_or(5),
             connect_timeout: s.connect_timeout_secs.map_or(timeout, Duration::from_secs),
             statement_timeout: s.statement_timeout_secs.map_or(timeout, Duration::from_secs),
@@ -160,7 +163,7 @@ impl PostgresPlatform {
         if let Some(schema) = &opts.schema {
             session.push(("search_path", schema));
         }
-        let connect = PgConnectOptions::new()
+        let mut connect = PgConnectOptions::new()
             .host(&opts.host)
             .port(opts.port)
             .database(&opts.database)
@@ -174,6 +177,9 @@ impl PostgresPlatform {
                 SslMode::VerifyFull => PgSslMode::VerifyFull,
             })
             .options(session);
+        if let Some(ca) = &opts.ssl_root_cert {
+            connect = connect.ssl_root_cert(ca);
+        }
         let pool = PgPoolOptions::new()
             .max_connections(opts.pool_size.max(1))
             .min_connections(0)

@@ -264,6 +264,7 @@ impl PgTest {
             schema: Some(self.schema.clone()),
             username: "cdt_readonly".into(),
             ssl_mode: SslMode::Disable,
+            ssl_root_cert: None,
             pool_size: 5,
             connect_timeout: Duration::from_secs(30),
             statement_timeout: Duration::from_secs(30),
