@@ -59,10 +59,15 @@ pub struct HostConfig {
 }
 
 /// Where compiled plugins are cached.
+///
+/// A directory is used only when it is owned by this user and writable by nobody
+/// else, and an entry only when this user's key authenticates it (see
+/// `cdt-wasm/src/cache.rs`); a folder that ships with plugins is never a cache.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cache {
-    /// In `.cache/` inside the plugin directory being loaded (the default).
-    InPluginDir,
+    /// The user's cache: `$XDG_CACHE_HOME/cdt/plugins` or `~/.cache/cdt/plugins`
+    /// (the default; nothing is cached when neither variable is set).
+    User,
     /// In this directory.
     Dir(PathBuf),
     /// Nowhere: compile at every load.
@@ -75,7 +80,7 @@ impl Default for HostConfig {
             limits: HostLimits::default(),
             budget: Budget::Fuel,
             pooling: true,
-            cache: Cache::InPluginDir,
+            cache: Cache::User,
             keep_resident: 2 * 1024 * 1024,
         }
     }

@@ -43,7 +43,7 @@ pub use limits::{HostLimits, PluginLimits};
 pub use manifest::{ABI, Manifest};
 pub use plugin::{LoadReport, WasmTool, load_dir_with};
 
-/// The process's default host (fuel, pooling, cache in the plugin directory),
+/// The process's default host (fuel, pooling, the per-user compiled cache),
 /// made on first use.
 pub fn default_host() -> Result<Arc<Host>> {
     static HOST: OnceLock<Arc<Host>> = OnceLock::new();

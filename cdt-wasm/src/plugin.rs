@@ -132,7 +132,7 @@ pub struct LoadReport {
 /// load. `Err` only when `dir` itself cannot be read.
 pub fn load_dir_with(host: &Arc<Host>, registry: &mut Registry, dir: &Path) -> Result<LoadReport> {
     let cache_dir = match &host.config().cache {
-        Cache::InPluginDir => Some(dir.join(".cache")),
+        Cache::User => crate::cache::default_dir(),
         Cache::Dir(d) => Some(d.clone()),
         Cache::Off => None,
     };

@@ -475,3 +475,106 @@ fn a_swapped_compiled_cache_entry_is_recompiled_not_loaded() {
     let tool = WasmTool::load(&host, &dir, Some(&cache)).unwrap();
     assert_eq!(run(&tool).unwrap().summary, "all good");
 }
+
+/// Copying one plugin's cache entry, with its authentication tag, over another's name
+/// must not make the second plugin run the first's code.
+#[test]
+fn a_cache_entry_copied_under_another_plugins_name_is_not_loaded() {
+    let host = host();
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("cache");
+    let good = wat::parse_str(component(&returning(0, GOOD_VERDICT))).unwrap();
+    let dir = write_plugin(root.path(), "cached", &good);
+    WasmTool::load(&host, &dir, Some(&cache)).unwrap();
+    let before: std::collections::BTreeSet<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+    let other = wat::parse_str(component(&returning(
+        0,
+        r#"{"status":"NO_ISSUE","summary":"swapped in"}"#,
+    )))
+    .unwrap();
+    let other_dir = write_plugin(root.path(), "other", &other);
+    WasmTool::load(&host, &other_dir, Some(&cache)).unwrap();
+    let added: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !before.contains(p))
+        .collect();
+    let pick = |paths: &[std::path::PathBuf], ext: &str| {
+        paths
+            .iter()
+            .find(|p| p.to_string_lossy().ends_with(ext))
+            .unwrap()
+            .clone()
+    };
+    let before: Vec<_> = before.into_iter().collect();
+    let (other_cwasm, other_mac) = (pick(&added, ".cwasm"), pick(&added, ".cwasm.mac"));
+    let (cwasm, mac) = (pick(&before, ".cwasm"), pick(&before, ".cwasm.mac"));
+    std::fs::copy(&other_cwasm, &cwasm).unwrap();
+    std::fs::copy(&other_mac, &mac).unwrap();
+    let tool = WasmTool::load(&host, &dir, Some(&cache)).unwrap();
+    assert_eq!(run(&tool).unwrap().summary, "all good", "the plugin runs its own code");
+    // A tag made with another key (another user's cache) is refused the same way.
+    std::fs::write(&mac, "00".repeat(32)).unwrap();
+    let tool = WasmTool::load(&host, &dir, Some(&cache)).unwrap();
+    assert_eq!(run(&tool).unwrap().summary, "all good");
+}
+
+/// A cache directory others can write to is not used at all (and the plugin still loads).
+#[test]
+fn a_cache_directory_writable_by_others_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let host = host();
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("shared-cache");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let good = wat::parse_str(component(&returning(0, GOOD_VERDICT))).unwrap();
+    let dir = write_plugin(root.path(), "cached", &good);
+    let tool = WasmTool::load(&host, &dir, Some(&cache)).unwrap();
+    assert_eq!(run(&tool).unwrap().summary, "all good");
+    assert_eq!(
+        std::fs::read_dir(&cache).unwrap().count(),
+        0,
+        "nothing written to a shared folder"
+    );
+    // A symlink in place of the cache directory is refused too.
+    let link = root.path().join("link-cache");
+    std::os::unix::fs::symlink(&cache, &link).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+    WasmTool::load(&host, &dir, Some(&link)).unwrap();
+    assert_eq!(
+        std::fs::read_dir(&cache).unwrap().count(),
+        0,
+        "nothing written through a link"
+    );
+}
+
+/// A `.cache/` that ships inside a plugins folder is never read.
+#[test]
+fn a_cache_shipped_with_the_plugins_is_ignored() {
+    let root = tempfile::tempdir().unwrap();
+    let plugins = root.path().join("plugins");
+    std::fs::create_dir(&plugins).unwrap();
+    let home = root.path().join("home");
+    let good = wat::parse_str(component(&returning(0, GOOD_VERDICT))).unwrap();
+    write_plugin(&plugins, "shipped", &good);
+    let shipped = plugins.join(".cache");
+    std::fs::create_dir(&shipped).unwrap();
+    std::fs::write(shipped.join("planted.cwasm"), [0xcc; 64]).unwrap();
+    let host = std::sync::Arc::new(
+        Host::new(HostConfig {
+            cache: Cache::Dir(home.clone()),
+            ..HostConfig::default()
+        })
+        .unwrap(),
+    );
+    let mut registry = cdt_core::Registry::empty();
+    let report = cdt_wasm::load_dir_with(&host, &mut registry, &plugins).unwrap();
+    assert_eq!(report.loaded.len(), 1, "{:?}", report.failed);
+    assert!(home.join("key").is_file(), "the host's own cache was used");
+    assert_eq!(
+        std::fs::read_dir(&shipped).unwrap().count(),
+        1,
+        "the shipped cache was not touched"
+    );
+}
