@@ -25,6 +25,7 @@
 
 pub mod campus_transfer;
 mod common;
+pub mod findings;
 pub mod missing_data;
 pub mod parent_conflicts;
 pub mod student_mismatch;

@@ -367,7 +367,7 @@ impl World {
 fn module_doc(id: &str) -> String {
     let src = match id {
         "student-mismatch" => include_str!("student_mismatch.rs"),
-        "missing-data" => include_str!("missing_data.rs"),
+        "missing-data" => include_str!("missing_data/mod.rs"),
         "parent-conflicts" => include_str!("parent_conflicts.rs"),
         "campus-transfer" => include_str!("campus_transfer.rs"),
         _ => "",
