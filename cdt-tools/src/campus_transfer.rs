@@ -64,7 +64,7 @@ use cdt_core::{Case, Error, InputKind, InputSpec, Inputs, Lookup, Result, Status
 use serde_json::{Value, json};
 
 use crate::common::{
-    OnBookmarked, Report, Resolved, School, bm_class_by_sid, bm_enrollment_json, bm_org_name, bm_student,
+    OnBookmarked, Report, Resolved, School, StudentQuery, bm_class_by_sid, bm_enrollment_json, bm_org_name, bm_student,
     bm_student_json, check_rekeyed, check_sis_student, find_school, is_current, resolve_student, sides_summary,
     sis_enrollment_json, sis_enrollment_school, sis_org_name, sis_state, sis_user_json, unresolved_student,
 };
@@ -165,11 +165,33 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
         }
         Resolved::NotFound => {
             let source = json!({ "student_name": query, "schools": schools });
-            return unresolved_student(r, case, query, "", false, None, source, json!({}));
+            return unresolved_student(
+                r,
+                case,
+                &StudentQuery {
+                    query,
+                    where_: "",
+                    school_input: false,
+                },
+                None,
+                source,
+                json!({}),
+            );
         }
         Resolved::Ambiguous(shown) => {
             let source = json!({ "student_name": query, "schools": schools });
-            return unresolved_student(r, case, query, "", false, Some(&shown), source, json!({}));
+            return unresolved_student(
+                r,
+                case,
+                &StudentQuery {
+                    query,
+                    where_: "",
+                    school_input: false,
+                },
+                Some(&shown),
+                source,
+                json!({}),
+            );
         }
     };
 

@@ -26,6 +26,8 @@
 pub mod campus_transfer;
 mod common;
 pub mod findings;
+#[cfg(test)]
+mod fixtures;
 pub mod missing_data;
 pub mod parent_conflicts;
 pub mod student_mismatch;

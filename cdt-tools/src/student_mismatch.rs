@@ -67,9 +67,9 @@ use cdt_core::{
 use serde_json::{Value, json};
 
 use crate::common::{
-    OnBookmarked, Pending, Report, Resolved, StudentRecord, and_list, bm_linked, bm_parent_by_sid, bm_parent_json,
-    bm_student, bm_student_json, check_rekeyed, check_sis_student, emails_agree, has_email, resolve_student,
-    sis_linked, sis_state, sis_user_json, source_verdict, unresolved_student,
+    OnBookmarked, Pending, Report, Resolved, StudentQuery, StudentRecord, and_list, bm_linked, bm_parent_by_sid,
+    bm_parent_json, bm_student, bm_student_json, check_rekeyed, check_sis_student, emails_agree, has_email,
+    resolve_student, sis_linked, sis_state, sis_user_json, source_verdict, unresolved_student,
 };
 use crate::findings::{
     EmailSharedInSource, ParentDeletedInBookmarked, ParentEmailDiffersInBookmarked, ParentInactiveInSource,
@@ -203,7 +203,7 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
             Resolved::NotFound => Vec::new(),
         };
         let found = json!({ "parent_email": email, "parents": sis_parents, "students": found });
-        return not_found(r, email, query, parents.is_empty(), found, bm_parents);
+        return not_found(r, email, query, parents.is_empty(), found, &bm_parents);
     }
     let student = match resolved {
         Resolved::One(one) => one,
@@ -220,9 +220,11 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
             return unresolved_student(
                 r,
                 case,
-                query,
-                "",
-                false,
+                &StudentQuery {
+                    query,
+                    where_: "",
+                    school_input: false,
+                },
                 Some(&shown),
                 json!({ "parent_email": email, "parents": sis_parents }),
                 json!({ "parents": bm_parents }),
@@ -303,7 +305,7 @@ fn not_found(
     query: &str,
     no_parent: bool,
     source_data: Value,
-    bm_parents: Vec<Value>,
+    bm_parents: &[Value],
 ) -> Verdict {
     let no_student = source_data["students"].as_array().is_none_or(Vec::is_empty);
     let mut missing = Vec::new();

@@ -174,20 +174,28 @@ pub(crate) fn source_verdict(
     )
 }
 
+/// A student name as a tool was given it.
+pub(crate) struct StudentQuery<'q> {
+    /// The name (or `sourcedId`) typed.
+    pub(crate) query: &'q str,
+    /// ` at <school>` when narrowed to a school, else empty.
+    pub(crate) where_: &'q str,
+    /// Whether the tool takes a `school` input to narrow the search.
+    pub(crate) school_input: bool,
+}
+
 /// The verdict when the student a query names is not found or ambiguous, the same for
 /// every tool: `source` is the tool's `source_data` (its inputs), to which the candidates
-/// are added; `school_input` says whether the tool can narrow by school.
+/// are added.
 pub(crate) fn unresolved_student(
     mut r: Report,
     case: &Case,
-    query: &str,
-    where_: &str,
-    school_input: bool,
+    q: &StudentQuery<'_>,
     ambiguous: Option<&[StudentRecord<'_>]>,
-    source: Value,
+    mut source: Value,
     bookmarked: Value,
 ) -> Verdict {
-    let mut source = source;
+    let (query, where_, school_input) = (q.query, q.where_, q.school_input);
     let Some(shown) = ambiguous else {
         r.report(&StudentNotFound {
             query: query.to_owned(),

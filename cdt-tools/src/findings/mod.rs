@@ -154,8 +154,8 @@ pub fn catalogue() -> Vec<Entry> {
         entry::<DuplicateParentRecordsInSource>(SRC, &[PC]),
         entry::<ParentNotInSource>(&[IssueInSource], &[SM]),
         entry::<ParentInactiveInSource>(&[NoIssue, IssueInSource, IssueInBookmarked, IssueInBoth], &[SM, PC]),
-        entry::<StudentNotInSource>(SRC, &[SM, MD, CT]),
-        entry::<StudentInactiveInSource>(SRC, &[SM, MD, CT]),
+        entry::<StudentNotInSource>(&[IssueInSource], &[SM, MD, CT]),
+        entry::<StudentInactiveInSource>(&[IssueInSource], &[SM, MD, CT]),
         entry::<ParentStudentLinkMissingInSource>(&[IssueInSource], &[SM]),
         entry::<NoCurrentEnrollmentsInSource>(&[IssueInSource], &[MD]),
         entry::<ClassNotInSource>(&[IssueInSource], &[MD]),
@@ -210,7 +210,7 @@ pub fn markdown() -> String {
          `UPDATE_DOCS=1 cargo test -p cdt-tools --test finding_codes`. Do not edit. -->\n\n\
          Every finding of a built-in tool carries one of these codes. Codes are stable: \
          they are never renamed or reused. The severity is the usual one (a finding that is \
-         only context in a verdict may be reported one level lower, as its meaning says); \
+         only context in a verdict is reported lower, as its meaning says); \
          the system is the one to fix; the statuses are those a verdict carrying the code \
          can have.\n\n\
          | Code | Severity | System | Statuses | Tools | Meaning |\n|---|---|---|---|---|---|\n",
@@ -234,27 +234,7 @@ pub fn markdown() -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
-
-    /// Codes are unique and kebab-case: `^[a-z0-9]+(-[a-z0-9]+)*$`.
-    #[test]
-    fn codes_are_unique_and_kebab_case() {
-        let mut seen = BTreeSet::new();
-        for e in catalogue() {
-            assert!(seen.insert(e.code), "duplicate code {}", e.code);
-            assert!(
-                e.code
-                    .split('-')
-                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
-                "`{}` is not kebab-case",
-                e.code
-            );
-            assert!(!e.statuses.is_empty() && !e.tools.is_empty(), "{}", e.code);
-            assert!(!e.summary.is_empty(), "{}", e.code);
-        }
-    }
 
     #[test]
     fn the_reference_lists_every_code() {

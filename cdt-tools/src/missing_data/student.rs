@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use super::at_school;
 use super::enrollments::{check_enrollment, extra_enrollment};
 use crate::common::{
-    OnBookmarked, Report, Resolved, School, StudentRecord, and_list, bm_class_by_sid, bm_enrollment_json, bm_student,
-    bm_student_json, check_rekeyed, check_sis_student, is_current, resolve_student, sis_enrollment_json, sis_state,
-    sis_user_json, source_verdict, unresolved_student,
+    OnBookmarked, Report, Resolved, School, StudentQuery, StudentRecord, and_list, bm_class_by_sid, bm_enrollment_json,
+    bm_student, bm_student_json, check_rekeyed, check_sis_student, is_current, resolve_student, sis_enrollment_json,
+    sis_state, sis_user_json, source_verdict, unresolved_student,
 };
 use crate::findings::{NoCurrentEnrollmentsInSource, RecordsAgree};
 
@@ -27,11 +27,33 @@ pub(super) fn diagnose_student(case: &Case, query: &str, school: Option<&School<
         Resolved::One(one) | Resolved::Preferred { chosen: one, .. } => one,
         Resolved::NotFound => {
             let source = json!({ "student_name": query, "school": school_json });
-            return unresolved_student(r, case, query, &where_, true, None, source, json!({}));
+            return unresolved_student(
+                r,
+                case,
+                &StudentQuery {
+                    query,
+                    where_: &where_,
+                    school_input: true,
+                },
+                None,
+                source,
+                json!({}),
+            );
         }
         Resolved::Ambiguous(shown) => {
             let source = json!({ "student_name": query, "school": school_json });
-            return unresolved_student(r, case, query, &where_, true, Some(&shown), source, json!({}));
+            return unresolved_student(
+                r,
+                case,
+                &StudentQuery {
+                    query,
+                    where_: &where_,
+                    school_input: true,
+                },
+                Some(&shown),
+                source,
+                json!({}),
+            );
         }
     };
     let mut r = r;
