@@ -9,16 +9,13 @@ use cdt_core::{Case, Status, Verdict};
 use serde_json::{Value, json};
 
 use super::at_school;
-use super::enrollments::{check_enrollment, extra_enrollment};
+use super::enrollments::{ClassOnBookmarked, bm_class, check_enrollment, extra_enrollment};
 use crate::common::{
     OnBookmarked, Report, School, and_list, bm_class_by_sid, bm_class_json, bm_enrollment_json, bm_org_name,
     bm_student, bm_student_by_sid, is_current, sis_class_json, sis_enrollment_json, sis_org_name, sis_state,
     source_verdict,
 };
-use crate::findings::{
-    ClassAmbiguous, ClassDeletedInBookmarked, ClassDeletedInSource, ClassMissingInBookmarked, ClassNotFound,
-    ClassNotInSource, RecordsAgree,
-};
+use crate::findings::{ClassAmbiguous, ClassDeletedInSource, ClassNotFound, ClassNotInSource, RecordsAgree};
 
 /// A class as both sides know it, paired by `sourcedId`.
 #[derive(Clone, Copy)]
@@ -199,14 +196,9 @@ pub(super) fn diagnose_class(case: &Case, query: &str, school: Option<&School<'_
 
     let mut missing: Vec<String> = Vec::new();
     let mut error_ids: BTreeSet<String> = BTreeSet::new();
-    match class.bm {
-        None => {
-            r.report(&ClassMissingInBookmarked {
-                title: class.title().to_owned(),
-                school: class.school(case),
-                sid: csid.clone(),
-                enrollment: None,
-            });
+    match bm_class(class.title(), &class.school(case), &csid, class.bm, None) {
+        ClassOnBookmarked::Missing(v) => {
+            r.report(&v);
             missing.push(format!("class {} missing", class.title()));
             error_ids.insert(csid.clone());
             if let Some(c) = class.sis {
@@ -214,16 +206,12 @@ pub(super) fn diagnose_class(case: &Case, query: &str, school: Option<&School<'_
             }
             error_ids.extend(expected.iter().map(|e| e.sourced_id.clone()));
         }
-        Some(c) if !c.status.is_active() => {
-            r.report(&ClassDeletedInBookmarked {
-                title: class.title().to_owned(),
-                id: c.id.clone(),
-                sid: csid.clone(),
-            });
+        ClassOnBookmarked::Deleted(v) => {
+            r.report(&v);
             missing.push(format!("class {} deleted", class.title()));
             error_ids.insert(csid.clone());
         }
-        Some(_) => {
+        ClassOnBookmarked::Live(_) => {
             let mut expected_students: BTreeSet<&str> = BTreeSet::new();
             for e in &expected {
                 expected_students.insert(e.user_sourced_id.as_str());

@@ -12,6 +12,41 @@ use crate::findings::{
     ExtraEnrollmentInBookmarked,
 };
 
+/// A class the SIS has live, as Bookmarked has it.
+pub(super) enum ClassOnBookmarked<'a> {
+    /// Active on the platform.
+    Live(&'a platform::Class),
+    /// No platform class with the `sourcedId`.
+    Missing(ClassMissingInBookmarked),
+    /// The platform has it deleted.
+    Deleted(ClassDeletedInBookmarked),
+}
+
+/// The Bookmarked side of a class the SIS has live (`enrollment`: the SIS enrollment that
+/// brought it into question, if one). The caller reports what is wrong.
+pub(super) fn bm_class<'a>(
+    title: &str,
+    school: &str,
+    sid: &str,
+    bm: Option<&'a platform::Class>,
+    enrollment: Option<&str>,
+) -> ClassOnBookmarked<'a> {
+    match bm {
+        None => ClassOnBookmarked::Missing(ClassMissingInBookmarked {
+            title: title.to_owned(),
+            school: school.to_owned(),
+            sid: sid.to_owned(),
+            enrollment: enrollment.map(str::to_owned),
+        }),
+        Some(c) if !c.status.is_active() => ClassOnBookmarked::Deleted(ClassDeletedInBookmarked {
+            title: title.to_owned(),
+            id: c.id.clone(),
+            sid: sid.to_owned(),
+        }),
+        Some(c) => ClassOnBookmarked::Live(c),
+    }
+}
+
 /// Checks that a current SIS enrollment has its class and enrollment on the platform.
 pub(super) fn check_enrollment(
     r: &mut Report,
@@ -28,28 +63,20 @@ pub(super) fn check_enrollment(
         .class(&e.class_sourced_id)
         .map_or(e.class_sourced_id.as_str(), |c| c.title.as_str());
     let school = sis_org_name(src, sis_enrollment_school(src, e));
-    match bm_class_by_sid(pf, &e.class_sourced_id) {
-        None => {
-            r.report(&ClassMissingInBookmarked {
-                title: title.to_owned(),
-                school: school.to_owned(),
-                sid: e.class_sourced_id.clone(),
-                enrollment: Some(e.sourced_id.clone()),
-            });
+    let bm = bm_class_by_sid(pf, &e.class_sourced_id);
+    match bm_class(title, school, &e.class_sourced_id, bm, Some(&e.sourced_id)) {
+        ClassOnBookmarked::Missing(v) => {
+            r.report(&v);
             missing.push(format!("class {title} missing"));
             error_ids.insert(e.class_sourced_id.clone());
             error_ids.insert(e.sourced_id.clone());
         }
-        Some(c) if !c.status.is_active() => {
-            r.report(&ClassDeletedInBookmarked {
-                title: title.to_owned(),
-                id: c.id.clone(),
-                sid: c.sourced_id.clone(),
-            });
+        ClassOnBookmarked::Deleted(v) => {
+            r.report(&v);
             missing.push(format!("class {title} deleted"));
             error_ids.insert(e.class_sourced_id.clone());
         }
-        Some(c) => {
+        ClassOnBookmarked::Live(c) => {
             let rows: Vec<&platform::Enrollment> = pf
                 .enrollments
                 .iter()
