@@ -196,12 +196,7 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
         }));
     }
     for u in sis_all.iter().filter(|u| !u.is_live()) {
-        r.report(&ParentInactiveInSource {
-            name: u.full_name(),
-            sid: u.sourced_id.clone(),
-            disabled: u.status.is_active(),
-            student: None,
-        });
+        r.report(&ParentInactiveInSource::of(u, None));
     }
     let source_problem = !source_msgs.is_empty();
 
@@ -289,13 +284,7 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
             }));
         }
         if !emails_agree(u.email.as_deref(), b.email.as_deref()) {
-            platform_msgs.push(r.report(&ParentEmailDiffersInBookmarked {
-                name: b.full_name(),
-                id: b.id.clone(),
-                sid: u.sourced_id.clone(),
-                bm_email: b.email.clone(),
-                sis_email: u.email.clone(),
-            }));
+            platform_msgs.push(r.report(&ParentEmailDiffersInBookmarked::of(u, b)));
         }
         if !missing_kids.is_empty() || !extra_kids.is_empty() {
             let mut ids: Vec<String> = vec![b.id.clone(), u.sourced_id.clone()];

@@ -368,12 +368,7 @@ fn check_source(
         }));
     } else if live.is_empty() {
         for u in &sis_parents {
-            let msg = r.report(&ParentInactiveInSource {
-                name: u.full_name(),
-                sid: u.sourced_id.clone(),
-                disabled: u.status.is_active(),
-                student: Some(student_name.clone()),
-            });
+            let msg = r.report(&ParentInactiveInSource::of(u, Some(student_name.clone())));
             first.get_or_insert(msg);
         }
     }
@@ -464,13 +459,7 @@ fn check_platform(
         }
         if !emails_agree(u.email.as_deref(), b.email.as_deref()) {
             ok = false;
-            pending.push(Pending::of(&ParentEmailDiffersInBookmarked {
-                name: b.full_name(),
-                id: b.id.clone(),
-                sid: u.sourced_id.clone(),
-                bm_email: b.email.clone(),
-                sis_email: u.email.clone(),
-            }));
+            pending.push(Pending::of(&ParentEmailDiffersInBookmarked::of(u, b)));
         }
         if let Some(s) = student.bm
             && !bm_linked(pf, b, s)

@@ -1,5 +1,7 @@
 //! Parents, their emails and their links to students, on either side.
 
+use cdt_core::platform::Parent;
+use cdt_core::roster::User;
 use cdt_core::{Remediation, Severity, System};
 
 use super::student::{not_live_field, not_live_reason};
@@ -155,6 +157,18 @@ pub(crate) struct ParentInactiveInSource {
     pub(crate) disabled: bool,
     /// The student the parent should see, when this is the cause diagnosed (else context).
     pub(crate) student: Option<String>,
+}
+
+impl ParentInactiveInSource {
+    /// The finding for an SIS family user who is not live; `student` when it is the cause.
+    pub(crate) fn of(u: &User, student: Option<String>) -> Self {
+        Self {
+            name: u.full_name(),
+            sid: u.sourced_id.clone(),
+            disabled: u.status.is_active(),
+            student,
+        }
+    }
 }
 
 impl Violation for ParentInactiveInSource {
@@ -369,6 +383,19 @@ pub(crate) struct ParentEmailDiffersInBookmarked {
     pub(crate) sid: String,
     pub(crate) bm_email: Option<String>,
     pub(crate) sis_email: Option<String>,
+}
+
+impl ParentEmailDiffersInBookmarked {
+    /// The finding for an SIS parent and the platform parent with its `sourcedId`.
+    pub(crate) fn of(u: &User, b: &Parent) -> Self {
+        Self {
+            name: b.full_name(),
+            id: b.id.clone(),
+            sid: u.sourced_id.clone(),
+            bm_email: b.email.clone(),
+            sis_email: u.email.clone(),
+        }
+    }
 }
 
 impl Violation for ParentEmailDiffersInBookmarked {
