@@ -60,17 +60,18 @@ use std::sync::OnceLock;
 
 use cdt_core::platform;
 use cdt_core::roster::Enrollment;
-use cdt_core::{
-    Case, Error, Finding, InputKind, InputSpec, Inputs, Lookup, Remediation, Result, Severity, Status, System, Tool,
-    ToolSpec, Verdict,
-};
+use cdt_core::{Case, Error, InputKind, InputSpec, Inputs, Lookup, Result, Status, Tool, ToolSpec, Verdict};
 use serde_json::{Value, json};
 
-use crate::common::sides_summary;
 use crate::common::{
-    Report, School, StudentRecord, and_list, bm_class_by_sid, bm_enrollment_json, bm_org_name, bm_student_json,
-    check_rekeyed, find_school, find_students, fix_ambiguous, fix_not_found, is_current, keep_best,
-    sis_enrollment_json, sis_enrollment_school, sis_not_live_reason, sis_org_name, sis_state, sis_user_json,
+    OnBookmarked, Report, Resolved, School, StudentQuery, bm_class_by_sid, bm_enrollment_json, bm_org_name, bm_student,
+    bm_student_json, check_rekeyed, check_sis_student, find_school, is_current, resolve_student, sides_summary,
+    sis_enrollment_json, sis_enrollment_school, sis_org_name, sis_state, sis_user_json, unresolved_student,
+};
+use crate::findings::{
+    NewCampusEnrollmentMissingInBookmarked, NewCampusMissingFromOrgRolesInSource, NoNewCampusEnrollmentsInSource,
+    OldCampusEnrollmentsCurrentInSource, OldCampusStillInOrgRoles, PhantomEnrollmentInBookmarked,
+    StudentDisambiguatedBySchool, StudentSchoolNotUpdatedInBookmarked, TransferClean,
 };
 
 /// The `campus-transfer` diagnostic: whether a student's move between schools was carried
@@ -147,80 +148,50 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
     let src = &case.source;
     let pf = &case.platform;
     let mut r = Report::default();
-    let found = keep_best(find_students(case, query));
     let schools = json!({ "old_campus": old.json(), "new_campus": new.json() });
 
-    let student = match found.as_slice() {
-        [] => {
-            r.add(Finding::new(
-                "student-not-found",
-                Severity::Error,
-                System::Support,
-                format!("No student is named `{query}` in the SIS or in Bookmarked."),
-            ));
-            fix_not_found(&mut r, "student name", query);
-            return r.verdict(
-                Status::NotFound,
-                format!("No student named `{query}` on either side."),
-                json!({ "student_name": query, "schools": schools, "students": [] }),
-                json!({ "students": [] }),
-                json!({ "student_found": false }),
+    let student = match resolve_student(case, query, None, |s| s.is_at(case, old) || s.is_at(case, new)) {
+        Resolved::One(one) => one,
+        Resolved::Preferred { chosen, among } => {
+            r.report(&StudentDisambiguatedBySchool {
+                query: query.to_owned(),
+                matches: among.len(),
+                chosen: chosen.label(case),
+                old_campus: old.name().to_owned(),
+                new_campus: new.name().to_owned(),
+                ids: among.iter().map(|s| s.sourced_id().to_owned()).collect(),
+            });
+            chosen
+        }
+        Resolved::NotFound => {
+            let source = json!({ "student_name": query, "schools": schools });
+            return unresolved_student(
+                r,
+                case,
+                &StudentQuery {
+                    query,
+                    where_: "",
+                    school_input: false,
+                },
+                None,
+                source,
+                json!({}),
             );
         }
-        [one] => *one,
-        many => {
-            let near: Vec<StudentRecord<'_>> = many
-                .iter()
-                .copied()
-                .filter(|s| s.is_at(case, old) || s.is_at(case, new))
-                .collect();
-            if let [one] = near.as_slice() {
-                r.add(
-                    Finding::new(
-                        "student-disambiguated-by-school",
-                        Severity::Info,
-                        System::Support,
-                        format!(
-                            "`{query}` matches {} students; only {} is seen at {} or {}.",
-                            many.len(),
-                            one.label(case),
-                            old.name(),
-                            new.name()
-                        ),
-                    )
-                    .records(many.iter().map(|s| s.sourced_id().to_owned())),
-                );
-                *one
-            } else {
-                let shown: &[StudentRecord<'_>] = if near.len() > 1 { &near } else { many };
-                let labels: Vec<String> = shown.iter().map(|s| s.label(case)).collect();
-                let ids: Vec<String> = shown.iter().map(|s| s.sourced_id().to_owned()).collect();
-                r.add(
-                    Finding::new(
-                        "student-ambiguous",
-                        Severity::Error,
-                        System::Support,
-                        format!("`{query}` matches {} students: {}.", shown.len(), and_list(&labels)),
-                    )
-                    .records(ids.clone()),
-                );
-                fix_ambiguous(&mut r, "the right student's sourcedId as `student_name`", ids);
-                return r.verdict(
-                    Status::Ambiguous,
-                    format!(
-                        "`{query}` matches {} students; re-run with the right one's sourcedId as student_name: {}.",
-                        shown.len(),
-                        and_list(&labels)
-                    ),
-                    json!({
-                        "student_name": query,
-                        "schools": schools,
-                        "candidates": shown.iter().map(|s| s.candidate_json(case)).collect::<Vec<_>>(),
-                    }),
-                    json!({}),
-                    json!({ "candidates": shown.len() }),
-                );
-            }
+        Resolved::Ambiguous(shown) => {
+            let source = json!({ "student_name": query, "schools": schools });
+            return unresolved_student(
+                r,
+                case,
+                &StudentQuery {
+                    query,
+                    where_: "",
+                    school_input: false,
+                },
+                Some(&shown),
+                source,
+                json!({}),
+            );
         }
     };
 
@@ -253,141 +224,48 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
         })
         .collect();
 
-    // ---- The SIS side.
+    // ---- The SIS side. When the SIS is wrong about the student itself, Bookmarked is not judged.
     let mut source_msgs: Vec<String> = Vec::new();
-    let mut judge_platform = true;
-    match student.sis {
-        None => {
-            let msg = format!("The SIS no longer sends student {name} ({sid}); only Bookmarked has them.");
-            r.add(
-                Finding::new("student-not-in-source", Severity::Error, System::Sis, msg.clone()).records([sid.clone()]),
+    let student_problem = check_sis_student(&mut r, &student);
+    let judge_platform = student_problem.is_none();
+    source_msgs.extend(student_problem);
+    if let Some(u) = student.sis.filter(|_| judge_platform) {
+        if !current_old.is_empty() {
+            source_msgs.push(
+                r.report(&OldCampusEnrollmentsCurrentInSource {
+                    name: name.clone(),
+                    old_campus: old_name.clone(),
+                    classes: current_old
+                        .iter()
+                        .map(|e| format!("{} ({})", class_title(case, e), e.sourced_id))
+                        .collect(),
+                    ids: current_old.iter().map(|e| e.sourced_id.clone()).collect(),
+                }),
             );
-            r.fix(
-                Remediation::new(
-                    System::Sis,
-                    format!(
-                        "Ask the district to send {name} ({sid}) again, active, with their {new_name} enrollments."
-                    ),
-                )
-                .records([sid.clone()])
-                .field("status"),
-            );
-            source_msgs.push(msg);
-            judge_platform = false;
         }
-        Some(u) if !u.is_live() => {
-            let msg = format!("The SIS has student {name} ({sid}) {}.", sis_not_live_reason(u));
-            r.add(
-                Finding::new("student-inactive-in-source", Severity::Error, System::Sis, msg.clone())
-                    .records([sid.clone()]),
-            );
-            r.fix(
-                Remediation::new(
-                    System::Sis,
-                    format!(
-                        "If {name} attends {new_name}, make their SIS record active (status active, enabledUser true)."
-                    ),
-                )
-                .records([sid.clone()])
-                .field(if u.status.is_active() { "enabledUser" } else { "status" }),
-            );
-            source_msgs.push(msg);
-            judge_platform = false;
+        if current_new.is_empty() {
+            source_msgs.push(r.report(&NoNewCampusEnrollmentsInSource {
+                name: name.clone(),
+                sid: sid.clone(),
+                new_campus: new_name.clone(),
+            }));
         }
-        Some(u) => {
-            if !current_old.is_empty() {
-                let classes: Vec<String> = current_old
-                    .iter()
-                    .map(|e| format!("{} ({})", class_title(case, e), e.sourced_id))
-                    .collect();
-                let msg = format!(
-                    "The SIS still has {} current enrollment(s) of {name} at {old_name}: {}.",
-                    current_old.len(),
-                    and_list(&classes)
-                );
-                r.add(
-                    Finding::new(
-                        "old-campus-enrollments-current-in-source",
-                        Severity::Error,
-                        System::Sis,
-                        msg.clone(),
-                    )
-                    .records(current_old.iter().map(|e| e.sourced_id.clone())),
-                );
-                r.fix(
-                    Remediation::new(
-                        System::Sis,
-                        format!("End {name}'s {old_name} enrollments in the SIS (endDate = their last day there, or status tobedeleted)."),
-                    )
-                    .records(current_old.iter().map(|e| e.sourced_id.clone()))
-                    .field("endDate"),
-                );
-                source_msgs.push(msg);
-            }
-            if current_new.is_empty() {
-                let msg = format!("The SIS has no current enrollment of {name} at {new_name}.");
-                r.add(
-                    Finding::new(
-                        "no-new-campus-enrollments-in-source",
-                        Severity::Error,
-                        System::Sis,
-                        msg.clone(),
-                    )
-                    .records([sid.clone()]),
-                );
-                r.fix(
-                    Remediation::new(
-                        System::Sis,
-                        format!("Enroll {name} ({sid}) in their {new_name} classes in the SIS."),
-                    )
-                    .records([sid.clone()])
-                    .field("classSourcedId"),
-                );
-                source_msgs.push(msg);
-            }
-            let orgs: Vec<&str> = u.org_sourced_ids().collect();
-            if !orgs.iter().any(|o| new.is_sis(o)) {
-                let names: Vec<String> = orgs.iter().map(|o| sis_org_name(src, o).to_owned()).collect();
-                let msg = format!(
-                    "The SIS still lists {name}'s school(s) as {}, not {new_name}.",
-                    if names.is_empty() {
-                        "nothing".to_owned()
-                    } else {
-                        and_list(&names)
-                    }
-                );
-                r.add(
-                    Finding::new(
-                        "new-campus-missing-from-org-roles-in-source",
-                        Severity::Error,
-                        System::Sis,
-                        msg.clone(),
-                    )
-                    .records([sid.clone()]),
-                );
-                r.fix(
-                    Remediation::new(
-                        System::Sis,
-                        format!(
-                            "Set {name}'s school to {new_name} ({}) in the SIS user record.",
-                            new.sourced_id().unwrap_or("?")
-                        ),
-                    )
-                    .records([sid.clone()])
-                    .field("orgSourcedIds"),
-                );
-                source_msgs.push(msg);
-            } else if orgs.iter().any(|o| old.is_sis(o)) {
-                r.add(
-                    Finding::new(
-                        "old-campus-still-in-org-roles",
-                        Severity::Warning,
-                        System::Sis,
-                        format!("The SIS lists both {old_name} and {new_name} among {name}'s schools."),
-                    )
-                    .records([sid.clone()]),
-                );
-            }
+        let orgs: Vec<&str> = u.org_sourced_ids().collect();
+        if !orgs.iter().any(|o| new.is_sis(o)) {
+            source_msgs.push(r.report(&NewCampusMissingFromOrgRolesInSource {
+                name: name.clone(),
+                sid: sid.clone(),
+                schools: orgs.iter().map(|o| sis_org_name(src, o).to_owned()).collect(),
+                new_campus: new_name.clone(),
+                new_sid: new.sourced_id().unwrap_or("?").to_owned(),
+            }));
+        } else if orgs.iter().any(|o| old.is_sis(o)) {
+            r.report(&OldCampusStillInOrgRoles {
+                name: name.clone(),
+                sid: sid.clone(),
+                old_campus: old_name.clone(),
+                new_campus: new_name.clone(),
+            });
         }
     }
     let source_problem = !source_msgs.is_empty();
@@ -400,93 +278,26 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
         if let Some(msg) = check_rekeyed(&mut r, pf, &student) {
             platform_msgs.push(msg);
         }
-        match student.bm {
-            None => {
-                let msg = format!("Bookmarked has no student with sourced_id {sid} ({name}).");
-                r.add(
-                    Finding::new(
-                        "student-missing-in-bookmarked",
-                        Severity::Error,
-                        System::Bookmarked,
-                        msg.clone(),
-                    )
-                    .records([sid.clone()]),
-                );
-                r.fix(
-                    Remediation::new(
-                        System::Bookmarked,
-                        format!("Re-run the district's import so Bookmarked creates {name} ({sid}) at {new_name}; fix any import error first."),
-                    )
-                    .records([sid.clone()]),
-                );
+        match bm_student(&name, &sid, student.bm, None) {
+            OnBookmarked::Missing(v) => {
+                platform_msgs.push(r.report(&v));
                 r.import_errors(pf, [sid.as_str()]);
-                platform_msgs.push(msg);
             }
-            Some(b) if !b.status.is_active() => {
-                let msg = format!(
-                    "Bookmarked has student {name} ({}) deleted although the SIS has them active.",
-                    b.id
-                );
-                r.add(
-                    Finding::new(
-                        "student-deleted-in-bookmarked",
-                        Severity::Error,
-                        System::Bookmarked,
-                        msg.clone(),
-                    )
-                    .records([b.id.clone(), sid.clone()]),
-                );
-                r.fix(
-                    Remediation::new(
-                        System::Bookmarked,
-                        format!(
-                            "Restore student {} (sourced_id {sid}) to active, or re-run the district's import.",
-                            b.id
-                        ),
-                    )
-                    .records([b.id.clone()])
-                    .field("status"),
-                );
+            OnBookmarked::Deleted(v) => {
+                platform_msgs.push(r.report(&v));
                 r.import_errors(pf, [sid.as_str()]);
-                platform_msgs.push(msg);
             }
-            Some(b) => {
-                if !new.is_bm(&b.organization_id) {
-                    let here = bm_org_name(pf, &b.organization_id);
-                    if new_in_roles {
-                        let msg = match new.bm_id() {
-                            Some(id) => format!(
-                                "Bookmarked still has {name} ({}) at {here} (organization_id {}), not {new_name} ({id}).",
-                                b.id, b.organization_id
-                            ),
-                            None => format!(
-                                "Bookmarked still has {name} ({}) at {here}, and has no organization for {new_name}.",
-                                b.id
-                            ),
-                        };
-                        r.add(
-                            Finding::new(
-                                "student-school-not-updated-in-bookmarked",
-                                Severity::Error,
-                                System::Bookmarked,
-                                msg.clone(),
-                            )
-                            .records([b.id.clone(), sid.clone()]),
-                        );
-                        r.fix(
-                            Remediation::new(
-                                System::Bookmarked,
-                                format!(
-                                    "Set student {}'s organization_id to {} ({new_name}), or re-run the district's import.",
-                                    b.id,
-                                    new.bm_id().unwrap_or("the new campus's organization")
-                                ),
-                            )
-                            .records([b.id.clone()])
-                            .field("organization_id"),
-                        );
-                        platform_msgs.push(msg);
-                    }
+            OnBookmarked::Live(b) => {
+                if !new.is_bm(&b.organization_id) && new_in_roles {
+                    platform_msgs.push(r.report(&StudentSchoolNotUpdatedInBookmarked {
+                        name: name.clone(),
+                        id: b.id.clone(),
+                        sid: sid.clone(),
+                        here: bm_org_name(pf, &b.organization_id).to_owned(),
+                        organization_id: b.organization_id.clone(),
+                        new_campus: new_name.clone(),
+                        new_bm_id: new.bm_id().map(str::to_owned),
+                    }));
                 }
                 let current_ids: BTreeSet<&str> = current.iter().map(|e| e.sourced_id.as_str()).collect();
                 let current_classes: BTreeSet<&str> = current.iter().map(|e| e.class_sourced_id.as_str()).collect();
@@ -498,27 +309,13 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
                         continue;
                     }
                     let title = class.map_or(e.class_id.as_str(), |c| c.title.as_str());
-                    let msg = format!(
-                        "Bookmarked still has {name} active in {title} at {old_name} (enrollment {}, sourced_id {}), which the SIS no longer has current.",
-                        e.id, e.sourced_id
-                    );
-                    r.add(
-                        Finding::new(
-                            "phantom-enrollment-in-bookmarked",
-                            Severity::Error,
-                            System::Bookmarked,
-                            msg.clone(),
-                        )
-                        .records([e.id.clone(), e.sourced_id.clone()]),
-                    );
-                    r.fix(
-                        Remediation::new(
-                            System::Bookmarked,
-                            format!("Set enrollment {} ({name} in {title}, {old_name}) to deleted, or re-run the district's import.", e.id),
-                        )
-                        .records([e.id.clone()])
-                        .field("status"),
-                    );
+                    platform_msgs.push(r.report(&PhantomEnrollmentInBookmarked {
+                        name: name.clone(),
+                        title: title.to_owned(),
+                        old_campus: old_name.clone(),
+                        id: e.id.clone(),
+                        sid: e.sourced_id.clone(),
+                    }));
                     phantoms.push(json!({
                         "id": e.id,
                         "sourced_id": e.sourced_id,
@@ -526,11 +323,9 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
                         "class": title,
                         "school": old_name,
                     }));
-                    platform_msgs.push(msg);
                 }
                 let mut error_ids: Vec<&str> = Vec::new();
                 for e in &current_new {
-                    let title = class_title(case, e);
                     let row = bm_class_by_sid(pf, &e.class_sourced_id).and_then(|c| {
                         bm_enrollments
                             .iter()
@@ -540,34 +335,16 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
                     if row.is_some_and(|x| x.status.is_active()) {
                         continue;
                     }
-                    let state = if row.is_some() { "deleted" } else { "missing" };
-                    let msg = format!(
-                        "Bookmarked lacks {name}'s {new_name} enrollment in {title} ({}): {state}.",
-                        e.sourced_id
-                    );
-                    r.add(
-                        Finding::new(
-                            "new-campus-enrollment-missing-in-bookmarked",
-                            Severity::Error,
-                            System::Bookmarked,
-                            msg.clone(),
-                        )
-                        .records([e.sourced_id.clone(), e.class_sourced_id.clone()]),
-                    );
-                    let fix = Remediation::new(
-                        System::Bookmarked,
-                        format!(
-                            "Re-run the district's import so Bookmarked has enrollment {} ({name} in {title}) active; fix any import error first.",
-                            e.sourced_id
-                        ),
-                    );
-                    r.fix(match row {
-                        Some(x) => fix.records([x.id.clone()]).field("status"),
-                        None => fix.records([e.sourced_id.clone()]),
-                    });
+                    platform_msgs.push(r.report(&NewCampusEnrollmentMissingInBookmarked {
+                        name: name.clone(),
+                        title: class_title(case, e).to_owned(),
+                        new_campus: new_name.clone(),
+                        sid: e.sourced_id.clone(),
+                        class_sid: e.class_sourced_id.clone(),
+                        deleted: row.map(|x| x.id.clone()),
+                    }));
                     error_ids.push(&e.sourced_id);
                     error_ids.push(&e.class_sourced_id);
-                    platform_msgs.push(msg);
                 }
                 r.import_errors(pf, error_ids);
             }
@@ -577,12 +354,13 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
     let status = Status::from_sides(source_problem, platform_problem);
 
     let summary = if status == Status::NoIssue {
-        let msg = format!(
-            "The transfer of {name} from {old_name} to {new_name} is clean: the SIS has {} current enrollment(s) at {new_name} and none at {old_name}, and Bookmarked has them at {new_name} with no active enrollment left at {old_name}.",
-            current_new.len()
-        );
-        r.add(Finding::new("transfer-clean", Severity::Info, System::Support, msg.clone()).records([sid.clone()]));
-        msg
+        r.report(&TransferClean {
+            name: name.clone(),
+            sid: sid.clone(),
+            old_campus: old_name.clone(),
+            new_campus: new_name.clone(),
+            current_new: current_new.len(),
+        })
     } else {
         sides_summary(
             &format!("The transfer of {name} from {old_name} to {new_name} is incomplete."),
@@ -630,6 +408,7 @@ mod tests {
     use crate::testkit::{World, codes, date, fixes};
     use cdt_core::platform::PlatformStatus;
     use cdt_core::roster::RecordStatus;
+    use cdt_core::{Status, System};
 
     /// Sofía Pérez-Núñez moved from Lincoln to Roosevelt on 2026-01-20, done right in the SIS.
     fn world() -> World {

@@ -14,6 +14,12 @@
 //! the Bookmarked slice), never do I/O, never read the clock (they use `case.today`) and
 //! never panic on data. Every data outcome is an `Ok(Verdict)`; `Err` means bad inputs.
 //!
+//! Every finding a tool reports is a type in [`findings`] (one per code, carrying its
+//! severity, system, message and remediation); [`findings::catalogue`] lists them all and
+//! `docs/finding-codes.md` is generated from it. Checks shared by several tools (resolving
+//! the student a query names, the SIS-side and Bookmarked-side student checks) are
+//! written once, in the private `common` module.
+//!
 //! Registration goes through `inventory`, so a program only sees these tools if this
 //! crate is linked into it: adapters call [`link`] once.
 //!
@@ -25,6 +31,9 @@
 
 pub mod campus_transfer;
 mod common;
+pub mod findings;
+#[cfg(test)]
+mod fixtures;
 pub mod missing_data;
 pub mod parent_conflicts;
 pub mod student_mismatch;

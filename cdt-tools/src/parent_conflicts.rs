@@ -48,20 +48,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use cdt_core::matching::same_text;
 use cdt_core::platform::Parent;
 use cdt_core::roster::User;
-use cdt_core::{
-    Case, Finding, InputKind, InputSpec, Inputs, Lookup, Remediation, Result, Severity, Status, System, Tool, ToolSpec,
-    Verdict,
-};
+use cdt_core::{Case, InputKind, InputSpec, Inputs, Lookup, Result, Status, Tool, ToolSpec, Verdict};
 use serde_json::{Value, json};
 
-use crate::common::sides_summary;
 use crate::common::{
-    Report, and_list, bm_parent_by_sid, bm_parent_json, emails_agree, fix_not_found, has_email, name_key,
-    same_person_name, sis_state, sis_user_json,
+    Report, bm_parent_by_sid, bm_parent_json, emails_agree, has_email, name_key, same_person_name, sides_summary,
+    sis_state, sis_user_json,
 };
-use cdt_core::matching::same_text;
+use crate::findings::{
+    DuplicateParentRecordsInSource, EmailSharedInSource, ParentConsistent, ParentEmailDiffersInBookmarked,
+    ParentInactiveInSource, ParentMissingInBookmarked, ParentNameDiffersInBookmarked, ParentNotFound,
+    ParentStudentsDiffer, SeveralParentsWithEmailInBookmarked, SisParent, StaleParentEmailInBookmarked,
+};
 
 /// The `parent-conflicts` diagnostic: who shares a parent email, and what to do.
 #[derive(Default)]
@@ -138,13 +139,9 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
     let bm_live: Vec<&Parent> = bm_all.iter().copied().filter(|p| p.status.is_active()).collect();
 
     if sis_all.is_empty() && bm_all.is_empty() {
-        r.add(Finding::new(
-            "parent-not-found",
-            Severity::Error,
-            System::Support,
-            format!("No parent or guardian has the email `{email}` in the SIS or in Bookmarked."),
-        ));
-        fix_not_found(&mut r, "parent email", email);
+        r.report(&ParentNotFound {
+            email: email.to_owned(),
+        });
         return r.verdict(
             Status::NotFound,
             format!("Nobody has the email `{email}` on either side."),
@@ -172,30 +169,14 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
                 format!("{first} ({})", ids.join(", "))
             })
             .collect();
-        let msg = format!(
-            "{} different people share `{email}` in the SIS: {}.",
-            by_name.len(),
-            and_list(&people)
-        );
-        r.add(
-            Finding::new("email-shared-in-source", Severity::Error, System::Sis, msg.clone())
-                .records(sis_live.iter().map(|u| u.sourced_id.clone())),
-        );
-        r.fix(
-            Remediation::new(
-                System::Sis,
-                format!(
-                    "Give each person their own email in the SIS: only one of {} can sign in to Bookmarked with `{email}`.",
-                    and_list(&people)
-                ),
-            )
-            .records(sis_live.iter().map(|u| u.sourced_id.clone()))
-            .field("email"),
-        );
-        source_msgs.push(msg);
+        source_msgs.push(r.report(&EmailSharedInSource {
+            email: email.to_owned(),
+            people,
+            ids: sis_live.iter().map(|u| u.sourced_id.clone()).collect(),
+            cause: true,
+        }));
     }
     for group in by_name.values().filter(|g| g.len() > 1) {
-        let name = group.first().map(|u| u.full_name()).unwrap_or_default();
         let details: Vec<String> = group
             .iter()
             .map(|u| {
@@ -207,46 +188,15 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
                 }
             })
             .collect();
-        let msg = format!(
-            "The SIS has {} records for {name} with `{email}`: {}; they are duplicates of one person.",
-            group.len(),
-            and_list(&details)
-        );
-        r.add(
-            Finding::new(
-                "duplicate-parent-records-in-source",
-                Severity::Error,
-                System::Sis,
-                msg.clone(),
-            )
-            .records(group.iter().map(|u| u.sourced_id.clone())),
-        );
-        r.fix(
-            Remediation::new(
-                System::Sis,
-                format!(
-                    "Merge the duplicate records of {name} in the SIS: keep one sourcedId, move every student to its agentSourcedIds, and set the others to tobedeleted."
-                ),
-            )
-            .records(group.iter().map(|u| u.sourced_id.clone()))
-            .field("agentSourcedIds"),
-        );
-        source_msgs.push(msg);
+        source_msgs.push(r.report(&DuplicateParentRecordsInSource {
+            email: email.to_owned(),
+            name: group.first().map(|u| u.full_name()).unwrap_or_default(),
+            details,
+            ids: group.iter().map(|u| u.sourced_id.clone()).collect(),
+        }));
     }
     for u in sis_all.iter().filter(|u| !u.is_live()) {
-        r.add(
-            Finding::new(
-                "parent-inactive-in-source",
-                Severity::Info,
-                System::Sis,
-                format!(
-                    "The SIS also has {} with this email, {}: not counted as a live parent.",
-                    label_user(u),
-                    sis_state(u)
-                ),
-            )
-            .records([u.sourced_id.clone()]),
-        );
+        r.report(&ParentInactiveInSource::of(u, None));
     }
     let source_problem = !source_msgs.is_empty();
 
@@ -255,100 +205,26 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
     let live_ids: BTreeSet<&str> = sis_live.iter().map(|u| u.sourced_id.as_str()).collect();
     let mut unimported_ids: Vec<String> = Vec::new();
     if bm_live.len() > 1 {
-        let labels: Vec<String> = bm_live.iter().map(|p| label_parent(p)).collect();
-        let msg = format!(
-            "Bookmarked has {} active parents with `{email}`: {}.",
-            bm_live.len(),
-            and_list(&labels)
-        );
-        r.add(
-            Finding::new(
-                "several-parents-with-email-in-bookmarked",
-                Severity::Error,
-                System::Bookmarked,
-                msg.clone(),
-            )
-            .records(bm_live.iter().map(|p| p.id.clone())),
-        );
-        let action = if source_problem {
-            format!(
-                "Once the SIS gives each person their own email, re-run the district's import so only one active parent keeps `{email}`."
-            )
-        } else {
-            format!(
-                "Keep one active parent with `{email}` (the one the SIS sends); re-run the district's import or delete the others."
-            )
-        };
-        r.fix(
-            Remediation::new(System::Bookmarked, action)
-                .records(bm_live.iter().map(|p| p.id.clone()))
-                .field("email"),
-        );
-        platform_msgs.push(msg);
+        platform_msgs.push(r.report(&SeveralParentsWithEmailInBookmarked {
+            email: email.to_owned(),
+            labels: bm_live.iter().map(|p| label_parent(p)).collect(),
+            ids: bm_live.iter().map(|p| p.id.clone()).collect(),
+            sis_first: source_problem,
+        }));
     }
     for p in bm_live.iter().filter(|p| !live_ids.contains(p.sourced_id.as_str())) {
-        let why = match src.user(&p.sourced_id) {
-            Some(u) if !u.is_live() => format!("the SIS has {} {}", u.sourced_id, sis_state(u)),
-            Some(u) if !has_email(u.email.as_deref(), email) => format!(
-                "the SIS now has `{}` for {}",
-                u.email.as_deref().unwrap_or("no email"),
-                u.sourced_id
-            ),
-            _ => format!(
-                "the SIS sends no parent with sourcedId {} under this email (it gave them another email or stopped sending them)",
-                p.sourced_id
-            ),
+        let sis = match src.user(&p.sourced_id) {
+            Some(u) if !u.is_live() => SisParent::Inactive(sis_state(u)),
+            Some(u) if !has_email(u.email.as_deref(), email) => SisParent::OtherEmail(u.email.clone()),
+            _ => SisParent::Absent,
         };
-        let msg = format!(
-            "Bookmarked still gives `{email}` to {}, but {why}: the email is stale or was reassigned.",
-            label_parent(p)
-        );
-        r.add(
-            Finding::new(
-                "stale-parent-email-in-bookmarked",
-                Severity::Error,
-                System::Bookmarked,
-                msg.clone(),
-            )
-            .records([p.id.clone(), p.sourced_id.clone()]),
-        );
-        match src.user(&p.sourced_id) {
-            Some(u) if u.is_live() => r.fix(
-                Remediation::new(
-                    System::Bookmarked,
-                    format!(
-                        "Set parent {}'s email to `{}` as in the SIS, or re-run the district's import.",
-                        p.id,
-                        u.email.as_deref().unwrap_or_default().trim().to_lowercase()
-                    ),
-                )
-                .records([p.id.clone()])
-                .field("email"),
-            ),
-            Some(_) => r.fix(
-                Remediation::new(
-                    System::Bookmarked,
-                    format!(
-                        "Set parent {} (sourced_id {}) to deleted, since the SIS deleted them; or re-run the district's import.",
-                        p.id, p.sourced_id
-                    ),
-                )
-                .records([p.id.clone()])
-                .field("status"),
-            ),
-            None => r.fix(
-                Remediation::new(
-                    System::Bookmarked,
-                    format!(
-                        "Re-run the district's import so parent {} (sourced_id {}) takes the email the SIS now has for them, or is deleted if the SIS no longer sends them; `{email}` must not stay on this record.",
-                        p.id, p.sourced_id
-                    ),
-                )
-                .records([p.id.clone()])
-                .field("email"),
-            ),
-        }
-        platform_msgs.push(msg);
+        platform_msgs.push(r.report(&StaleParentEmailInBookmarked {
+            email: email.to_owned(),
+            label: label_parent(p),
+            id: p.id.clone(),
+            sid: p.sourced_id.clone(),
+            sis,
+        }));
     }
     let mut rows: Vec<Value> = Vec::new();
     for u in &sis_live {
@@ -380,157 +256,47 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
             "students_extra_in_bookmarked": extra_kids,
         }));
         let Some(b) = b.filter(|b| b.status.is_active()) else {
-            let msg = match b {
-                Some(b) => format!(
-                    "Bookmarked has parent {} deleted although the SIS has {} active.",
-                    label_parent(b),
-                    label_user(u)
-                ),
-                None => format!(
-                    "Bookmarked has no parent with sourced_id {} ({}).",
-                    u.sourced_id,
-                    u.full_name()
-                ),
-            };
-            let severity = if source_problem {
-                Severity::Warning
-            } else {
-                Severity::Error
-            };
-            r.add(
-                Finding::new(
-                    "parent-missing-in-bookmarked",
-                    severity,
-                    System::Bookmarked,
-                    msg.clone(),
-                )
-                .records([u.sourced_id.clone()]),
-            );
+            // When the SIS is wrong too, a missing parent is context, not a cause.
+            let msg = r.report(&ParentMissingInBookmarked {
+                name: u.full_name(),
+                sid: u.sourced_id.clone(),
+                deleted: b.map(label_parent),
+                strays: Vec::new(),
+                context_only: source_problem,
+            });
             unimported_ids.push(u.sourced_id.clone());
             if !source_problem {
-                r.fix(
-                    Remediation::new(
-                        System::Bookmarked,
-                        format!(
-                            "Re-run the district's import so Bookmarked has parent {} active; fix any import error first.",
-                            label_user(u)
-                        ),
-                    )
-                    .records([u.sourced_id.clone()])
-                    .field("status"),
-                );
                 platform_msgs.push(msg);
             }
             continue;
         };
         if !same_person_name(u, &b.first_name, &b.last_name) {
-            let field = if same_text(&u.given_name, &b.first_name) {
-                "last_name"
-            } else {
-                "first_name"
-            };
-            let msg = format!(
-                "Bookmarked names parent {} `{}`, the SIS `{}` ({}).",
-                b.id,
-                b.full_name(),
-                u.full_name(),
-                u.sourced_id
-            );
-            r.add(
-                Finding::new(
-                    "parent-name-differs-in-bookmarked",
-                    Severity::Error,
-                    System::Bookmarked,
-                    msg.clone(),
-                )
-                .records([b.id.clone(), u.sourced_id.clone()]),
-            );
-            r.fix(
-                Remediation::new(
-                    System::Bookmarked,
-                    format!(
-                        "Rename parent {} to `{}` as in the SIS (first_name, last_name), or re-run the district's import.",
-                        b.id,
-                        u.full_name()
-                    ),
-                )
-                .records([b.id.clone()])
-                .field(field),
-            );
-            platform_msgs.push(msg);
+            platform_msgs.push(r.report(&ParentNameDiffersInBookmarked {
+                id: b.id.clone(),
+                bm_name: b.full_name(),
+                sis_name: u.full_name(),
+                sid: u.sourced_id.clone(),
+                field: if same_text(&u.given_name, &b.first_name) {
+                    "last_name"
+                } else {
+                    "first_name"
+                },
+            }));
         }
         if !emails_agree(u.email.as_deref(), b.email.as_deref()) {
-            let msg = format!(
-                "Bookmarked has parent {} with `{}`, the SIS with `{email}`.",
-                label_parent(b),
-                b.email.as_deref().unwrap_or("no email")
-            );
-            r.add(
-                Finding::new(
-                    "parent-email-differs-in-bookmarked",
-                    Severity::Error,
-                    System::Bookmarked,
-                    msg.clone(),
-                )
-                .records([b.id.clone(), u.sourced_id.clone()]),
-            );
-            r.fix(
-                Remediation::new(
-                    System::Bookmarked,
-                    format!(
-                        "Set parent {}'s email to `{}` as in the SIS, or re-run the district's import.",
-                        b.id,
-                        email.trim().to_lowercase()
-                    ),
-                )
-                .records([b.id.clone()])
-                .field("email"),
-            );
-            platform_msgs.push(msg);
+            platform_msgs.push(r.report(&ParentEmailDiffersInBookmarked::of(u, b)));
         }
         if !missing_kids.is_empty() || !extra_kids.is_empty() {
-            let mut parts = Vec::new();
-            if !missing_kids.is_empty() {
-                parts.push(format!(
-                    "the SIS links {} but Bookmarked does not",
-                    and_list(&missing_kids)
-                ));
-            }
-            if !extra_kids.is_empty() {
-                parts.push(format!(
-                    "Bookmarked links {} but the SIS does not",
-                    and_list(&extra_kids)
-                ));
-            }
-            let msg = format!(
-                "Parent {} has different students on each side: {}.",
-                label_user(u),
-                parts.join("; ")
-            );
             let mut ids: Vec<String> = vec![b.id.clone(), u.sourced_id.clone()];
             ids.extend(sis_kids.keys().filter(|k| !bm_kids.contains_key(*k)).cloned());
             ids.extend(bm_kids.keys().filter(|k| !sis_kids.contains_key(*k)).cloned());
-            r.add(
-                Finding::new(
-                    "parent-students-differ",
-                    Severity::Error,
-                    System::Bookmarked,
-                    msg.clone(),
-                )
-                .records(ids.clone()),
-            );
-            r.fix(
-                Remediation::new(
-                    System::Bookmarked,
-                    format!(
-                        "Make parent {}'s parent_students rows match the SIS (add the missing students, remove the others), or re-run the district's import.",
-                        b.id
-                    ),
-                )
-                .records(ids)
-                .field("parent_students"),
-            );
-            platform_msgs.push(msg);
+            platform_msgs.push(r.report(&ParentStudentsDiffer {
+                label: label_user(u),
+                id: b.id.clone(),
+                missing: missing_kids,
+                extra: extra_kids,
+                ids,
+            }));
         }
     }
     r.import_errors(pf, unimported_ids.iter().map(String::as_str));
@@ -538,33 +304,15 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
     let status = Status::from_sides(source_problem, platform_problem);
 
     let summary = if status == Status::NoIssue {
-        if let [u] = sis_live.as_slice() {
-            let kids = sis_students(case, u).len();
-            r.add(
-                Finding::new(
-                    "parent-consistent",
-                    Severity::Info,
-                    System::Support,
-                    format!(
-                        "Only {} has `{email}`, with the same name and the same {kids} student(s) on both sides.",
-                        label_user(u)
-                    ),
-                )
-                .records([u.sourced_id.clone()]),
-            );
-            format!(
-                "No conflict: only {} has `{email}`, with the same name and the same {kids} student(s) on both sides.",
-                label_user(u)
-            )
-        } else {
-            r.add(Finding::new(
-                "parent-consistent",
-                Severity::Info,
-                System::Support,
-                format!("Every record with `{email}` is deleted on both sides."),
-            ));
-            format!("No conflict: every record with `{email}` is deleted on both sides.")
-        }
+        let parent = match sis_live.as_slice() {
+            [u] => Some((label_user(u), u.sourced_id.clone(), sis_students(case, u).len())),
+            _ => None,
+        };
+        let msg = r.report(&ParentConsistent {
+            email: email.to_owned(),
+            parent,
+        });
+        format!("No conflict: {}{}", msg[..1].to_lowercase(), &msg[1..])
     } else {
         sides_summary("", &source_msgs, &platform_msgs)
     };
@@ -619,6 +367,7 @@ mod tests {
     use crate::testkit::{World, codes, fixes};
     use cdt_core::platform::PlatformStatus;
     use cdt_core::roster::RecordStatus;
+    use cdt_core::{Status, System};
 
     const EMAIL: &str = "familia.ortiz@example.org";
 

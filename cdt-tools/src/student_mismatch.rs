@@ -62,15 +62,19 @@ use std::sync::OnceLock;
 use cdt_core::platform::Parent;
 use cdt_core::roster::User;
 use cdt_core::{
-    Case, Finding, InputKind, InputSpec, Inputs, Lookup, Remediation, Result, Severity, Status, System, Tool, ToolSpec,
-    Verdict,
+    Case, InputKind, InputSpec, Inputs, Lookup, Remediation, Result, Status, System, Tool, ToolSpec, Verdict,
 };
 use serde_json::{Value, json};
 
 use crate::common::{
-    Report, StudentRecord, and_list, bm_linked, bm_parent_by_sid, bm_parent_json, bm_student_json, check_rekeyed,
-    emails_agree, find_students, fix_ambiguous, fix_not_found, has_email, keep_best, sis_linked, sis_not_live_reason,
-    sis_state, sis_user_json,
+    OnBookmarked, Pending, Report, Resolved, StudentQuery, StudentRecord, and_list, bm_linked, bm_parent_by_sid,
+    bm_parent_json, bm_student, bm_student_json, check_rekeyed, check_sis_student, emails_agree, has_email,
+    resolve_student, sis_linked, sis_state, sis_user_json, source_verdict, unresolved_student,
+};
+use crate::findings::{
+    EmailSharedInSource, ParentDeletedInBookmarked, ParentEmailDiffersInBookmarked, ParentInactiveInSource,
+    ParentMissingInBookmarked, ParentNotFound, ParentNotInSource, ParentStudentLinkMissingInBookmarked,
+    ParentStudentLinkMissingInSource, ParentStudentLinkOk, StudentDisambiguatedByParentLink, StudentNotFound,
 };
 
 /// The `student-mismatch` diagnostic: why a parent cannot see a student.
@@ -176,7 +180,6 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
     let src = &case.source;
     let pf = &case.platform;
     let parents = find_parents(case, email);
-    let students = keep_best(find_students(case, query));
     let mut r = Report::default();
 
     let sis_parents: Vec<Value> = parents
@@ -190,96 +193,44 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
         .map(|p| bm_parent_json(pf, p))
         .collect();
 
-    if parents.is_empty() || students.is_empty() {
-        let mut missing = Vec::new();
-        if parents.is_empty() {
-            r.add(Finding::new(
-                "parent-not-found",
-                Severity::Error,
-                System::Support,
-                format!("No parent or guardian has the email `{email}` in the SIS or in Bookmarked."),
-            ));
-            fix_not_found(&mut r, "parent email", email);
-            missing.push(format!("no parent has the email `{email}`"));
-        }
-        if students.is_empty() {
-            r.add(Finding::new(
-                "student-not-found",
-                Severity::Error,
-                System::Support,
-                format!("No student is named `{query}` in the SIS or in Bookmarked."),
-            ));
-            fix_not_found(&mut r, "student name", query);
-            missing.push(format!("no student is named `{query}`"));
-        }
-        let summary = format!("Not found on either side: {}.", and_list(&missing));
-        let candidates: Vec<Value> = students.iter().map(|s| s.candidate_json(case)).collect();
-        return r.verdict(
-            Status::NotFound,
-            summary,
-            json!({ "parent_email": email, "parents": sis_parents, "students": candidates }),
-            json!({ "parents": bm_parents }),
-            json!({ "parent_found": !parents.is_empty(), "student_found": !students.is_empty() }),
-        );
+    let resolved = resolve_student(case, query, None, |s| parents.iter().any(|p| p.linked_to(case, s)));
+    if parents.is_empty() || matches!(resolved, Resolved::NotFound) {
+        let found: Vec<Value> = match &resolved {
+            Resolved::One(one) => vec![one.candidate_json(case)],
+            Resolved::Preferred { among: all, .. } | Resolved::Ambiguous(all) => {
+                all.iter().map(|s| s.candidate_json(case)).collect()
+            }
+            Resolved::NotFound => Vec::new(),
+        };
+        let found = json!({ "parent_email": email, "parents": sis_parents, "students": found });
+        return not_found(r, email, query, parents.is_empty(), found, &bm_parents);
     }
-
-    let student = if let [one] = students.as_slice() {
-        *one
-    } else {
-        let linked: Vec<StudentRecord<'_>> = students
-            .iter()
-            .copied()
-            .filter(|s| parents.iter().any(|p| p.linked_to(case, s)))
-            .collect();
-        if let [one] = linked.as_slice() {
-            r.add(
-                Finding::new(
-                    "student-disambiguated-by-parent-link",
-                    Severity::Info,
-                    System::Support,
-                    format!(
-                        "`{query}` matches {} students; only {} is linked to a parent with this email.",
-                        students.len(),
-                        one.label(case)
-                    ),
-                )
-                .records(students.iter().map(|s| s.sourced_id().to_owned())),
-            );
-            *one
-        } else {
-            let shown = if linked.len() > 1 { linked } else { students };
-            let labels: Vec<String> = shown.iter().map(|s| s.label(case)).collect();
-            r.add(
-                Finding::new(
-                    "student-ambiguous",
-                    Severity::Error,
-                    System::Support,
-                    format!(
-                        "`{query}` matches {} students and the parent's links do not single one out: {}.",
-                        shown.len(),
-                        and_list(&labels)
-                    ),
-                )
-                .records(shown.iter().map(|s| s.sourced_id().to_owned())),
-            );
-            fix_ambiguous(
-                &mut r,
-                "the right student's sourcedId as `student_name`",
-                shown.iter().map(|s| s.sourced_id().to_owned()),
-            );
-            let candidates: Vec<Value> = shown.iter().map(|s| s.candidate_json(case)).collect();
-            return r.verdict(
-                Status::Ambiguous,
-                format!(
-                    "`{query}` matches {} students; re-run with the right one's sourcedId as student_name: {}.",
-                    shown.len(),
-                    and_list(&labels)
-                ),
-                json!({ "parent_email": email, "parents": sis_parents, "candidates": candidates }),
+    let student = match resolved {
+        Resolved::One(one) => one,
+        Resolved::Preferred { chosen, among } => {
+            r.report(&StudentDisambiguatedByParentLink {
+                query: query.to_owned(),
+                matches: among.len(),
+                chosen: chosen.label(case),
+                ids: among.iter().map(|s| s.sourced_id().to_owned()).collect(),
+            });
+            chosen
+        }
+        Resolved::Ambiguous(shown) => {
+            return unresolved_student(
+                r,
+                case,
+                &StudentQuery {
+                    query,
+                    where_: "",
+                    school_input: false,
+                },
+                Some(&shown),
+                json!({ "parent_email": email, "parents": sis_parents }),
                 json!({ "parents": bm_parents }),
-                json!({ "candidates": shown.len() }),
             );
         }
+        Resolved::NotFound => unreachable!("handled above"),
     };
 
     let source_data = json!({
@@ -296,16 +247,9 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
     });
     let comparison = compare(case, &parents, &student);
 
-    let source_problem = check_source(&mut r, case, email, &parents, &student);
-    if let Some(first) = source_problem {
+    if let Some(first) = check_source(&mut r, case, email, &parents, &student) {
         let bookmarked_data = bookmarked_data(case, &r, &bm_parents, &student);
-        return r.verdict(
-            Status::IssueInSource,
-            format!("{first} Fix it in the SIS; Bookmarked follows on the next sync."),
-            source_data,
-            bookmarked_data,
-            comparison,
-        );
+        return source_verdict(r, &first, source_data, bookmarked_data, comparison);
     }
 
     let linked: Vec<ParentRecord<'_>> = parents
@@ -317,18 +261,11 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
     let parent_labels: Vec<String> = linked.iter().map(ParentRecord::label).collect();
     match check_platform(&mut r, case, &parents, &linked, &student) {
         None => {
-            r.add(
-                Finding::new(
-                    "parent-student-link-ok",
-                    Severity::Info,
-                    System::Support,
-                    format!(
-                        "The SIS and Bookmarked both link {} to {student_label}, and all are live.",
-                        and_list(&parent_labels)
-                    ),
-                )
-                .records(linked.iter().map(|p| p.sourced_id().to_owned())),
-            );
+            r.report(&ParentStudentLinkOk {
+                parents: parent_labels.clone(),
+                ids: linked.iter().map(|p| p.sourced_id().to_owned()).collect(),
+                student: student_label.clone(),
+            });
             r.fix(Remediation::new(
                 System::Support,
                 format!("Ask the parent which email they sign in with: Bookmarked expects `{email}`."),
@@ -361,6 +298,39 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
     }
 }
 
+/// Nobody has the email, or no student has the name (or both).
+fn not_found(
+    mut r: Report,
+    email: &str,
+    query: &str,
+    no_parent: bool,
+    source_data: Value,
+    bm_parents: &[Value],
+) -> Verdict {
+    let no_student = source_data["students"].as_array().is_none_or(Vec::is_empty);
+    let mut missing = Vec::new();
+    if no_parent {
+        r.report(&ParentNotFound {
+            email: email.to_owned(),
+        });
+        missing.push(format!("no parent has the email `{email}`"));
+    }
+    if no_student {
+        r.report(&StudentNotFound {
+            query: query.to_owned(),
+            where_: String::new(),
+        });
+        missing.push(format!("no student is named `{query}`"));
+    }
+    r.verdict(
+        Status::NotFound,
+        format!("Not found on either side: {}.", and_list(&missing)),
+        source_data,
+        json!({ "parents": bm_parents }),
+        json!({ "parent_found": !no_parent, "student_found": !no_student }),
+    )
+}
+
 /// Checks the SIS side; returns the first problem's message if there is one.
 fn check_source(
     r: &mut Report,
@@ -370,186 +340,59 @@ fn check_source(
     student: &StudentRecord<'_>,
 ) -> Option<String> {
     let mut first: Option<String> = None;
-    let mut problem = |r: &mut Report, finding: Finding| {
-        if first.is_none() {
-            first = Some(finding.message.clone());
-        }
-        r.add(finding);
-    };
     let sis_parents: Vec<&User> = parents.iter().filter_map(|p| p.sis).collect();
     let live: Vec<&User> = sis_parents.iter().copied().filter(|u| u.is_live()).collect();
+    let live_labels: Vec<String> = live
+        .iter()
+        .map(|u| format!("{} ({})", u.full_name(), u.sourced_id))
+        .collect();
+    let live_ids: Vec<String> = live.iter().map(|u| u.sourced_id.clone()).collect();
     let student_name = student.name();
     let sid = student.sourced_id().to_owned();
 
     if live.len() > 1 {
-        let labels: Vec<String> = live
-            .iter()
-            .map(|u| format!("{} ({})", u.full_name(), u.sourced_id))
-            .collect();
-        r.add(
-            Finding::new(
-                "email-shared-in-source",
-                Severity::Warning,
-                System::Sis,
-                format!(
-                    "{} live SIS family records share `{email}`: {}; the parent-conflicts tool checks them.",
-                    live.len(),
-                    and_list(&labels)
-                ),
-            )
-            .records(live.iter().map(|u| u.sourced_id.clone())),
-        );
+        r.report(&EmailSharedInSource {
+            email: email.to_owned(),
+            people: live_labels.clone(),
+            ids: live_ids.clone(),
+            cause: false,
+        });
     }
     if sis_parents.is_empty() {
-        let labels: Vec<String> = parents.iter().map(ParentRecord::label).collect();
-        problem(
-            r,
-            Finding::new(
-                "parent-not-in-source",
-                Severity::Error,
-                System::Sis,
-                format!(
-                    "The SIS sends no parent with the email `{email}`; only Bookmarked still has {}: the SIS no longer sends them.",
-                    and_list(&labels)
-                ),
-            )
-            .records(parents.iter().map(|p| p.sourced_id().to_owned())),
-        );
-        r.fix(
-            Remediation::new(
-                System::Sis,
-                format!(
-                    "If {} should still see {student_name}, ask the district to add the parent back to the SIS with the email `{email}` and list the student in their agentSourcedIds.",
-                    and_list(&labels)
-                ),
-            )
-            .records(parents.iter().map(|p| p.sourced_id().to_owned()).chain([sid.clone()]))
-            .field("agentSourcedIds"),
-        );
+        first = Some(r.report(&ParentNotInSource {
+            email: email.to_owned(),
+            labels: parents.iter().map(ParentRecord::label).collect(),
+            ids: parents.iter().map(|p| p.sourced_id().to_owned()).collect(),
+            student_name: student_name.clone(),
+            student_sid: sid.clone(),
+        }));
     } else if live.is_empty() {
         for u in &sis_parents {
-            problem(
-                r,
-                Finding::new(
-                    "parent-inactive-in-source",
-                    Severity::Error,
-                    System::Sis,
-                    format!(
-                        "The SIS has parent {} ({}) {}, so Bookmarked drops them.",
-                        u.full_name(),
-                        u.sourced_id,
-                        sis_not_live_reason(u)
-                    ),
-                )
-                .records([u.sourced_id.clone()]),
-            );
-            let field = if u.status.is_active() { "enabledUser" } else { "status" };
-            r.fix(
-                Remediation::new(
-                    System::Sis,
-                    format!(
-                        "If {} should still see {student_name}, make their SIS record active (status active, enabledUser true).",
-                        u.full_name()
-                    ),
-                )
-                .records([u.sourced_id.clone()])
-                .field(field),
-            );
+            let msg = r.report(&ParentInactiveInSource::of(u, Some(student_name.clone())));
+            first.get_or_insert(msg);
         }
     }
-    match student.sis {
-        None => {
-            problem(
-                r,
-                Finding::new(
-                    "student-not-in-source",
-                    Severity::Error,
-                    System::Sis,
-                    format!("The SIS no longer sends student {student_name} ({sid}); only Bookmarked has them."),
-                )
-                .records([sid.clone()]),
-            );
-            r.fix(
-                Remediation::new(
-                    System::Sis,
-                    format!(
-                        "Ask the district whether {student_name} ({sid}) still attends; if so, add them back to the SIS users with status active."
-                    ),
-                )
-                .records([sid.clone()])
-                .field("status"),
-            );
-        }
-        Some(u) if !u.is_live() => {
-            problem(
-                r,
-                Finding::new(
-                    "student-inactive-in-source",
-                    Severity::Error,
-                    System::Sis,
-                    format!(
-                        "The SIS has student {student_name} ({sid}) {}, so Bookmarked hides them from every parent.",
-                        sis_not_live_reason(u)
-                    ),
-                )
-                .records([sid.clone()]),
-            );
-            let field = if u.status.is_active() { "enabledUser" } else { "status" };
-            r.fix(
-                Remediation::new(
-                    System::Sis,
-                    format!(
-                        "If {student_name} still attends, make their SIS record active (status active, enabledUser true)."
-                    ),
-                )
-                .records([sid.clone()])
-                .field(field),
-            );
-        }
-        Some(s) => {
-            let linked = live.iter().any(|p| sis_linked(p, s));
-            if !live.is_empty() && !linked {
-                let labels: Vec<String> = live
-                    .iter()
-                    .map(|u| format!("{} ({})", u.full_name(), u.sourced_id))
-                    .collect();
-                let family: Vec<String> = case
-                    .source
-                    .linked_users(s)
-                    .into_iter()
-                    .filter(|f| f.is_family())
-                    .map(|f| format!("{} ({}, {})", f.full_name(), f.sourced_id, sis_state(f)))
-                    .collect();
-                let others = if family.is_empty() {
-                    "the student has no family linked at all".to_owned()
-                } else {
-                    format!("the student's family there is {}", and_list(&family))
-                };
-                problem(
-                    r,
-                    Finding::new(
-                        "parent-student-link-missing-in-source",
-                        Severity::Error,
-                        System::Sis,
-                        format!(
-                            "The SIS does not link {} to {student_name} ({sid}): neither lists the other in agentSourcedIds, and {others}.",
-                            and_list(&labels)
-                        ),
-                    )
-                    .records(live.iter().map(|u| u.sourced_id.clone()).chain([sid.clone()])),
-                );
-                r.fix(
-                    Remediation::new(
-                        System::Sis,
-                        format!(
-                            "Add the parent's sourcedId to student {sid}'s agentSourcedIds (and {sid} to the parent's) in the SIS, if the parent is a guardian of {student_name}."
-                        ),
-                    )
-                    .records([sid.clone()].into_iter().chain(live.iter().map(|u| u.sourced_id.clone())))
-                    .field("agentSourcedIds"),
-                );
-            }
-        }
+    if let Some(msg) = check_sis_student(r, student) {
+        first.get_or_insert(msg);
+    } else if let Some(s) = student.sis
+        && !live.is_empty()
+        && !live.iter().any(|p| sis_linked(p, s))
+    {
+        let family: Vec<String> = case
+            .source
+            .linked_users(s)
+            .into_iter()
+            .filter(|f| f.is_family())
+            .map(|f| format!("{} ({}, {})", f.full_name(), f.sourced_id, sis_state(f)))
+            .collect();
+        let msg = r.report(&ParentStudentLinkMissingInSource {
+            parents: live_labels,
+            parent_ids: live_ids,
+            student_name,
+            student_sid: sid,
+            family,
+        });
+        first.get_or_insert(msg);
     }
     first
 }
@@ -571,188 +414,74 @@ fn check_platform(
         .filter_map(|p| p.bm)
         .map(|b| format!("{} ({}, sourced_id {})", b.full_name(), b.id, b.sourced_id))
         .collect();
-    let instead = if strays.is_empty() {
-        String::new()
-    } else {
-        format!(" It has the email on {} instead.", and_list(&strays))
-    };
     let sid = student.sourced_id().to_owned();
     let name = student.name();
-    let mut findings: Vec<(Finding, Remediation)> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
     let mut missing: Vec<String> = Vec::new();
     let rekeyed = check_rekeyed(r, pf, student);
     let student_ok = rekeyed.is_none()
-        && match student.bm {
-            None => {
+        && match bm_student(&name, &sid, student.bm, None) {
+            OnBookmarked::Live(_) => true,
+            OnBookmarked::Missing(v) => {
                 missing.push(sid.clone());
-                findings.push((
-                Finding::new(
-                    "student-missing-in-bookmarked",
-                    Severity::Error,
-                    System::Bookmarked,
-                    format!("Bookmarked has no student with sourced_id {sid} ({name})."),
-                )
-                .records([sid.clone()]),
-                Remediation::new(
-                    System::Bookmarked,
-                    format!("Re-run the district's import so Bookmarked creates student {name} ({sid}); fix any import error first."),
-                )
-                .records([sid.clone()]),
-            ));
+                pending.push(Pending::of(&v));
                 false
             }
-            Some(s) if !s.status.is_active() => {
+            OnBookmarked::Deleted(v) => {
                 missing.push(sid.clone());
-                findings.push((
-                    Finding::new(
-                        "student-deleted-in-bookmarked",
-                        Severity::Error,
-                        System::Bookmarked,
-                        format!(
-                            "Bookmarked has student {name} ({}) deleted although the SIS has them active.",
-                            s.id
-                        ),
-                    )
-                    .records([s.id.clone(), sid.clone()]),
-                    Remediation::new(
-                        System::Bookmarked,
-                        format!(
-                            "Restore student {} (sourced_id {sid}) to active, or re-run the district's import.",
-                            s.id
-                        ),
-                    )
-                    .records([s.id.clone()])
-                    .field("status"),
-                ));
+                pending.push(Pending::of(&v));
                 false
             }
-            Some(_) => true,
         };
     let mut any_ok = false;
     for p in linked {
         let Some(u) = p.sis else { continue };
         let mut ok = student_ok;
-        match p.bm {
-            None => {
-                ok = false;
-                missing.push(u.sourced_id.clone());
-                findings.push((
-                    Finding::new(
-                        "parent-missing-in-bookmarked",
-                        Severity::Error,
-                        System::Bookmarked,
-                        format!(
-                            "Bookmarked has no parent with sourced_id {} ({}).{instead}",
-                            u.sourced_id,
-                            u.full_name()
-                        ),
-                    )
-                    .records([u.sourced_id.clone()]),
-                    Remediation::new(
-                        System::Bookmarked,
-                        format!(
-                            "Re-run the district's import so Bookmarked creates parent {} ({}) and links them to {name}; fix any import error first.",
-                            u.full_name(),
-                            u.sourced_id
-                        ),
-                    )
-                    .records([u.sourced_id.clone()]),
-                ));
-            }
-            Some(b) => {
-                if !b.status.is_active() {
-                    ok = false;
-                    missing.push(u.sourced_id.clone());
-                    findings.push((
-                        Finding::new(
-                            "parent-deleted-in-bookmarked",
-                            Severity::Error,
-                            System::Bookmarked,
-                            format!(
-                                "Bookmarked has parent {} ({}) deleted although the SIS has them active.",
-                                b.full_name(),
-                                b.id
-                            ),
-                        )
-                        .records([b.id.clone(), u.sourced_id.clone()]),
-                        Remediation::new(
-                            System::Bookmarked,
-                            format!("Restore parent {} (sourced_id {}) to active.", b.id, u.sourced_id),
-                        )
-                        .records([b.id.clone()])
-                        .field("status"),
-                    ));
-                }
-                if !emails_agree(u.email.as_deref(), b.email.as_deref()) {
-                    ok = false;
-                    let sis_email = u.email.as_deref().unwrap_or("(none)");
-                    let bm_email = b.email.as_deref().unwrap_or("(none)");
-                    findings.push((
-                        Finding::new(
-                            "parent-email-differs-in-bookmarked",
-                            Severity::Error,
-                            System::Bookmarked,
-                            format!(
-                                "Bookmarked has parent {} ({}) with the email `{bm_email}`, the SIS with `{sis_email}`.",
-                                b.full_name(),
-                                b.id
-                            ),
-                        )
-                        .records([b.id.clone(), u.sourced_id.clone()]),
-                        Remediation::new(
-                            System::Bookmarked,
-                            format!(
-                                "Set parent {}'s email to `{}` as in the SIS (or re-run the import).",
-                                b.id,
-                                sis_email.trim().to_lowercase()
-                            ),
-                        )
-                        .records([b.id.clone()])
-                        .field("email"),
-                    ));
-                }
-                if let Some(s) = student.bm
-                    && !bm_linked(pf, b, s)
-                {
-                    ok = false;
-                    findings.push((
-                            Finding::new(
-                                "parent-student-link-missing-in-bookmarked",
-                                Severity::Error,
-                                System::Bookmarked,
-                                format!(
-                                    "Bookmarked has no parent_students row linking parent {} ({}) to student {} ({}).",
-                                    b.full_name(),
-                                    b.id,
-                                    s.full_name(),
-                                    s.id
-                                ),
-                            )
-                            .records([b.id.clone(), s.id.clone()]),
-                            Remediation::new(
-                                System::Bookmarked,
-                                format!(
-                                    "Add the parent_students row (parent_id {}, student_id {}) or re-run the district's import.",
-                                    b.id, s.id
-                                ),
-                            )
-                            .records([b.id.clone(), s.id.clone()])
-                            .field("parent_students"),
-                        ));
-                    missing.push(u.sourced_id.clone());
-                    missing.push(sid.clone());
-                }
-            }
+        let Some(b) = p.bm else {
+            missing.push(u.sourced_id.clone());
+            pending.push(Pending::of(&ParentMissingInBookmarked {
+                name: u.full_name(),
+                sid: u.sourced_id.clone(),
+                deleted: None,
+                strays: strays.clone(),
+                context_only: false,
+            }));
+            continue;
+        };
+        if !b.status.is_active() {
+            ok = false;
+            missing.push(u.sourced_id.clone());
+            pending.push(Pending::of(&ParentDeletedInBookmarked {
+                name: b.full_name(),
+                id: b.id.clone(),
+                sid: u.sourced_id.clone(),
+            }));
+        }
+        if !emails_agree(u.email.as_deref(), b.email.as_deref()) {
+            ok = false;
+            pending.push(Pending::of(&ParentEmailDiffersInBookmarked::of(u, b)));
+        }
+        if let Some(s) = student.bm
+            && !bm_linked(pf, b, s)
+        {
+            ok = false;
+            pending.push(Pending::of(&ParentStudentLinkMissingInBookmarked {
+                parent_name: b.full_name(),
+                parent_id: b.id.clone(),
+                student_name: s.full_name(),
+                student_id: s.id.clone(),
+            }));
+            missing.push(u.sourced_id.clone());
+            missing.push(sid.clone());
         }
         any_ok |= ok;
     }
     if any_ok {
         return None;
     }
-    let first = rekeyed.or_else(|| findings.first().map(|(f, _)| f.message.clone()));
-    for (f, fix) in findings {
-        r.add(f);
-        r.fix(fix);
+    let first = rekeyed.or_else(|| pending.first().map(|p| p.finding.message.clone()));
+    for p in pending {
+        r.add_pending(p);
     }
     r.import_errors(pf, missing.iter().map(String::as_str));
     first.or_else(|| Some("no parent with this email is linked to the student.".to_owned()))

@@ -367,7 +367,7 @@ impl World {
 fn module_doc(id: &str) -> String {
     let src = match id {
         "student-mismatch" => include_str!("student_mismatch.rs"),
-        "missing-data" => include_str!("missing_data.rs"),
+        "missing-data" => include_str!("missing_data/mod.rs"),
         "parent-conflicts" => include_str!("parent_conflicts.rs"),
         "campus-transfer" => include_str!("campus_transfer.rs"),
         _ => "",
@@ -378,10 +378,33 @@ fn module_doc(id: &str) -> String {
         .join("\n")
 }
 
-/// Every finding code a tool emits is listed in its module docs.
+/// Every finding code a tool emits is listed in its module docs and in the catalogue, with
+/// this tool, this status, its system, and its severity (or a lower one, for context).
 fn check_codes_documented(id: &str, v: &Verdict) {
     let doc = module_doc(id);
+    let catalogue = crate::findings::catalogue();
     for f in &v.findings {
+        let entry = catalogue
+            .iter()
+            .find(|e| e.code == f.code)
+            .unwrap_or_else(|| panic!("`{}` is not in the catalogue", f.code));
+        assert!(
+            entry.tools.contains(&id),
+            "the catalogue does not list {id} for `{}`",
+            f.code
+        );
+        assert!(
+            entry.statuses.contains(&v.status),
+            "the catalogue does not list {} for `{}`",
+            v.status,
+            f.code
+        );
+        assert_eq!(entry.system, f.system, "{}", f.code);
+        assert!(
+            f.severity <= entry.severity,
+            "{} is more severe than catalogued",
+            f.code
+        );
         assert!(
             doc.contains(&format!("`{}`", f.code)),
             "{id} emits `{}` but its docs do not list it",
