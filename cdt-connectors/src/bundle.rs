@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::files;
 
 /// Limits on what a bundle may hold. The defaults fit a district of a million users
 /// and keep memory bounded on hostile files.
@@ -220,11 +221,16 @@ impl Bundle {
             .collect::<Result<_>>()?;
         entries.sort();
         for p in entries {
-            if !p.is_file() {
-                continue;
-            }
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
             let lower = name.to_ascii_lowercase();
+            let data = has_ext(&lower, "csv") || has_ext(&lower, "xlsx");
+            match files::kind(&p).map_err(|e| Error::io(&p, e))? {
+                files::Kind::File => {}
+                // A link or a special file where data is expected is refused, whatever
+                // it points at; other entries are only listed.
+                k @ (files::Kind::Link | files::Kind::Other) if data => return Err(files::refused(&p, k)),
+                _ => continue,
+            }
             if has_ext(&lower, "csv") {
                 let size = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?.len();
                 members.push(Member {
@@ -281,6 +287,11 @@ impl Bundle {
         for i in 0..archive.len() {
             let entry = archive.by_index_raw(i).map_err(|e| zerr(format!("entry {i}: {e}")))?;
             let name = entry.name().to_owned();
+            if entry.is_symlink() {
+                return Err(zerr(format!(
+                    "entry `{name}` is a symbolic link; links are never followed in bundles"
+                )));
+            }
             let size = entry.size();
             let compressed = entry.compressed_size();
             if size > limits.max_file_bytes {
@@ -461,7 +472,7 @@ impl Bundle {
     pub(crate) fn with_reader<T>(&self, member: &Member, f: impl FnOnce(&mut dyn Read) -> T) -> Result<T> {
         match &member.at {
             At::Path(p) => {
-                let mut file = File::open(p).map_err(|e| Error::io(p, e))?;
+                let (mut file, _) = files::open_regular(p)?;
                 Ok(f(&mut file))
             }
             At::Memory(i) => Ok(f(&mut &self.memory[*i][..])),
@@ -587,7 +598,8 @@ fn find_folder(dir: &Path) -> Result<PathBuf> {
     let mut subs = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let p = entry.map_err(|e| Error::io(dir, e))?.path();
-        if p.is_dir() && has_bundle_files(&p)? {
+        // A linked folder is not followed: the bundle stays under its root.
+        if files::kind(&p).is_ok_and(|k| k == files::Kind::Dir) && has_bundle_files(&p)? {
             subs.push(p);
         }
     }
@@ -607,7 +619,7 @@ fn find_folder(dir: &Path) -> Result<PathBuf> {
 fn has_bundle_files(dir: &Path) -> Result<bool> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let p = entry.map_err(|e| Error::io(dir, e))?.path();
-        if p.is_file()
+        if files::kind(&p).is_ok_and(|k| matches!(k, files::Kind::File | files::Kind::Link))
             && p.extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("xlsx"))
         {

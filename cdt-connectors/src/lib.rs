@@ -25,6 +25,7 @@ pub mod embedded;
 pub mod environments;
 pub mod error;
 pub mod factory;
+mod files;
 #[cfg(any(feature = "api", feature = "aws"))]
 mod http;
 pub mod oneroster;

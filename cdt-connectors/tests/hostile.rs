@@ -319,3 +319,60 @@ fn every_row_broken_keeps_memory_for_findings_bounded() {
         missing[0].message
     );
 }
+
+/// A bundle whose `orgs.csv` is a link to a secret: refused, naming the link, and the
+/// secret is read nowhere (neither by `read` nor by `validate`).
+#[test]
+fn a_symlink_in_a_bundle_folder_is_refused_and_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join(".env");
+    std::fs::write(&secret, "BOOKMARKED_PRODUCTION_API_TOKEN=sentinel-5ec2e7\n").unwrap();
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).unwrap();
+    std::fs::write(bundle.join("users.csv"), HEADER).unwrap();
+    std::os::unix::fs::symlink(&secret, bundle.join("orgs.csv")).unwrap();
+    let err = err_of(&bundle, Limits::default());
+    assert!(err.contains("orgs.csv") && err.contains("symbolic link"), "{err}");
+    assert!(!err.contains("sentinel"), "{err}");
+    let report = validate_bundle(&bundle, Limits::default());
+    let text = format!("{report:?}");
+    assert!(!text.contains("sentinel"), "the secret leaked into the report");
+    // A linked sub-folder is not followed either.
+    let outer = dir.path().join("outer");
+    std::fs::create_dir(&outer).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("elsewhere"), outer.join("bundle")).unwrap();
+    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
+    std::fs::write(dir.path().join("elsewhere/users.csv"), HEADER).unwrap();
+    let err = err_of(&outer, Limits::default());
+    assert!(err.contains("no CSV file"), "{err}");
+}
+
+/// A ZIP entry stored as a symbolic link is refused (its content is the link's target).
+#[test]
+fn a_symlink_entry_in_a_zip_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("links.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("users.csv", opts).unwrap();
+    zip.write_all(HEADER.as_bytes()).unwrap();
+    zip.add_symlink("orgs.csv", "../../.env", opts).unwrap();
+    zip.finish().unwrap();
+    let err = err_of(&path, Limits::default());
+    assert!(err.contains("orgs.csv") && err.contains("symbolic link"), "{err}");
+}
+
+/// A named pipe where a CSV should be is refused at once, not waited on.
+#[test]
+fn a_pipe_in_a_bundle_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("users.csv"), HEADER).unwrap();
+    let fifo = dir.path().join("orgs.csv");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !status.is_ok_and(|s| s.success()) {
+        // mkfifo is part of coreutils on every Unix this runs on.
+        panic!("mkfifo failed");
+    }
+    let err = err_of(dir.path(), Limits::default());
+    assert!(err.contains("orgs.csv") && err.contains("not a regular file"), "{err}");
+}

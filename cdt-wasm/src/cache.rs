@@ -103,7 +103,12 @@ impl CacheDir {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(b"cdt compiled plugin v1\0");
-        mac.update(entry.file_name().map(std::ffi::OsStr::as_encoded_bytes).unwrap_or_default());
+        mac.update(
+            entry
+                .file_name()
+                .map(std::ffi::OsStr::as_encoded_bytes)
+                .unwrap_or_default(),
+        );
         mac.update(b"\0");
         mac.update(bytes);
         mac
