@@ -369,10 +369,8 @@ fn a_pipe_in_a_bundle_folder_is_refused() {
     std::fs::write(dir.path().join("users.csv"), HEADER).unwrap();
     let fifo = dir.path().join("orgs.csv");
     let status = std::process::Command::new("mkfifo").arg(&fifo).status();
-    if !status.is_ok_and(|s| s.success()) {
-        // mkfifo is part of coreutils on every Unix this runs on.
-        panic!("mkfifo failed");
-    }
+    // mkfifo is part of coreutils on every Unix this runs on.
+    assert!(status.is_ok_and(|s| s.success()), "mkfifo failed");
     let err = err_of(dir.path(), Limits::default());
     assert!(err.contains("orgs.csv") && err.contains("not a regular file"), "{err}");
 }
