@@ -37,18 +37,22 @@ pub struct AwsConfig {
 
 impl AwsConfig {
     /// The configuration from the standard AWS variables, read through `vars` (the
-    /// process environment and the `.env` file). `None` when no region or no access
-    /// key is set.
+    /// process environment and, when one is given, the `.env` file). `None` when no
+    /// region or no access key is set.
+    ///
+    /// The endpoint (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, else `AWS_ENDPOINT_URL`) is
+    /// taken from the process environment only, never from a `.env` file: a file in
+    /// the working folder must not be able to send signed requests elsewhere. It must
+    /// be https, except to this machine.
     #[must_use]
     pub fn from_vars(vars: &CredentialManager) -> Option<Self> {
         let region = vars.var("AWS_REGION").or_else(|| vars.var("AWS_DEFAULT_REGION"))?;
         let region = region.expose().to_owned();
-        let endpoint = vars
-            .var("AWS_ENDPOINT_URL_SECRETS_MANAGER")
-            .or_else(|| vars.var("AWS_ENDPOINT_URL"))
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+            .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
             .map_or_else(
-                || format!("https://secretsmanager.{region}.amazonaws.com"),
-                |e| e.expose().trim_end_matches('/').to_owned(),
+                |_| format!("https://secretsmanager.{region}.amazonaws.com"),
+                |e| e.trim_end_matches('/').to_owned(),
             );
         Some(Self {
             access_key_id: vars.var("AWS_ACCESS_KEY_ID")?,

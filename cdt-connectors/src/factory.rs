@@ -55,15 +55,15 @@ async fn platform_local(customer: &Customer) -> cdt_core::Result<Arc<dyn Platfor
     }
 }
 
-/// The credentials of this process: the environment, the `.env` file (`CDT_DOTENV`,
-/// or `.env` in the working folder, if present) and, in builds with the `aws`
-/// feature, AWS Secrets Manager when `AWS_REGION` and credentials are set.
+/// The credentials of this process: the environment, a `.env` file when `CDT_DOTENV`
+/// names one (opt-in: a file that happens to be in the working folder is never read)
+/// and, in builds with the `aws` feature, AWS Secrets Manager when `AWS_REGION` and
+/// credentials are set.
 pub fn default_credentials() -> crate::Result<CredentialManager> {
-    let (path, optional) = match std::env::var_os("CDT_DOTENV") {
-        Some(p) => (std::path::PathBuf::from(p), false),
-        None => (std::path::PathBuf::from(".env"), true),
+    let creds = match std::env::var_os("CDT_DOTENV").filter(|p| !p.is_empty()) {
+        Some(p) => CredentialManager::new().with_dotenv(std::path::Path::new(&p), false)?,
+        None => CredentialManager::new(),
     };
-    let creds = CredentialManager::new().with_dotenv(&path, optional)?;
     #[cfg(feature = "aws")]
     let creds = match crate::aws_secrets::AwsConfig::from_vars(&creds) {
         Some(config) => {

@@ -102,7 +102,9 @@ async fn secrets_resolve_from_secrets_manager_and_never_print() {
         .await
         .unwrap();
 
-    // The configuration comes from the usual AWS variables, here from a .env file.
+    // The configuration comes from the usual AWS variables, here from a .env file;
+    // an endpoint in that file is ignored (only the process environment or settings
+    // may name one), so the test's endpoint is set as settings would.
     let dir = tempfile::tempdir().unwrap();
     let dotenv = dir.path().join(".env");
     std::fs::write(
@@ -116,7 +118,14 @@ async fn secrets_resolve_from_secrets_manager_and_never_print() {
     .unwrap();
     let vars = CredentialManager::new().with_dotenv(&dotenv, false).unwrap();
     let aws = AwsConfig::from_vars(&vars).expect("AWS configured from .env");
-    assert_eq!(aws.endpoint, moto.endpoint);
+    assert_eq!(
+        aws.endpoint, "https://secretsmanager.us-east-1.amazonaws.com",
+        "the .env file's endpoint is not used"
+    );
+    let aws = AwsConfig {
+        endpoint: moto.endpoint.clone(),
+        ..aws
+    };
     let creds = vars.with_aws(SecretsManager::new(aws).unwrap());
 
     let capture = LogCapture::global();
