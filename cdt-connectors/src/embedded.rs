@@ -19,7 +19,10 @@ use sqlx::{Connection, Row, SqliteConnection};
 use tracing::debug;
 
 use crate::error::{Error, Result};
-use crate::rows::{class, enrollment, import_error, import_run, organization, parent, parent_student, student};
+use crate::rows::{
+    Placeholders, class, enrollment, import_error, import_run, insert_sql, organization, parent, parent_student,
+    student,
+};
 
 /// The schema migrations, in order; `PRAGMA user_version` records the last applied.
 const MIGRATIONS: &[(&str, &str)] = &[(
@@ -59,6 +62,15 @@ fn store_err(path: &Path, message: &str, e: sqlx::Error) -> Error {
         path: path.to_owned(),
         message: format!("{message}: {e}"),
         source: Some(e),
+    }
+}
+
+/// A row the store holds but cannot be read ([`Error::Row`]), as a store error.
+fn unexpected(path: &Path, e: &Error) -> Error {
+    Error::Store {
+        path: path.to_owned(),
+        message: format!("unexpected data: {e}"),
+        source: None,
     }
 }
 
@@ -156,8 +168,8 @@ impl EmbeddedStore {
             .map_err(|e| store_err(path, "cannot read organizations", e))?;
         rows.iter()
             .map(organization)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| store_err(path, "unexpected data", e))
+            .collect::<Result<_>>()
+            .map_err(|e| unexpected(path, &e))
     }
 
     fn err(&self, what: &str, e: sqlx::Error) -> cdt_core::Error {
@@ -209,100 +221,15 @@ async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
 
 async fn insert_all(conn: &mut SqliteConnection, d: &PlatformData) -> std::result::Result<(), sqlx::Error> {
     let mut tx = conn.begin().await?;
-    for r in &d.organizations {
-        sqlx::query("INSERT INTO organizations (id, sourced_id, name, type, parent_id) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(&r.id)
-            .bind(&r.sourced_id)
-            .bind(&r.name)
-            .bind(&r.org_type)
-            .bind(&r.parent_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for r in &d.students {
-        sqlx::query(
-            "INSERT INTO students (id, sourced_id, organization_id, first_name, last_name, email, grade, student_number, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
-        .bind(&r.id)
-        .bind(&r.sourced_id)
-        .bind(&r.organization_id)
-        .bind(&r.first_name)
-        .bind(&r.last_name)
-        .bind(&r.email)
-        .bind(&r.grade)
-        .bind(&r.student_number)
-        .bind(r.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    for r in &d.parents {
-        sqlx::query("INSERT INTO parents (id, sourced_id, first_name, last_name, email, phone, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-            .bind(&r.id)
-            .bind(&r.sourced_id)
-            .bind(&r.first_name)
-            .bind(&r.last_name)
-            .bind(&r.email)
-            .bind(&r.phone)
-            .bind(r.status.as_str())
-            .execute(&mut *tx)
-            .await?;
-    }
-    for r in &d.parent_students {
-        sqlx::query("INSERT INTO parent_students (parent_id, student_id) VALUES (?1, ?2)")
-            .bind(&r.parent_id)
-            .bind(&r.student_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for r in &d.classes {
-        sqlx::query(
-            "INSERT INTO classes (id, sourced_id, organization_id, title, course_sourced_id, term_sourced_id, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(&r.id)
-        .bind(&r.sourced_id)
-        .bind(&r.organization_id)
-        .bind(&r.title)
-        .bind(&r.course_sourced_id)
-        .bind(&r.term_sourced_id)
-        .bind(r.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    for r in &d.enrollments {
-        sqlx::query(
-            "INSERT INTO enrollments (id, sourced_id, class_id, user_id, role, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .bind(&r.id)
-        .bind(&r.sourced_id)
-        .bind(&r.class_id)
-        .bind(&r.user_id)
-        .bind(&r.role)
-        .bind(r.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    for r in &d.import_runs {
-        sqlx::query("INSERT INTO import_runs (id, organization_id, source, started_at, finished_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .bind(&r.id)
-            .bind(&r.organization_id)
-            .bind(&r.source)
-            .bind(&r.started_at)
-            .bind(&r.finished_at)
-            .bind(&r.status)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for r in &d.import_errors {
-        sqlx::query("INSERT INTO import_errors (id, import_run_id, entity_type, sourced_id, message) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(&r.id)
-            .bind(&r.import_run_id)
-            .bind(&r.entity_type)
-            .bind(&r.sourced_id)
-            .bind(&r.message)
-            .execute(&mut *tx)
-            .await?;
+    for table in d.table_rows() {
+        let sql = insert_sql(table.table, Placeholders::Sqlite);
+        for row in table.rows {
+            let mut q = sqlx::query(&sql);
+            for value in row {
+                q = q.bind(value);
+            }
+            q.execute(&mut *tx).await?;
+        }
     }
     tx.commit().await
 }
@@ -316,14 +243,14 @@ impl EmbeddedStore {
         &self,
         sql: &'static str,
         ids: Option<&str>,
-        map: impl Fn(&SqliteRow) -> std::result::Result<T, sqlx::Error>,
+        map: impl Fn(&SqliteRow) -> Result<T>,
     ) -> cdt_core::Result<Vec<T>> {
         self.rows(sql, ids)
             .await?
             .iter()
             .map(map)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.err("unexpected data", e))
+            .collect::<Result<_>>()
+            .map_err(|e| unexpected(&self.path, &e).into())
     }
 }
 
@@ -531,8 +458,8 @@ impl PlatformConnector for EmbeddedStore {
         .map_err(|e| self.err("query failed", e))?
         .iter()
         .map(enrollment)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| self.err("unexpected data", e))?;
+        .collect::<Result<_>>()
+        .map_err(|e| unexpected(&self.path, &e))?;
         students.extend(enrollments.iter().map(|e| e.user_id.clone()));
         let class_ids: BTreeSet<&str> = enrollments
             .iter()

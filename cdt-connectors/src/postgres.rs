@@ -294,14 +294,18 @@ impl PostgresPlatform {
         tx: &mut Transaction<'static, Postgres>,
         name: &str,
         query: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
-        map: impl Fn(&PgRow) -> std::result::Result<T, sqlx::Error>,
+        map: impl Fn(&PgRow) -> Result<T>,
     ) -> Result<Vec<T>> {
         self.rows(tx, name, query)
             .await?
             .iter()
             .map(map)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.fail(&format!("unexpected data from `{name}`"), e))
+            .collect::<Result<_>>()
+            .map_err(|e| Error::Postgres {
+                target: self.target.clone(),
+                message: format!("unexpected data from `{name}`: {e}"),
+                source: None,
+            })
     }
 
     async fn load_all(&self) -> Result<PlatformData> {
