@@ -18,8 +18,8 @@ use sqlx::{Connection, SqliteConnection};
 use tracing::debug;
 
 use crate::error::{Error, Result};
-use crate::rows::{Columns, organization};
-use crate::sql::{Arg, Dialect, People, SqlBackend, SqlQueries};
+use crate::rows::{Placeholders, insert_sql, read_all};
+use crate::sql::{Arg, Dialect, People, SqlBackend, SqlQueries, kept_ids};
 
 /// The schema migrations, in order; `PRAGMA user_version` records the last applied.
 const MIGRATIONS: &[(&str, &str)] = &[(
@@ -40,6 +40,15 @@ fn store_err(path: &Path, message: &str, e: sqlx::Error) -> Error {
         path: path.to_owned(),
         message: format!("{message}: {e}"),
         source: Some(e),
+    }
+}
+
+/// A row the store holds but cannot be read ([`Error::Row`]), as a store error.
+fn unexpected(path: &Path, e: &Error) -> Error {
+    Error::Store {
+        path: path.to_owned(),
+        message: format!("unexpected data: {e}"),
+        source: None,
     }
 }
 
@@ -135,10 +144,7 @@ impl EmbeddedStore {
             .fetch_all(&mut conn)
             .await
             .map_err(|e| store_err(path, "cannot read organizations", e))?;
-        rows.iter()
-            .map(organization)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| store_err(path, "unexpected data", e))
+        read_all(&rows).map_err(|e| unexpected(path, &e))
     }
 }
 
@@ -178,122 +184,21 @@ async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<()> {
 
 async fn insert_all(conn: &mut SqliteConnection, d: &PlatformData) -> std::result::Result<(), sqlx::Error> {
     let mut tx = conn.begin().await?;
-    for r in &d.organizations {
-        sqlx::query("INSERT INTO organizations (id, sourced_id, name, type, parent_id) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(&r.id)
-            .bind(&r.sourced_id)
-            .bind(&r.name)
-            .bind(&r.org_type)
-            .bind(&r.parent_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for r in &d.students {
-        sqlx::query(
-            "INSERT INTO students (id, sourced_id, organization_id, first_name, last_name, email, grade, student_number, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
-        .bind(&r.id)
-        .bind(&r.sourced_id)
-        .bind(&r.organization_id)
-        .bind(&r.first_name)
-        .bind(&r.last_name)
-        .bind(&r.email)
-        .bind(&r.grade)
-        .bind(&r.student_number)
-        .bind(r.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    for r in &d.parents {
-        sqlx::query("INSERT INTO parents (id, sourced_id, first_name, last_name, email, phone, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-            .bind(&r.id)
-            .bind(&r.sourced_id)
-            .bind(&r.first_name)
-            .bind(&r.last_name)
-            .bind(&r.email)
-            .bind(&r.phone)
-            .bind(r.status.as_str())
-            .execute(&mut *tx)
-            .await?;
-    }
-    for r in &d.parent_students {
-        sqlx::query("INSERT INTO parent_students (parent_id, student_id) VALUES (?1, ?2)")
-            .bind(&r.parent_id)
-            .bind(&r.student_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for r in &d.classes {
-        sqlx::query(
-            "INSERT INTO classes (id, sourced_id, organization_id, title, course_sourced_id, term_sourced_id, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(&r.id)
-        .bind(&r.sourced_id)
-        .bind(&r.organization_id)
-        .bind(&r.title)
-        .bind(&r.course_sourced_id)
-        .bind(&r.term_sourced_id)
-        .bind(r.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    for r in &d.enrollments {
-        sqlx::query(
-            "INSERT INTO enrollments (id, sourced_id, class_id, user_id, role, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .bind(&r.id)
-        .bind(&r.sourced_id)
-        .bind(&r.class_id)
-        .bind(&r.user_id)
-        .bind(&r.role)
-        .bind(r.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    for r in &d.import_runs {
-        sqlx::query("INSERT INTO import_runs (id, organization_id, source, started_at, finished_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .bind(&r.id)
-            .bind(&r.organization_id)
-            .bind(&r.source)
-            .bind(&r.started_at)
-            .bind(&r.finished_at)
-            .bind(&r.status)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for r in &d.import_errors {
-        sqlx::query("INSERT INTO import_errors (id, import_run_id, entity_type, sourced_id, message) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(&r.id)
-            .bind(&r.import_run_id)
-            .bind(&r.entity_type)
-            .bind(&r.sourced_id)
-            .bind(&r.message)
-            .execute(&mut *tx)
-            .await?;
+    for table in d.table_rows() {
+        let sql = insert_sql(table.table, Placeholders::Sqlite);
+        for row in table.rows {
+            let mut q = sqlx::query(&sql);
+            for value in row {
+                q = q.bind(value);
+            }
+            q.execute(&mut *tx).await?;
+        }
     }
     tx.commit().await
 }
 
 fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
-}
-
-/// Ids of the rows of `rows` (columns `id` and two texts) that `keep` accepts.
-fn kept_ids(
-    rows: &[SqliteRow],
-    columns: [&str; 2],
-    keep: impl Fn(&str, &str) -> bool,
-) -> std::result::Result<Vec<String>, sqlx::Error> {
-    let mut ids = Vec::new();
-    for r in rows {
-        let (a, b) = (r.text(columns[0])?, r.text(columns[1])?);
-        if keep(&a, &b) {
-            ids.push(r.text("id")?);
-        }
-    }
-    Ok(ids)
 }
 
 impl SqlBackend for EmbeddedStore {
@@ -325,14 +230,14 @@ impl SqlBackend for EmbeddedStore {
                 &[],
             )
             .await?;
-        let ids = kept_ids(&names, ["first_name", "last_name"], |first, last| {
+        let ids = kept_ids(t, &names, ["first_name", "last_name"], |first, last| {
             name.matches(PersonName {
                 given: first,
                 family: last,
                 ..PersonName::default()
             })
         })
-        .map_err(|e| self.bad_row(t, e))?;
+        .map_err(|e| self.bad_row(t, &e))?;
         self.rows(t, &d.by(t, "id"), &[Arg::List(&ids)]).await
     }
 
@@ -345,15 +250,19 @@ impl SqlBackend for EmbeddedStore {
                 &[],
             )
             .await?;
-        let ids = kept_ids(&titles, ["title", "sourced_id"], |title, _| {
+        let ids = kept_ids("classes", &titles, ["title", "sourced_id"], |title, _| {
             seek.titles.iter().any(|t| same_text(t, title))
         })
-        .map_err(|e| self.bad_row("classes", e))?;
+        .map_err(|e| self.bad_row("classes", &e))?;
         self.rows("classes", &d.by("classes", "id"), &[Arg::List(&ids)]).await
     }
 
-    fn bad_row(&self, label: &str, e: sqlx::Error) -> Error {
-        store_err(&self.path, &format!("unexpected data in `{label}`"), e)
+    fn bad_row(&self, label: &str, e: &Error) -> Error {
+        Error::Store {
+            path: self.path.clone(),
+            message: format!("unexpected data from `{label}`: {e}"),
+            source: None,
+        }
     }
 }
 

@@ -39,6 +39,20 @@ pub enum Error {
         message: String,
     },
 
+    /// A database row of a platform table could not be read: a column is missing,
+    /// not text, empty where required, or holds a value it does not allow.
+    #[error("table {table}, row {row}, column {column}: {message}")]
+    Row {
+        /// The table.
+        table: &'static str,
+        /// The row: its key (`` `s-1` ``) when readable, else `number N`.
+        row: String,
+        /// The column.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+
     /// A ZIP archive is corrupt, hostile or over a limit.
     #[error("{}: {message}", path.display())]
     Zip {
@@ -152,6 +166,15 @@ impl From<Error> for cdt_core::Error {
                 }
                 cdt_core::Error::Data { location, message }
             }
+            Error::Row {
+                table,
+                row,
+                column,
+                message,
+            } => cdt_core::Error::Data {
+                location: format!("table {table}, row {row}, column {column}"),
+                message,
+            },
             Error::Bundle { path, message } | Error::Zip { path, message } => cdt_core::Error::Data {
                 location: path.display().to_string(),
                 message,

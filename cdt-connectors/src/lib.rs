@@ -33,7 +33,7 @@ pub mod oneroster;
 pub mod platform_api;
 #[cfg(feature = "postgres")]
 pub mod postgres;
-mod rows;
+pub mod rows;
 pub mod snapshot;
 mod sql;
 

@@ -429,7 +429,11 @@ impl SqlBackend for Session<'_> {
             .await
     }
 
-    fn bad_row(&self, label: &str, e: sqlx::Error) -> Error {
-        self.platform.fail(&format!("unexpected data from `{label}`"), e)
+    fn bad_row(&self, label: &str, e: &Error) -> Error {
+        Error::Postgres {
+            target: self.platform.target.clone(),
+            message: format!("unexpected data from `{label}`: {e}"),
+            source: None,
+        }
     }
 }

@@ -8,73 +8,15 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use cdt_core::PlatformConnector;
-use cdt_core::platform::{
-    Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus,
-    Student,
-};
+use cdt_core::platform::schema::{PlatformRow, Table};
+use cdt_core::platform::{Organization, PlatformData};
 
-use crate::csv_table::{Row, read_table};
+use crate::csv_table::read_table;
 use crate::error::{Error, Result};
 
-/// The columns of each platform table, in order.
-pub const TABLES: [(&str, &[&str]); 8] = [
-    ("organizations", &["id", "sourced_id", "name", "type", "parent_id"]),
-    (
-        "students",
-        &[
-            "id",
-            "sourced_id",
-            "organization_id",
-            "first_name",
-            "last_name",
-            "email",
-            "grade",
-            "student_number",
-            "status",
-        ],
-    ),
-    (
-        "parents",
-        &[
-            "id",
-            "sourced_id",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "status",
-        ],
-    ),
-    ("parent_students", &["parent_id", "student_id"]),
-    (
-        "classes",
-        &[
-            "id",
-            "sourced_id",
-            "organization_id",
-            "title",
-            "course_sourced_id",
-            "term_sourced_id",
-            "status",
-        ],
-    ),
-    (
-        "enrollments",
-        &["id", "sourced_id", "class_id", "user_id", "role", "status"],
-    ),
-    (
-        "import_runs",
-        &["id", "organization_id", "source", "started_at", "finished_at", "status"],
-    ),
-    (
-        "import_errors",
-        &["id", "import_run_id", "entity_type", "sourced_id", "message"],
-    ),
-];
-
-fn columns(table: &str) -> &'static [&'static str] {
-    TABLES.iter().find(|(t, _)| *t == table).map_or(&[], |(_, c)| *c)
-}
+/// The tables a snapshot may lack; every other table of
+/// [`cdt_core::platform::schema::TABLES`] is required.
+pub const OPTIONAL_TABLES: [&str; 2] = ["import_runs", "import_errors"];
 
 /// Reads a platform snapshot folder, scoped to one district.
 #[derive(Clone, Debug)]
@@ -124,22 +66,16 @@ impl PlatformConnector for Snapshot {
     }
 }
 
-fn status(row: &Row<'_>) -> Result<PlatformStatus> {
-    let v = row.required("status")?;
-    PlatformStatus::parse(v)
-        .ok_or_else(|| row.error("status", format!("`{v}` is not a status; expected active or deleted")))
-}
-
-fn req(row: &Row<'_>, c: &str) -> Result<String> {
-    row.required(c).map(str::to_owned)
-}
-
-fn table(dir: &Path, name: &str, optional: bool, mut each: impl FnMut(&Row<'_>) -> Result<()>) -> Result<()> {
-    let file = format!("{name}.csv");
+/// Reads the rows of `T`'s table from its file: every column of the table must be in
+/// the header; a blank cell is an empty value.
+fn read_rows<T: PlatformRow>(dir: &Path) -> Result<Vec<T>> {
+    let table = T::TABLE;
+    let file = format!("{}.csv", table.name);
     let path = dir.join(&file);
+    let mut out = Vec::new();
     if !path.is_file() {
-        if optional {
-            return Ok(());
+        if OPTIONAL_TABLES.contains(&table.name) {
+            return Ok(out);
         }
         return Err(Error::Bundle {
             path,
@@ -147,28 +83,22 @@ fn table(dir: &Path, name: &str, optional: bool, mut each: impl FnMut(&Row<'_>) 
         });
     }
     let f = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-    let required: Vec<&str> = columns(name).to_vec();
-    read_table(&file, std::io::BufReader::new(f), &required, &mut each)
-}
-
-/// Reads only `organizations.csv` of a snapshot folder.
-pub fn read_organizations(dir: &Path) -> Result<Vec<Organization>> {
-    let mut out = Vec::new();
-    table(dir, "organizations", false, |r| {
-        out.push(organization(r)?);
+    let required: Vec<&str> = table.column_names().collect();
+    read_table(&file, std::io::BufReader::new(f), &required, |row| {
+        let values = table
+            .columns
+            .iter()
+            .map(|c| row.opt(c.name))
+            .collect::<Result<Vec<_>>>()?;
+        out.push(T::from_values(values).map_err(|bad| row.error(bad.column, bad.message))?);
         Ok(())
     })?;
     Ok(out)
 }
 
-fn organization(r: &Row<'_>) -> Result<Organization> {
-    Ok(Organization {
-        id: req(r, "id")?,
-        sourced_id: req(r, "sourced_id")?,
-        name: req(r, "name")?,
-        org_type: req(r, "type")?,
-        parent_id: r.opt("parent_id")?,
-    })
+/// Reads only `organizations.csv` of a snapshot folder.
+pub fn read_organizations(dir: &Path) -> Result<Vec<Organization>> {
+    read_rows(dir)
 }
 
 /// Reads every table of a snapshot folder, unscoped.
@@ -179,216 +109,39 @@ pub fn read_snapshot(dir: &Path) -> Result<PlatformData> {
             message: "not a folder: a platform snapshot is a folder of CSV files".into(),
         });
     }
-    let mut d = PlatformData::default();
-    table(dir, "organizations", false, |r| {
-        d.organizations.push(organization(r)?);
-        Ok(())
-    })?;
-    table(dir, "students", false, |r| {
-        d.students.push(Student {
-            id: req(r, "id")?,
-            sourced_id: req(r, "sourced_id")?,
-            organization_id: req(r, "organization_id")?,
-            first_name: req(r, "first_name")?,
-            last_name: req(r, "last_name")?,
-            email: r.opt("email")?,
-            grade: r.opt("grade")?,
-            student_number: r.opt("student_number")?,
-            status: status(r)?,
-        });
-        Ok(())
-    })?;
-    table(dir, "parents", false, |r| {
-        d.parents.push(Parent {
-            id: req(r, "id")?,
-            sourced_id: req(r, "sourced_id")?,
-            first_name: req(r, "first_name")?,
-            last_name: req(r, "last_name")?,
-            email: r.opt("email")?,
-            phone: r.opt("phone")?,
-            status: status(r)?,
-        });
-        Ok(())
-    })?;
-    table(dir, "parent_students", false, |r| {
-        d.parent_students.push(ParentStudent {
-            parent_id: req(r, "parent_id")?,
-            student_id: req(r, "student_id")?,
-        });
-        Ok(())
-    })?;
-    table(dir, "classes", false, |r| {
-        d.classes.push(Class {
-            id: req(r, "id")?,
-            sourced_id: req(r, "sourced_id")?,
-            organization_id: req(r, "organization_id")?,
-            title: req(r, "title")?,
-            course_sourced_id: r.opt("course_sourced_id")?,
-            term_sourced_id: r.opt("term_sourced_id")?,
-            status: status(r)?,
-        });
-        Ok(())
-    })?;
-    table(dir, "enrollments", false, |r| {
-        d.enrollments.push(Enrollment {
-            id: req(r, "id")?,
-            sourced_id: req(r, "sourced_id")?,
-            class_id: req(r, "class_id")?,
-            user_id: req(r, "user_id")?,
-            role: req(r, "role")?,
-            status: status(r)?,
-        });
-        Ok(())
-    })?;
-    table(dir, "import_runs", true, |r| {
-        d.import_runs.push(ImportRun {
-            id: req(r, "id")?,
-            organization_id: req(r, "organization_id")?,
-            source: req(r, "source")?,
-            started_at: req(r, "started_at")?,
-            finished_at: r.opt("finished_at")?,
-            status: req(r, "status")?,
-        });
-        Ok(())
-    })?;
-    table(dir, "import_errors", true, |r| {
-        d.import_errors.push(ImportError {
-            id: req(r, "id")?,
-            import_run_id: req(r, "import_run_id")?,
-            entity_type: req(r, "entity_type")?,
-            sourced_id: req(r, "sourced_id")?,
-            message: req(r, "message")?,
-        });
-        Ok(())
-    })?;
-    Ok(d)
+    Ok(PlatformData {
+        organizations: read_rows(dir)?,
+        students: read_rows(dir)?,
+        parents: read_rows(dir)?,
+        parent_students: read_rows(dir)?,
+        classes: read_rows(dir)?,
+        enrollments: read_rows(dir)?,
+        import_runs: read_rows(dir)?,
+        import_errors: read_rows(dir)?,
+    })
 }
 
 /// Writes platform data as a snapshot folder. Each file is written to a temporary
 /// name and renamed, so a failure never leaves a half-written table behind.
 pub fn write_snapshot(dir: &Path, data: &PlatformData) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    write_table(
-        dir,
-        "organizations",
-        data.organizations.iter().map(|r| {
-            vec![
-                r.id.clone(),
-                r.sourced_id.clone(),
-                r.name.clone(),
-                r.org_type.clone(),
-                o(&r.parent_id),
-            ]
-        }),
-    )?;
-    write_table(
-        dir,
-        "students",
-        data.students.iter().map(|r| {
-            vec![
-                r.id.clone(),
-                r.sourced_id.clone(),
-                r.organization_id.clone(),
-                r.first_name.clone(),
-                r.last_name.clone(),
-                o(&r.email),
-                o(&r.grade),
-                o(&r.student_number),
-                r.status.as_str().to_owned(),
-            ]
-        }),
-    )?;
-    write_table(
-        dir,
-        "parents",
-        data.parents.iter().map(|r| {
-            vec![
-                r.id.clone(),
-                r.sourced_id.clone(),
-                r.first_name.clone(),
-                r.last_name.clone(),
-                o(&r.email),
-                o(&r.phone),
-                r.status.as_str().to_owned(),
-            ]
-        }),
-    )?;
-    write_table(
-        dir,
-        "parent_students",
-        data.parent_students
-            .iter()
-            .map(|r| vec![r.parent_id.clone(), r.student_id.clone()]),
-    )?;
-    write_table(
-        dir,
-        "classes",
-        data.classes.iter().map(|r| {
-            vec![
-                r.id.clone(),
-                r.sourced_id.clone(),
-                r.organization_id.clone(),
-                r.title.clone(),
-                o(&r.course_sourced_id),
-                o(&r.term_sourced_id),
-                r.status.as_str().to_owned(),
-            ]
-        }),
-    )?;
-    write_table(
-        dir,
-        "enrollments",
-        data.enrollments.iter().map(|r| {
-            vec![
-                r.id.clone(),
-                r.sourced_id.clone(),
-                r.class_id.clone(),
-                r.user_id.clone(),
-                r.role.clone(),
-                r.status.as_str().to_owned(),
-            ]
-        }),
-    )?;
-    write_table(
-        dir,
-        "import_runs",
-        data.import_runs.iter().map(|r| {
-            vec![
-                r.id.clone(),
-                r.organization_id.clone(),
-                r.source.clone(),
-                r.started_at.clone(),
-                o(&r.finished_at),
-                r.status.clone(),
-            ]
-        }),
-    )?;
-    write_table(
-        dir,
-        "import_errors",
-        data.import_errors.iter().map(|r| {
-            vec![
-                r.id.clone(),
-                r.import_run_id.clone(),
-                r.entity_type.clone(),
-                r.sourced_id.clone(),
-                r.message.clone(),
-            ]
-        }),
-    )?;
+    for table in data.table_rows() {
+        write_table(dir, table.table, table.rows)?;
+    }
     Ok(())
 }
 
-fn write_table(dir: &Path, name: &str, rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
+fn write_table<'a>(dir: &Path, table: &Table, rows: impl Iterator<Item = Vec<Option<&'a str>>>) -> Result<()> {
+    let name = table.name;
     let path = dir.join(format!("{name}.csv"));
     let tmp = dir.join(format!(".{name}.csv.tmp"));
     let werr = |e: csv::Error| Error::csv(&format!("{name}.csv"), None, None, format!("write failed: {e}"));
     {
         let mut w = csv::Writer::from_path(&tmp).map_err(werr)?;
-        w.write_record(columns(name)).map_err(werr)?;
+        w.write_record(table.column_names()).map_err(werr)?;
         for row in rows {
-            w.write_record(&row).map_err(werr)?;
+            w.write_record(row.iter().map(|v| v.unwrap_or_default()))
+                .map_err(werr)?;
         }
         w.flush().map_err(|e| Error::io(&tmp, e))?;
     }

@@ -15,10 +15,10 @@ use cdt_core::platform::{
 };
 use cdt_core::slice::{ClassSeek, NameSeek, PersonSeek, PlatformQuery};
 
-use crate::error::Result;
-use crate::rows::{
-    Columns, class, enrollment, import_error, import_run, organization, parent, parent_student, student,
-};
+use cdt_core::platform::schema::PlatformRow;
+
+use crate::error::{Error, Result};
+use crate::rows::{Columns, read_all};
 
 /// The SQL dialects of the platform connectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,44 +168,32 @@ pub(crate) trait SqlBackend: Sync {
     /// Classes whose title may be one of `seek.titles` (more, never fewer).
     fn titled(&self, seek: &ClassSeek) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
 
-    /// The error for a row that does not decode.
-    fn bad_row(&self, label: &str, e: sqlx::Error) -> crate::Error;
+    /// The error for a row that does not decode (`e` names its table, row and
+    /// column), with the backend's context.
+    fn bad_row(&self, label: &str, e: &Error) -> Error;
 }
 
 /// The core's query contract over a [`SqlBackend`].
 pub(crate) struct SqlQueries<'a, B>(pub(crate) &'a B);
 
 impl<B: SqlBackend> SqlQueries<'_, B> {
-    async fn mapped<T>(
-        &self,
-        label: &str,
-        sql: &str,
-        lists: &[&[String]],
-        map: fn(&B::Row) -> std::result::Result<T, sqlx::Error>,
-    ) -> Result<Vec<T>> {
+    async fn mapped<T: PlatformRow>(&self, label: &str, sql: &str, lists: &[&[String]]) -> Result<Vec<T>> {
         let args: Vec<Arg<'_>> = lists.iter().map(|l| Arg::List(l)).collect();
         let rows = self.0.rows(label, sql, &args).await?;
-        decode(self.0, label, &rows, map)
+        decode(self.0, label, &rows)
     }
 
-    async fn people<T>(
-        &self,
-        table: People,
-        seek: &PersonSeek,
-        map: fn(&B::Row) -> std::result::Result<T, sqlx::Error>,
-    ) -> Result<Vec<T>> {
+    async fn people<T: PlatformRow>(&self, table: People, seek: &PersonSeek) -> Result<Vec<T>> {
         let d = B::DIALECT;
         let label = table.table();
         let mut out = Vec::new();
         if !seek.emails.is_empty() || !seek.sourced_ids.is_empty() {
             let sql = d.any_of(label, &[d.in_list("email", 2), d.in_list("sourced_id", 3)]);
-            out = self
-                .mapped(label, &sql, &[&seek.emails, &seek.sourced_ids], map)
-                .await?;
+            out = self.mapped(label, &sql, &[&seek.emails, &seek.sourced_ids]).await?;
         }
         for name in &seek.names {
             let rows = self.0.named(table, name).await?;
-            out.extend(decode(self.0, label, &rows, map)?);
+            out.extend(decode::<B, T>(self.0, label, &rows)?);
         }
         Ok(out)
     }
@@ -216,50 +204,59 @@ impl<B: SqlBackend> SqlQueries<'_, B> {
     pub(crate) async fn load(&self) -> Result<PlatformData> {
         let d = B::DIALECT;
         Ok(PlatformData {
-            organizations: self
-                .mapped("organizations", &d.all("organizations"), &[], organization)
-                .await?,
-            students: self.mapped("students", &d.all("students"), &[], student).await?,
-            parents: self.mapped("parents", &d.all("parents"), &[], parent).await?,
-            parent_students: self
-                .mapped("parent_students", &d.all("parent_students"), &[], parent_student)
-                .await?,
-            classes: self.mapped("classes", &d.all("classes"), &[], class).await?,
-            enrollments: self
-                .mapped("enrollments", &d.all("enrollments"), &[], enrollment)
-                .await?,
-            import_runs: self
-                .mapped("import_runs", &d.all("import_runs"), &[], import_run)
-                .await?,
-            import_errors: self
-                .mapped("import_errors", &d.all("import_errors"), &[], import_error)
-                .await?,
+            organizations: self.mapped("organizations", &d.all("organizations"), &[]).await?,
+            students: self.mapped("students", &d.all("students"), &[]).await?,
+            parents: self.mapped("parents", &d.all("parents"), &[]).await?,
+            parent_students: self.mapped("parent_students", &d.all("parent_students"), &[]).await?,
+            classes: self.mapped("classes", &d.all("classes"), &[]).await?,
+            enrollments: self.mapped("enrollments", &d.all("enrollments"), &[]).await?,
+            import_runs: self.mapped("import_runs", &d.all("import_runs"), &[]).await?,
+            import_errors: self.mapped("import_errors", &d.all("import_errors"), &[]).await?,
         })
     }
 }
 
-/// Decodes rows, naming the query of a row that does not decode.
-pub(crate) fn decode<B: SqlBackend, T>(
-    backend: &B,
-    label: &str,
-    rows: &[B::Row],
-    map: fn(&B::Row) -> std::result::Result<T, sqlx::Error>,
-) -> Result<Vec<T>> {
-    rows.iter()
-        .map(map)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| backend.bad_row(label, e))
+/// Decodes rows by the table description, naming the query, table, row and column
+/// of a row that does not decode.
+pub(crate) fn decode<B: SqlBackend, T: PlatformRow>(backend: &B, label: &str, rows: &[B::Row]) -> Result<Vec<T>> {
+    read_all(rows).map_err(|e| backend.bad_row(label, &e))
+}
+
+/// Ids of the rows of `table` (columns `id` and two texts, read by position in a
+/// scan) that `keep` accepts.
+pub(crate) fn kept_ids<R: Columns>(
+    table: &'static str,
+    rows: &[R],
+    columns: [&str; 2],
+    keep: impl Fn(&str, &str) -> bool,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let text = |column: &str| {
+            r.text(column).map_err(|e| Error::Row {
+                table,
+                row: format!("number {}", i + 1),
+                column: column.to_owned(),
+                message: e.to_string(),
+            })
+        };
+        let (a, b) = (text(columns[0])?, text(columns[1])?);
+        if keep(&a, &b) {
+            ids.push(text("id")?);
+        }
+    }
+    Ok(ids)
 }
 
 impl<B: SqlBackend> PlatformQuery for SqlQueries<'_, B> {
     type Error = crate::Error;
 
     async fn seek_students(&self, seek: &PersonSeek) -> Result<Vec<Student>> {
-        self.people(People::Students, seek, student).await
+        self.people(People::Students, seek).await
     }
 
     async fn seek_parents(&self, seek: &PersonSeek) -> Result<Vec<Parent>> {
-        self.people(People::Parents, seek, parent).await
+        self.people(People::Parents, seek).await
     }
 
     async fn seek_classes(&self, seek: &ClassSeek) -> Result<Vec<Class>> {
@@ -273,11 +270,11 @@ impl<B: SqlBackend> PlatformQuery for SqlQueries<'_, B> {
             ],
         );
         let mut out = self
-            .mapped("classes by id", &sql, &[&seek.sourced_ids, &seek.titles], class)
+            .mapped("classes by id", &sql, &[&seek.sourced_ids, &seek.titles])
             .await?;
         if !seek.titles.is_empty() {
             let rows = self.0.titled(seek).await?;
-            out.extend(decode(self.0, "classes by title", &rows, class)?);
+            out.extend(decode::<B, Class>(self.0, "classes by title", &rows)?);
         }
         Ok(out)
     }
@@ -288,44 +285,38 @@ impl<B: SqlBackend> PlatformQuery for SqlQueries<'_, B> {
             "parent_students",
             &[d.in_list("student_id", 2), d.in_list("parent_id", 3)],
         );
-        self.mapped("parent_students", &sql, &[student_ids, parent_ids], parent_student)
-            .await
+        self.mapped("parent_students", &sql, &[student_ids, parent_ids]).await
     }
 
     async fn enrollments(&self, student_ids: &[String], class_ids: &[String]) -> Result<Vec<Enrollment>> {
         let d = B::DIALECT;
         let sql = d.any_of("enrollments", &[d.in_list("user_id", 2), d.in_list("class_id", 3)]);
-        self.mapped("enrollments", &sql, &[student_ids, class_ids], enrollment)
-            .await
+        self.mapped("enrollments", &sql, &[student_ids, class_ids]).await
     }
 
     async fn students(&self, ids: &[String]) -> Result<Vec<Student>> {
-        self.mapped("students", &B::DIALECT.by("students", "id"), &[ids], student)
-            .await
+        self.mapped("students", &B::DIALECT.by("students", "id"), &[ids]).await
     }
 
     async fn parents(&self, ids: &[String]) -> Result<Vec<Parent>> {
-        self.mapped("parents", &B::DIALECT.by("parents", "id"), &[ids], parent)
-            .await
+        self.mapped("parents", &B::DIALECT.by("parents", "id"), &[ids]).await
     }
 
     async fn classes(&self, ids: &[String]) -> Result<Vec<Class>> {
-        self.mapped("classes", &B::DIALECT.by("classes", "id"), &[ids], class)
-            .await
+        self.mapped("classes", &B::DIALECT.by("classes", "id"), &[ids]).await
     }
 
     async fn organizations(&self) -> Result<Vec<Organization>> {
-        self.mapped("organizations", &B::DIALECT.all("organizations"), &[], organization)
+        self.mapped("organizations", &B::DIALECT.all("organizations"), &[])
             .await
     }
 
     async fn import_runs(&self) -> Result<Vec<ImportRun>> {
-        self.mapped("import_runs", &B::DIALECT.all("import_runs"), &[], import_run)
-            .await
+        self.mapped("import_runs", &B::DIALECT.all("import_runs"), &[]).await
     }
 
     async fn import_errors(&self, sourced_ids: &[String]) -> Result<Vec<ImportError>> {
         let sql = B::DIALECT.by("import_errors", "sourced_id");
-        self.mapped("import_errors", &sql, &[sourced_ids], import_error).await
+        self.mapped("import_errors", &sql, &[sourced_ids]).await
     }
 }

@@ -2,6 +2,7 @@
 //! reference slicing of `load`.
 
 use cdt_connectors::EmbeddedStore;
+use cdt_core::platform::schema::TABLES;
 use cdt_core::platform::{
     Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus,
     Student,
@@ -230,4 +231,79 @@ fn a_snapshot_missing_a_table_or_a_value_says_where() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("parents.csv: missing"), "{err}");
+}
+
+#[tokio::test]
+async fn the_sqlite_migration_creates_exactly_the_described_columns() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    EmbeddedStore::create(&path, &PlatformData::default()).await.unwrap();
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .read_only(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    let mut described: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
+    described.sort_unstable();
+    assert_eq!(tables, described, "the migration's tables");
+    for table in TABLES {
+        // PRAGMA takes no bound parameters; the names are the described ones.
+        let got: Vec<(String, bool)> = sqlx::query_as::<_, (String, i64)>(&format!(
+            "SELECT name, \"notnull\" FROM pragma_table_info('{}') ORDER BY cid",
+            table.name
+        ))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(name, notnull)| (name, notnull == 0))
+        .collect();
+        let want: Vec<(String, bool)> = table.columns.iter().map(|c| (c.name.to_owned(), c.nullable)).collect();
+        assert_eq!(got, want, "{}: (column, nullable) in order", table.name);
+    }
+}
+
+#[tokio::test]
+async fn a_bad_row_in_the_store_names_table_row_and_column() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    EmbeddedStore::create(&path, &data()).await.unwrap();
+    {
+        let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
+        let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+        // A blob where text is expected: TEXT affinity keeps a blob as it is.
+        sqlx::query("UPDATE students SET first_name = x'00ff' WHERE id = 'st2'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let store = EmbeddedStore::open(&path, "d1").await.unwrap();
+    let err = store.load().await.unwrap_err().to_string();
+    assert!(
+        err.contains("unexpected data from `students`: table students, row `st2`, column first_name: "),
+        "{err}"
+    );
+    // A fetch that scans the names meets the same row, and names it too.
+    let err = store
+        .fetch(&Lookup::default().person("Mateo"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("table students, row number ") && err.contains("column first_name"),
+        "{err}"
+    );
+    // A fetch that reaches the row by id reads it whole.
+    let err = store
+        .fetch(&Lookup::default().email("ana@example.org"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("table students, row `st2`, column first_name"), "{err}");
 }

@@ -6,6 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod schema;
+
+pub use schema::PlatformRow;
+
 /// The status of a platform row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

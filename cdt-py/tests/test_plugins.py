@@ -94,7 +94,7 @@ def test_guardians_without_students_on_the_demo_customer(demo: cdt.Customer, ema
 
 def test_a_plugin_verdict_carries_findings_and_remediation(demo: cdt.Customer) -> None:
     r = demo.run("guardians-without-students", parent_email="ximena.huaman@andes-mail.example")
-    assert r.findings[0].code == "GUARDIAN_WITHOUT_ACTIVE_STUDENT"
+    assert r.findings[0].code == "guardian-without-active-student"
     assert r.findings[0].record_ids == ["demo-par-ximena"]
     assert r.remediation[0].field == "agentSourcedIds"
 

@@ -108,7 +108,7 @@ const MAX_STEPS: usize = 50;
 const MAX_IDS: usize = 200;
 const MAX_ID: usize = 200;
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VerdictDoc {
     status: String,
@@ -125,26 +125,63 @@ struct VerdictDoc {
     remediation: Vec<RemediationDoc>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FindingDoc {
     code: String,
     severity: Severity,
     system: System,
     message: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     record_ids: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RemediationDoc {
     system: System,
     action: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     record_ids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+}
+
+/// The verdict document of a verdict, as a plugin returns it: the form
+/// [`parse_verdict`] reads. The host writes one only as the reference document that
+/// the plugin SDK's tests parse (`cdt-wasm/tests/golden/verdict.json`).
+#[must_use]
+pub fn verdict_document(verdict: &Verdict) -> String {
+    let doc = VerdictDoc {
+        status: verdict.status.as_str().to_owned(),
+        summary: verdict.summary.clone(),
+        findings: verdict
+            .findings
+            .iter()
+            .map(|f| FindingDoc {
+                code: f.code.clone(),
+                severity: f.severity,
+                system: f.system,
+                message: f.message.clone(),
+                record_ids: f.record_ids.clone(),
+            })
+            .collect(),
+        source_data: verdict.source_data.clone(),
+        bookmarked_data: verdict.bookmarked_data.clone(),
+        comparison: verdict.comparison.clone(),
+        remediation: verdict
+            .remediation
+            .iter()
+            .map(|r| RemediationDoc {
+                system: r.system,
+                action: r.action.clone(),
+                record_ids: r.record_ids.clone(),
+                field: r.field.clone(),
+            })
+            .collect(),
+    };
+    // Serializing plain records into a String cannot fail.
+    serde_json::to_string(&doc).unwrap_or_default()
 }
 
 fn text(field: &str, s: &str, required: bool) -> Result<String, String> {
@@ -165,6 +202,16 @@ fn ids(field: &str, ids: &[String]) -> Result<Vec<String>, String> {
         return Err(format!("`{field}` holds an empty id or one over {MAX_ID} bytes"));
     }
     Ok(ids.iter().map(|i| clean(i, MAX_ID)).collect())
+}
+
+/// Whether `code` follows the one finding-code convention of built-in tools and
+/// plugins: lowercase kebab-case, `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 64 bytes.
+#[must_use]
+pub fn is_finding_code(code: &str) -> bool {
+    code.len() <= 64
+        && code
+            .split('-')
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// Parses and checks a verdict document. The error names the field at fault.
@@ -198,13 +245,12 @@ pub fn parse_verdict(json: &str) -> Result<Verdict, String> {
     }
     let mut findings = Vec::with_capacity(doc.findings.len());
     for (i, f) in doc.findings.into_iter().enumerate() {
-        let ok_code = !f.code.is_empty()
-            && f.code.len() <= 64
-            && f.code
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-        if !ok_code {
-            return Err(format!("`findings[{i}].code` must be 1 to 64 of A-Z, 0-9, _"));
+        if !is_finding_code(&f.code) {
+            return Err(format!(
+                "`findings[{i}].code` is `{}`: a finding code is lowercase kebab-case, \
+                 1 to 64 of a-z and 0-9 in words joined by single hyphens (e.g. `student-not-enrolled`)",
+                clean(&f.code, 70)
+            ));
         }
         findings.push(
             Finding::new(
@@ -256,7 +302,7 @@ mod tests {
     #[test]
     fn a_good_verdict_parses_and_is_cleaned() {
         let v = parse_verdict(
-            r#"{"status":"ISSUE_IN_SOURCE","summary":"bad \u001b[31mred","findings":[{"code":"X_1","severity":"error","system":"sis","message":"m","record_ids":["u1"]}],"remediation":[{"system":"sis","action":"fix","field":"email"}]}"#,
+            r#"{"status":"ISSUE_IN_SOURCE","summary":"bad \u001b[31mred","findings":[{"code":"x-1","severity":"error","system":"sis","message":"m","record_ids":["u1"]}],"remediation":[{"system":"sis","action":"fix","field":"email"}]}"#,
         )
         .unwrap();
         assert_eq!(v.status, Status::IssueInSource);
@@ -276,16 +322,20 @@ mod tests {
                 "unknown field `extra`",
             ),
             (
-                r#"{"status":"NO_ISSUE","summary":"s","findings":[{"code":"A","severity":"fatal","system":"sis","message":"m"}]}"#,
+                r#"{"status":"NO_ISSUE","summary":"s","findings":[{"code":"a","severity":"fatal","system":"sis","message":"m"}]}"#,
                 "`findings[0].severity`",
             ),
             (
                 r#"{"status":"NO_ISSUE","summary":"s","findings":[{"code":"a b","severity":"info","system":"sis","message":"m"}]}"#,
-                "`findings[0].code`",
+                "`findings[0].code` is `a b`: a finding code is lowercase kebab-case",
+            ),
+            (
+                r#"{"status":"NO_ISSUE","summary":"s","findings":[{"code":"PARENT_WITHOUT_STUDENT","severity":"info","system":"sis","message":"m"}]}"#,
+                "`findings[0].code` is `PARENT_WITHOUT_STUDENT`: a finding code is lowercase kebab-case, 1 to 64 of a-z and 0-9 in words joined by single hyphens",
             ),
             (r#"{"status":"ISSUE_IN_BOTH","summary":"s"}"#, "no `findings`"),
             (
-                r#"{"status":"NO_ISSUE","summary":"s","findings":[{"code":"A","severity":"error","system":"sis","message":"m"}]}"#,
+                r#"{"status":"NO_ISSUE","summary":"s","findings":[{"code":"a","severity":"error","system":"sis","message":"m"}]}"#,
                 "NO_ISSUE but a finding",
             ),
             (r#"{"status":"NO_ISSUE","summary":"  "}"#, "`summary` is empty"),
@@ -297,5 +347,26 @@ mod tests {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         let err = parse_verdict(&format!(r#"{{"status":"NO_ISSUE","summary":"s","comparison":{deep}}}"#)).unwrap_err();
         assert!(err.contains("recursion limit"), "{err}");
+    }
+
+    #[test]
+    fn finding_codes_are_lowercase_kebab_case() {
+        for good in ["a", "x-1", "student-inactive-in-source", "e2e-check", &"a".repeat(64)] {
+            assert!(is_finding_code(good), "{good}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "A",
+            "GUARDIAN_WITHOUT_ACTIVE_STUDENT",
+            "snake_case",
+            "a b",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_finding_code(bad), "{bad}");
+        }
     }
 }

@@ -130,7 +130,7 @@ async fn guardians_without_students_on_the_demo_parents() {
     )
     .await
     .unwrap();
-    assert_eq!(r.findings[0].code, "GUARDIAN_WITHOUT_ACTIVE_STUDENT");
+    assert_eq!(r.findings[0].code, "guardian-without-active-student");
     assert_eq!(r.findings[0].record_ids, ["demo-par-ximena"]);
     assert_eq!(r.remediation[0].field.as_deref(), Some("agentSourcedIds"));
 }

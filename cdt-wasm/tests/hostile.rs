@@ -247,6 +247,20 @@ fn output_that_breaks_the_schema_is_refused() {
         &returning(0, r#"{"status":"ISSUE_IN_SOURCE","summary":"something"}"#),
     );
     assert!(err.to_string().contains("no `findings` saying why"), "{err}");
+    let err = run_err(
+        &host(),
+        "old-style-code",
+        &returning(
+            0,
+            r#"{"status":"ISSUE_IN_SOURCE","summary":"s","findings":[{"code":"STUDENT_GONE","severity":"error","system":"sis","message":"m"}]}"#,
+        ),
+    );
+    assert!(matches!(err, Error::InvalidOutput { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`findings[0].code` is `STUDENT_GONE`: a finding code is lowercase kebab-case"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use cdt_connectors::environments::SslMode;
 use cdt_connectors::postgres::{PgOptions, SCHEMA_SQL, SEARCH_SQL};
+use cdt_connectors::rows::{Placeholders, insert_sql};
+use cdt_core::platform::schema::{TABLES, TableRows};
 use cdt_core::{PlatformData, Secret};
 use sqlx::ConnectOptions as _;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -87,166 +89,20 @@ impl PgTest {
             .execute(&mut conn)
             .await
             .expect("create tables");
-        copy(
-            &mut conn,
-            "organizations",
-            &["id", "sourced_id", "name", "type", "parent_id"],
-            data.organizations.iter().map(|r| {
-                vec![
-                    Some(r.id.as_str()),
-                    Some(&r.sourced_id),
-                    Some(&r.name),
-                    Some(&r.org_type),
-                    r.parent_id.as_deref(),
-                ]
-            }),
-        )
-        .await;
-        copy(
-            &mut conn,
-            "students",
-            &[
-                "id",
-                "sourced_id",
-                "organization_id",
-                "first_name",
-                "last_name",
-                "email",
-                "grade",
-                "student_number",
-                "status",
-            ],
-            data.students.iter().map(|r| {
-                vec![
-                    Some(r.id.as_str()),
-                    Some(&r.sourced_id),
-                    Some(&r.organization_id),
-                    Some(&r.first_name),
-                    Some(&r.last_name),
-                    r.email.as_deref(),
-                    r.grade.as_deref(),
-                    r.student_number.as_deref(),
-                    Some(r.status.as_str()),
-                ]
-            }),
-        )
-        .await;
-        copy(
-            &mut conn,
-            "parents",
-            &[
-                "id",
-                "sourced_id",
-                "first_name",
-                "last_name",
-                "email",
-                "phone",
-                "status",
-            ],
-            data.parents.iter().map(|r| {
-                vec![
-                    Some(r.id.as_str()),
-                    Some(&r.sourced_id),
-                    Some(&r.first_name),
-                    Some(&r.last_name),
-                    r.email.as_deref(),
-                    r.phone.as_deref(),
-                    Some(r.status.as_str()),
-                ]
-            }),
-        )
-        .await;
-        copy(
-            &mut conn,
-            "parent_students",
-            &["parent_id", "student_id"],
-            data.parent_students
-                .iter()
-                .map(|r| vec![Some(r.parent_id.as_str()), Some(&r.student_id)]),
-        )
-        .await;
-        copy(
-            &mut conn,
-            "classes",
-            &[
-                "id",
-                "sourced_id",
-                "organization_id",
-                "title",
-                "course_sourced_id",
-                "term_sourced_id",
-                "status",
-            ],
-            data.classes.iter().map(|r| {
-                vec![
-                    Some(r.id.as_str()),
-                    Some(&r.sourced_id),
-                    Some(&r.organization_id),
-                    Some(&r.title),
-                    r.course_sourced_id.as_deref(),
-                    r.term_sourced_id.as_deref(),
-                    Some(r.status.as_str()),
-                ]
-            }),
-        )
-        .await;
-        copy(
-            &mut conn,
-            "enrollments",
-            &["id", "sourced_id", "class_id", "user_id", "role", "status"],
-            data.enrollments.iter().map(|r| {
-                vec![
-                    Some(r.id.as_str()),
-                    Some(&r.sourced_id),
-                    Some(&r.class_id),
-                    Some(&r.user_id),
-                    Some(&r.role),
-                    Some(r.status.as_str()),
-                ]
-            }),
-        )
-        .await;
-        copy(
-            &mut conn,
-            "import_runs",
-            &["id", "organization_id", "source", "started_at", "finished_at", "status"],
-            data.import_runs.iter().map(|r| {
-                vec![
-                    Some(r.id.as_str()),
-                    Some(&r.organization_id),
-                    Some(&r.source),
-                    Some(&r.started_at),
-                    r.finished_at.as_deref(),
-                    Some(&r.status),
-                ]
-            }),
-        )
-        .await;
-        copy(
-            &mut conn,
-            "import_errors",
-            &["id", "import_run_id", "entity_type", "sourced_id", "message"],
-            data.import_errors.iter().map(|r| {
-                vec![
-                    Some(r.id.as_str()),
-                    Some(&r.import_run_id),
-                    Some(&r.entity_type),
-                    Some(&r.sourced_id),
-                    Some(&r.message),
-                ]
-            }),
-        )
-        .await;
+        for table in data.table_rows() {
+            insert(&mut conn, table).await;
+        }
         if search {
             sqlx::raw_sql(SEARCH_SQL)
                 .execute(&mut conn)
                 .await
                 .expect("create search functions");
         }
+        let tables: Vec<String> = TABLES.iter().map(|t| format!("{}.{}", self.schema, t.name)).collect();
         sqlx::raw_sql(&format!(
             "GRANT USAGE ON SCHEMA {s} TO cdt_readonly; GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO cdt_readonly; \
-             ANALYZE {s}.organizations, {s}.students, {s}.parents, {s}.parent_students, {s}.classes, {s}.enrollments, \
-             {s}.import_runs, {s}.import_errors;",
+             ANALYZE {};",
+            tables.join(", "),
             s = self.schema
         ))
         .execute(&mut conn)
@@ -274,25 +130,16 @@ impl PgTest {
     }
 }
 
-/// Inserts rows in order with `INSERT … SELECT FROM unnest(…)`, in chunks. Plain
-/// inserts append to the heap, so storage order (`ctid`) is the order given, as
+/// Inserts a table's rows in order with `INSERT … SELECT FROM unnest(…)`, in chunks.
+/// Plain inserts append to the heap, so storage order (`ctid`) is the order given, as
 /// SQLite's `rowid` is for the embedded store (COPY's bulk path may reorder rows).
-async fn copy<'a>(
-    conn: &mut PgConnection,
-    table: &str,
-    columns: &[&str],
-    rows: impl Iterator<Item = Vec<Option<&'a str>>>,
-) {
-    let params: Vec<String> = (1..=columns.len()).map(|i| format!("${i}::text[]")).collect();
-    let sql = format!(
-        "INSERT INTO {table} ({}) SELECT * FROM unnest({})",
-        columns.join(", "),
-        params.join(", ")
-    );
-    let rows: Vec<Vec<Option<&str>>> = rows.collect();
+async fn insert(conn: &mut PgConnection, table: TableRows<'_>) {
+    let sql = insert_sql(table.table, Placeholders::PostgresArrays);
+    let columns = table.table.columns.len();
+    let rows: Vec<Vec<Option<&str>>> = table.rows.collect();
     for chunk in rows.chunks(50_000) {
         let mut q = sqlx::query(&sql);
-        for c in 0..columns.len() {
+        for c in 0..columns {
             let col: Vec<Option<String>> = chunk.iter().map(|r| r[c].map(str::to_owned)).collect();
             q = q.bind(col);
         }

@@ -279,3 +279,42 @@ async fn a_server_that_never_answers_hits_the_connect_timeout() {
     );
     drop(silent);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_migration_creates_exactly_the_described_columns() {
+    use cdt_core::platform::schema::TABLES;
+    let Some(db) = PgTest::new("postgres_migration_columns", "t_columns").await else {
+        return;
+    };
+    db.load(&cdt_core::PlatformData::default(), false).await;
+    let mut conn = PgTest::admin().await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+    )
+    .bind(&db.schema)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut described: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
+    described.sort_unstable();
+    assert_eq!(tables, described, "the migration's tables");
+    for table in TABLES {
+        let got: Vec<(String, bool)> = sqlx::query_as::<_, (String, String, String)>(
+            "SELECT column_name::text, is_nullable::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+        )
+        .bind(&db.schema)
+        .bind(table.name)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(name, nullable, ty)| {
+            assert_eq!(ty, "text", "{}.{name}", table.name);
+            (name, nullable == "YES")
+        })
+        .collect();
+        let want: Vec<(String, bool)> = table.columns.iter().map(|c| (c.name.to_owned(), c.nullable)).collect();
+        assert_eq!(got, want, "{}: (column, nullable) in order", table.name);
+    }
+}

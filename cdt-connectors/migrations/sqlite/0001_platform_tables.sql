@@ -1,4 +1,5 @@
--- The Bookmarked platform's roster tables, as in docs/platform-tables.md.
+-- The Bookmarked platform's roster tables, as cdt-core's platform::schema describes
+-- them (a test checks that this file creates exactly the described columns).
 -- Bookmarked ids in `id`; the SIS sourcedId in `sourced_id`; emails lower-cased.
 
 CREATE TABLE organizations (

@@ -1,6 +1,11 @@
 //! The case document: what a plugin receives. Field names and shapes are those of
 //! `docs/plugin-interface.md`; tables the manifest did not ask for are empty, and
 //! unknown fields are ignored so that the host may add fields within 1.x.
+//!
+//! These types mirror the host's records (a guest crate cannot depend on the host).
+//! The tests hold them to the case document the host writes
+//! (`cdt-wasm/tests/golden/case.json`): there, every type refuses unknown fields and
+//! requires every field, and the parsed case must write back the same document.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 /// The data of one support case.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Case {
     /// The interface version, `cdt:plugin@1.0.0`.
     pub abi: String,
@@ -36,7 +42,8 @@ impl Case {
 
 /// The SIS side of a case.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Roster {
     /// Districts and schools.
     pub orgs: Vec<Org>,
@@ -54,7 +61,8 @@ pub struct Roster {
 
 /// A OneRoster org (district, school…).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Org {
     /// `sourcedId`.
     pub sourced_id: String,
@@ -72,7 +80,8 @@ pub struct Org {
 
 /// One role a user holds at one org.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct UserRole {
     /// `student`, `parent`, `guardian`, `relative`, `teacher`…
     pub role: String,
@@ -84,7 +93,8 @@ pub struct UserRole {
 
 /// A OneRoster user.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct User {
     /// `sourcedId`.
     pub sourced_id: String,
@@ -144,7 +154,8 @@ impl User {
 
 /// A OneRoster course.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Course {
     /// `sourcedId`.
     pub sourced_id: String,
@@ -160,7 +171,8 @@ pub struct Course {
 
 /// A OneRoster class.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Class {
     /// `sourcedId`.
     pub sourced_id: String,
@@ -182,7 +194,8 @@ pub struct Class {
 
 /// A OneRoster academic session.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct AcademicSession {
     /// `sourcedId`.
     pub sourced_id: String,
@@ -204,7 +217,8 @@ pub struct AcademicSession {
 
 /// A OneRoster enrollment.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Enrollment {
     /// `sourcedId`.
     pub sourced_id: String,
@@ -239,7 +253,8 @@ impl Enrollment {
 
 /// The Bookmarked side of a case.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct PlatformData {
     /// `organizations`.
     pub organizations: Vec<Organization>,
@@ -261,7 +276,8 @@ pub struct PlatformData {
 
 /// A Bookmarked organization.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Organization {
     /// Bookmarked id.
     pub id: String,
@@ -278,7 +294,8 @@ pub struct Organization {
 
 /// A Bookmarked student.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Student {
     /// Bookmarked id.
     pub id: String,
@@ -302,7 +319,8 @@ pub struct Student {
 
 /// A Bookmarked parent.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Parent {
     /// Bookmarked id.
     pub id: String,
@@ -322,7 +340,8 @@ pub struct Parent {
 
 /// A Bookmarked parent-student link.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct ParentStudent {
     /// The parent's Bookmarked id.
     pub parent_id: String,
@@ -332,7 +351,8 @@ pub struct ParentStudent {
 
 /// A Bookmarked class.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct PlatformClass {
     /// Bookmarked id.
     pub id: String,
@@ -352,7 +372,8 @@ pub struct PlatformClass {
 
 /// A Bookmarked enrollment.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct PlatformEnrollment {
     /// Bookmarked id.
     pub id: String,
@@ -370,7 +391,8 @@ pub struct PlatformEnrollment {
 
 /// A Bookmarked import run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct ImportRun {
     /// Id.
     pub id: String,
@@ -388,7 +410,8 @@ pub struct ImportRun {
 
 /// A Bookmarked import error: a record the import rejected.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct ImportError {
     /// Id.
     pub id: String,
@@ -400,4 +423,44 @@ pub struct ImportError {
     pub sourced_id: String,
     /// Why.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The case document the host writes for a demo case, with every table asked for.
+    const GOLDEN: &str = include_str!("../../../cdt-wasm/tests/golden/case.json");
+
+    fn golden() -> serde_json::Value {
+        serde_json::from_str(GOLDEN).unwrap()
+    }
+
+    #[test]
+    fn the_hosts_case_document_parses_strictly_and_writes_back_the_same() {
+        let case: Case = serde_json::from_str(GOLDEN).unwrap_or_else(|e| {
+            panic!("the SDK's Case no longer reads what the host writes (cdt-wasm/tests/golden/case.json): {e}")
+        });
+        assert_eq!(case.abi, crate::ABI);
+        assert!(!case.platform.import_errors.is_empty() && !case.source.academic_sessions.is_empty());
+        assert_eq!(
+            serde_json::to_value(&case).unwrap(),
+            golden(),
+            "the SDK's Case drops, adds or renames a field of the host's case document"
+        );
+    }
+
+    #[test]
+    fn a_renamed_or_missing_field_fails_under_test() {
+        let mut renamed = golden();
+        let student = renamed["platform"]["students"][0].as_object_mut().unwrap();
+        let first = student.remove("first_name").unwrap();
+        student.insert("given_name".into(), first);
+        let err = serde_json::from_value::<Case>(renamed).unwrap_err().to_string();
+        assert!(err.contains("given_name"), "{err}");
+        let mut missing = golden();
+        missing["source"].as_object_mut().unwrap().remove("courses");
+        let err = serde_json::from_value::<Case>(missing).unwrap_err().to_string();
+        assert!(err.contains("missing field `courses`"), "{err}");
+    }
 }

@@ -60,8 +60,11 @@ pub enum Severity {
 
 /// One fact the diagnostic established.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Finding {
-    /// A stable code, e.g. `GUARDIAN_WITHOUT_ACTIVE_STUDENT`.
+    /// A stable code in lowercase kebab-case (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 64
+    /// bytes), e.g. `guardian-without-active-student`: the convention of the built-in
+    /// tools' codes. The host refuses a verdict with any other code.
     pub code: String,
     /// How serious.
     pub severity: Severity,
@@ -96,6 +99,7 @@ impl Finding {
 
 /// One step to fix the problem.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Remediation {
     /// Where to act.
     pub system: System,
@@ -137,6 +141,7 @@ impl Remediation {
 
 /// What a plugin concludes about a case.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct Verdict {
     /// The outcome.
     pub status: Status,
@@ -171,5 +176,30 @@ impl Verdict {
             comparison: serde_json::Value::Null,
             remediation: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A verdict document in the form the host reads, written by the host.
+    const GOLDEN: &str = include_str!("../../../cdt-wasm/tests/golden/verdict.json");
+
+    #[test]
+    fn the_hosts_verdict_document_parses_strictly_and_writes_back_the_same() {
+        let verdict: Verdict = serde_json::from_str(GOLDEN).unwrap_or_else(|e| {
+            panic!(
+                "the SDK's Verdict no longer matches the host's verdict form (cdt-wasm/tests/golden/verdict.json): {e}"
+            )
+        });
+        assert!(verdict.findings.iter().any(|f| !f.record_ids.is_empty()));
+        assert!(verdict.remediation.iter().any(|r| !r.record_ids.is_empty()));
+        let golden: serde_json::Value = serde_json::from_str(GOLDEN).unwrap();
+        assert_eq!(
+            serde_json::to_value(&verdict).unwrap(),
+            golden,
+            "the SDK's Verdict writes a field the host does not read, or drops one"
+        );
     }
 }

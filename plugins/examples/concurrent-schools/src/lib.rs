@@ -63,7 +63,7 @@ impl LeanPlugin for ConcurrentSchools {
             );
             v.findings.push(
                 Finding::new(
-                    "SEVERAL_STUDENTS",
+                    "several-students",
                     Severity::Info,
                     System::Sis,
                     "Several students match.",
@@ -156,7 +156,7 @@ impl LeanPlugin for ConcurrentSchools {
             let ids: Vec<String> = sis_schools.values().flatten().cloned().collect();
             v.findings.push(
                 Finding::new(
-                    "CURRENT_AT_SEVERAL_SCHOOLS",
+                    "current-at-several-schools",
                     Severity::Error,
                     System::Sis,
                     format!(
@@ -179,7 +179,7 @@ impl LeanPlugin for ConcurrentSchools {
             let ids: Vec<String> = bm_schools.values().flatten().cloned().collect();
             v.findings.push(
                 Finding::new(
-                    "CURRENT_AT_SEVERAL_SCHOOLS",
+                    "current-at-several-schools",
                     Severity::Error,
                     System::Bookmarked,
                     format!(

@@ -3,6 +3,10 @@
 //! run copies almost nothing (serde borrows a field only when its type is spelled
 //! `Cow<'a, str>`: an alias would make it copy). Unknown fields are ignored and
 //! missing ones default, as the interface asks (`docs/plugin-interface.md`).
+//!
+//! Under test nothing defaults: every field read here must be in the case document the
+//! host writes (`cdt-wasm/tests/golden/case.json`), so a field the host renames fails
+//! the tests instead of reading as empty.
 
 use std::borrow::Cow;
 
@@ -10,7 +14,7 @@ use serde::Deserialize;
 
 /// The case, cut down to what this plugin uses.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Case<'a> {
     /// The inputs.
     #[serde(borrow)]
@@ -28,7 +32,7 @@ pub struct Case<'a> {
 
 /// The plugin's inputs.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Inputs<'a> {
     /// The student's name.
     #[serde(borrow)]
@@ -37,7 +41,7 @@ pub struct Inputs<'a> {
 
 /// The SIS tables this plugin reads.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Source<'a> {
     /// Orgs: names of schools.
     #[serde(borrow)]
@@ -55,7 +59,7 @@ pub struct Source<'a> {
 
 /// An SIS org.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Named<'a> {
     /// `sourcedId`.
     #[serde(borrow)]
@@ -67,7 +71,7 @@ pub struct Named<'a> {
 
 /// One role of an SIS user.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Role<'a> {
     /// `student`, `guardian`…
     #[serde(borrow)]
@@ -76,7 +80,7 @@ pub struct Role<'a> {
 
 /// An SIS user.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct User<'a> {
     /// `sourcedId`.
     #[serde(borrow)]
@@ -101,7 +105,7 @@ impl User<'_> {
 
 /// An SIS class.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Class<'a> {
     /// `sourcedId`.
     #[serde(borrow)]
@@ -113,7 +117,7 @@ pub struct Class<'a> {
 
 /// An SIS enrollment.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Enrollment<'a> {
     /// `sourcedId`.
     #[serde(borrow)]
@@ -131,10 +135,12 @@ pub struct Enrollment<'a> {
     #[serde(borrow)]
     pub user_sourced_id: Cow<'a, str>,
     /// `YYYY-MM-DD`.
-    #[serde(borrow)]
+    #[cfg_attr(not(test), serde(borrow))]
+    #[cfg_attr(test, serde(deserialize_with = "present"))]
     pub begin_date: Option<Cow<'a, str>>,
     /// `YYYY-MM-DD`.
-    #[serde(borrow)]
+    #[cfg_attr(not(test), serde(borrow))]
+    #[cfg_attr(test, serde(deserialize_with = "present"))]
     pub end_date: Option<Cow<'a, str>>,
 }
 
@@ -149,7 +155,7 @@ impl Enrollment<'_> {
 
 /// The Bookmarked tables this plugin reads.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Platform<'a> {
     /// Organizations: names of schools.
     #[serde(borrow)]
@@ -167,7 +173,7 @@ pub struct Platform<'a> {
 
 /// A Bookmarked organization.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Organization<'a> {
     /// Bookmarked id.
     #[serde(borrow)]
@@ -179,7 +185,7 @@ pub struct Organization<'a> {
 
 /// A Bookmarked student.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct Student<'a> {
     /// Bookmarked id.
     #[serde(borrow)]
@@ -197,7 +203,7 @@ pub struct Student<'a> {
 
 /// A Bookmarked class.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct PlatformClass<'a> {
     /// Bookmarked id.
     #[serde(borrow)]
@@ -212,7 +218,7 @@ pub struct PlatformClass<'a> {
 
 /// A Bookmarked enrollment.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[cfg_attr(not(test), serde(default))]
 pub struct PlatformEnrollment<'a> {
     /// Bookmarked id.
     #[serde(borrow)]
@@ -226,4 +232,35 @@ pub struct PlatformEnrollment<'a> {
     /// `active` or `deleted`.
     #[serde(borrow)]
     pub status: Cow<'a, str>,
+}
+
+/// A nullable field that must still be present (serde lets an absent `Option` be
+/// `None` unless it is read through a function).
+#[cfg(test)]
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    T::deserialize(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOLDEN: &str = include_str!("../../../../cdt-wasm/tests/golden/case.json");
+
+    #[test]
+    fn every_field_of_the_view_is_in_the_hosts_case_document() {
+        let case: Case<'_> = serde_json::from_str(GOLDEN).unwrap_or_else(|e| {
+            panic!("the view reads a field the host does not write (cdt-wasm/tests/golden/case.json): {e}")
+        });
+        assert!(!case.platform.enrollments.is_empty() && !case.source.enrollments.is_empty());
+        assert!(case.source.users.iter().all(|u| !u.sourced_id.is_empty()));
+        let mut renamed: serde_json::Value = serde_json::from_str(GOLDEN).unwrap();
+        renamed["source"]["enrollments"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("end_date");
+        let text = renamed.to_string();
+        let err = serde_json::from_str::<Case<'_>>(&text).unwrap_err().to_string();
+        assert!(err.contains("missing field `end_date`"), "{err}");
+    }
 }

@@ -96,7 +96,7 @@ impl Plugin for GuardiansWithoutStudents {
                 source_wrong = true;
                 findings.push(
                     Finding::new(
-                        "GUARDIAN_WITHOUT_ACTIVE_STUDENT",
+                        "guardian-without-active-student",
                         Severity::Error,
                         System::Sis,
                         format!(
@@ -130,7 +130,7 @@ impl Plugin for GuardiansWithoutStudents {
             bookmarked_wrong |= sis_has;
             findings.push(
                 Finding::new(
-                    "PARENT_WITHOUT_ACTIVE_STUDENT",
+                    "parent-without-active-student",
                     severity,
                     System::Bookmarked,
                     format!(
@@ -245,7 +245,7 @@ mod tests {
         ];
         let v = run(&case(unlinked.clone(), true));
         assert_eq!(v.status, Status::IssueInSource);
-        assert_eq!(v.findings[0].code, "GUARDIAN_WITHOUT_ACTIVE_STUDENT");
+        assert_eq!(v.findings[0].code, "guardian-without-active-student");
         // Bookmarked's parent has no student either, but the SIS gives none: the SIS is at fault.
         assert_eq!(run(&case(unlinked, false)).status, Status::IssueInSource);
         let mut nobody = case(vec![], false);
