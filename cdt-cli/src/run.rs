@@ -1,38 +1,12 @@
-//! `cdt tools`, `cdt run` and `cdt customers`.
+//! `cdt run`: one diagnostic on a customer or on files, through `cdt_connectors::run`.
 
-use std::fmt::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use cdt_connectors::{RunOptions, Target, customers};
+use anyhow::bail;
+use cdt_connectors::{RunOptions, Target};
 use cdt_core::{Inputs, Registry};
 
 use crate::cli::RunArgs;
-
-pub(crate) fn tools(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
-    if json {
-        let specs: Vec<_> = registry.tools().map(|t| t.spec().clone()).collect();
-        crate::output::emit(&(serde_json::to_string_pretty(&specs)? + "\n"))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut out = String::new();
-    for tool in registry.tools() {
-        let spec = tool.spec();
-        let _ = writeln!(out, "{}  {}\n    {}", spec.id, spec.title, spec.description);
-        for input in &spec.inputs {
-            let need = if input.required { "required" } else { "optional" };
-            let kind = match input.kind {
-                cdt_core::InputKind::Text => "text",
-                cdt_core::InputKind::Email => "email",
-            };
-            let _ = writeln!(out, "    --input {}=…  ({kind}, {need}) {}", input.name, input.help);
-        }
-        out.push('\n');
-    }
-    crate::output::emit(&out)?;
-    Ok(ExitCode::SUCCESS)
-}
 
 pub(crate) async fn run(registry: &Registry, args: RunArgs) -> anyhow::Result<ExitCode> {
     let tool = registry.get(&args.tool)?;
@@ -62,26 +36,4 @@ pub(crate) async fn run(registry: &Registry, args: RunArgs) -> anyhow::Result<Ex
     } else {
         ExitCode::SUCCESS
     })
-}
-
-pub(crate) fn customers(dir: &Path) -> anyhow::Result<ExitCode> {
-    let ids = customers::list(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-    let mut bad = 0;
-    for id in ids {
-        match customers::load(dir, &id) {
-            Ok(c) => crate::output::emit(&format!(
-                "{id}  {}  {}  {} {}  {}\n",
-                c.customer_name,
-                c.integration.kind(),
-                c.bookmarked_environment,
-                c.bookmarked_org_id,
-                if c.active { "active" } else { "inactive" }
-            ))?,
-            Err(e) => {
-                bad += 1;
-                crate::output::emit(&format!("{id}  INVALID: {e}\n"))?;
-            }
-        }
-    }
-    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
