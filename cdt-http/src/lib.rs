@@ -9,7 +9,6 @@
 //! | GET | `/health` | liveness |
 //! | GET | `/tools` | the tools and their inputs |
 //! | POST | `/customers/{customer_id}/tools/{tool_id}/run` | run a diagnostic; body `{"inputs": {...}, "hubspot_ticket_id": "…"}` |
-//! | GET | `/customers/{customer_id}/check` | can this customer's diagnostics run (`cdt check`) |
 //! | POST | `/tools/{tool_id}/run` | run a diagnostic on files; body `{"source": "…", "platform": "…", "district_id": "…", "inputs": {...}, "hubspot_ticket_id": "…"}` |
 //!
 //! Files are paths relative to the server's data directory ([`AppState::with_data_dir`]),
@@ -25,7 +24,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cdt_connectors::{Preflight, RunOptions, Target};
+use cdt_connectors::{RunOptions, Target};
 use cdt_core::{DiagnosticResult, Inputs, Registry, ToolSpec};
 use serde::Deserialize;
 
@@ -74,7 +73,6 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/tools", get(tools))
         .route("/customers/{customer_id}/tools/{tool_id}/run", post(run))
-        .route("/customers/{customer_id}/check", get(check))
         .route("/tools/{tool_id}/run", post(run_on_files))
         .with_state(Arc::new(state))
 }
@@ -155,14 +153,6 @@ async fn diagnose(
     let inputs = Inputs::from_pairs(inputs);
     let result = cdt_connectors::run(tool.as_ref(), &inputs, target, &RunOptions::now(ticket)).await?;
     Ok(Json(result))
-}
-
-async fn check(
-    State(state): State<Arc<AppState>>,
-    Path(customer_id): Path<String>,
-) -> Result<Json<Preflight>, ApiError> {
-    cdt_core::Customer::check_id(&customer_id)?;
-    Ok(Json(cdt_connectors::preflight(&state.settings_dir, &customer_id).await))
 }
 
 /// An error answered as `application/problem+json`.

@@ -163,23 +163,3 @@ async fn diagnostics_run_on_files_only_inside_the_data_directory() {
     let (status, json) = call_with(app(), run_on_files(&good)).await;
     assert_eq!(status, StatusCode::NOT_IMPLEMENTED, "{json}");
 }
-
-#[tokio::test]
-async fn a_customer_is_checked() {
-    let req = || {
-        Request::get("/customers/demo-district/check")
-            .body(Body::empty())
-            .unwrap()
-    };
-    let (status, _, json) = call(req()).await;
-    assert_eq!(status, StatusCode::OK, "{json}");
-    assert_eq!(json["complete"], true, "{json}");
-    let checks = json["checks"].as_array().unwrap();
-    assert!(checks.iter().all(|c| c["ok"] == true), "{json}");
-    let what: Vec<&str> = checks.iter().filter_map(|c| c["what"].as_str()).collect();
-    assert_eq!(what, ["settings", "source", "platform"]);
-    let (status, _, json) = call(Request::get("/customers/nobody/check").body(Body::empty()).unwrap()).await;
-    assert_eq!(status, StatusCode::OK, "{json}");
-    assert_eq!(json["checks"][0]["ok"], false, "{json}");
-    assert_eq!(json["complete"], false, "{json}");
-}
