@@ -127,9 +127,9 @@ pub(crate) enum DemoCommand {
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Tools { json } => crate::run::tools(&crate::plugins::registry(&cli.plugins)?, json),
+        Command::Tools { json } => crate::tools::tools(&crate::plugins::registry(&cli.plugins)?, json),
         Command::Run(args) => crate::run::run(&crate::plugins::registry(&cli.plugins)?, args).await,
-        Command::Customers { settings } => crate::run::customers(&settings.settings_dir),
+        Command::Customers { settings } => crate::customers::list(&settings.settings_dir),
         Command::Check { customer, settings } => crate::check::check(&settings.settings_dir, &customer).await,
         Command::Demo(DemoCommand::Generate {
             students,

@@ -8,10 +8,12 @@ use clap::Parser;
 
 mod check;
 mod cli;
+mod customers;
 mod demo;
 mod output;
 mod plugins;
 mod run;
+mod tools;
 mod validate;
 
 fn main() -> ExitCode {

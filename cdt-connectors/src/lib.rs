@@ -14,13 +14,17 @@
 //! - [`environments`]: staging and production, kept apart;
 //! - [`credentials::CredentialManager`]: secrets from the environment, a `.env` file or
 //!   AWS Secrets Manager (feature `aws`);
-//! - [`factory`]: a customer's connectors from its settings.
+//! - [`customers`]: customer settings files, read and listed;
+//! - [`factory`]: a customer's connectors from its settings;
+//! - [`run()`]: one diagnostic on a [`Target`] (a customer, or files), the one call
+//!   every adapter makes; [`preflight()`]: whether a customer's diagnostics can run.
 
 #[cfg(feature = "aws")]
 pub mod aws_secrets;
 pub mod bundle;
 pub mod credentials;
 mod csv_table;
+pub mod customers;
 pub mod embedded;
 pub mod environments;
 pub mod error;
@@ -33,7 +37,9 @@ pub mod oneroster;
 pub mod platform_api;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod preflight;
 pub mod rows;
+pub mod run;
 pub mod snapshot;
 mod sql;
 
@@ -47,4 +53,6 @@ pub use oneroster::{
     Code, Finding, OneRosterCsv, Severity, ValidationReport, read_bundle, read_bundle_with_report,
     read_bytes_with_report, validate_bundle, validate_bytes,
 };
+pub use preflight::{Preflight, preflight};
+pub use run::{RunOptions, Target, run};
 pub use snapshot::Snapshot;

@@ -3,6 +3,8 @@
 //! Each customer has one JSON file, `customer-integration-settings/<customer_id>.json`.
 //! Unknown or missing fields are errors naming the file and the field. Secrets are
 //! never written there, only [`SecretRef`]s. Relative paths are relative to the file.
+//! This module parses and checks settings; reading the files is the connectors' job
+//! (`cdt_connectors::customers`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -168,49 +170,48 @@ pub struct Customer {
 }
 
 impl Customer {
-    /// Loads `<dir>/<customer_id>.json`.
-    pub fn load(dir: &Path, customer_id: &str) -> Result<Self> {
-        let valid_id = !customer_id.is_empty()
+    /// Checks a customer id: only letters, digits, `-` and `_`, so that it names a file
+    /// in the settings folder and nothing else.
+    pub fn check_id(customer_id: &str) -> Result<()> {
+        let valid = !customer_id.is_empty()
             && customer_id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        let path = dir.join(format!("{customer_id}.json"));
-        if !valid_id {
-            return Err(Error::input(
+        if valid {
+            Ok(())
+        } else {
+            Err(Error::input(
                 "customer",
                 "a customer id has only letters, digits, `-` and `_`",
-            ));
+            ))
         }
-        if !path.is_file() {
-            return Err(Error::CustomerNotFound {
-                id: customer_id.to_owned(),
-                path,
-            });
-        }
-        let customer = Self::from_file(&path)?;
-        if customer.customer_id != customer_id {
-            return Err(Error::Config {
-                path,
-                field: Some("customer_id".into()),
-                message: format!(
-                    "field `customer_id` is `{}` but the file is named `{customer_id}.json`",
-                    customer.customer_id
-                ),
-            });
-        }
-        Ok(customer)
     }
 
-    /// Reads and validates one settings file.
-    pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut customer = Self::from_json(&text).map_err(|(field, message)| Error::Config {
+    /// Parses the text of the settings file at `path` (read by the caller): relative
+    /// paths will resolve against the file's folder, and errors name the file.
+    pub fn from_file_text(path: &Path, text: &str) -> Result<Self> {
+        let mut customer = Self::from_json(text).map_err(|(field, message)| Error::Config {
             path: path.to_owned(),
             field,
             message,
         })?;
         customer.settings_dir = path.parent().map(Path::to_owned).unwrap_or_default();
         Ok(customer)
+    }
+
+    /// Checks that the settings file read for `customer_id` declares that id.
+    pub fn check_declared_id(self, path: &Path, customer_id: &str) -> Result<Self> {
+        if self.customer_id == customer_id {
+            return Ok(self);
+        }
+        Err(Error::Config {
+            path: path.to_owned(),
+            field: Some("customer_id".into()),
+            message: format!(
+                "field `customer_id` is `{}` but the file is named `{customer_id}.json`",
+                self.customer_id
+            ),
+        })
     }
 
     /// Parses and validates settings JSON. On failure returns the field path (when
@@ -262,23 +263,6 @@ impl Customer {
         } else {
             self.settings_dir.join(path)
         }
-    }
-
-    /// Lists the customer ids of a settings folder, sorted. Files whose name starts with
-    /// `_` (such as `_environments.json`) are not customers.
-    pub fn list(dir: &Path) -> Result<Vec<String>> {
-        let mut ids: Vec<String> = std::fs::read_dir(dir)
-            .map_err(|e| Error::io(dir, e))?
-            .filter_map(std::result::Result::ok)
-            .filter_map(|e| {
-                let p = e.path();
-                (p.extension()? == "json").then(|| p.file_stem()?.to_str().map(str::to_owned))?
-            })
-            // `_environments.json` and other `_`-files are settings, not customers.
-            .filter(|id| !id.starts_with('_'))
-            .collect();
-        ids.sort();
-        Ok(ids)
     }
 }
 

@@ -1,18 +1,25 @@
 //! The flow of one diagnostic: validate the inputs, look up, fetch both sides, run the
 //! tool, stamp the result.
+//!
+//! The engine reads no clock: the caller gives the time of the run in
+//! [`RunContext::timestamp`]. [`diagnose`] runs on connectors; [`run_in_memory`] runs
+//! the same steps on tables already in memory (tests, demo scenarios).
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use tracing::{Instrument, debug, info_span};
 
 use crate::connector::{PlatformConnector, SourceConnector};
 use crate::error::Result;
+use crate::lookup::Lookup;
+use crate::platform::PlatformData;
 use crate::result::DiagnosticResult;
-use crate::tool::{Case, Inputs, Tool};
+use crate::roster::Roster;
+use crate::tool::{Case, Inputs, Tool, Verdict};
 
-/// Who and what a diagnostic runs for.
-#[derive(Clone, Debug, Default)]
+/// Who and what a diagnostic runs for, and when.
+#[derive(Clone, Debug)]
 pub struct RunContext {
     /// The customer, when run on one.
     pub customer_id: Option<String>,
@@ -22,12 +29,36 @@ pub struct RunContext {
     pub hubspot_ticket_id: Option<String>,
     /// Warnings to carry into the result (e.g. an inactive customer).
     pub warnings: Vec<String>,
+    /// When the diagnostic runs: the result's timestamp, and the date tools see as
+    /// [`Case::today`]. Given by the caller; the engine reads no clock.
+    pub timestamp: DateTime<Utc>,
+}
+
+impl RunContext {
+    /// A context for a district, at a given time, with no customer, ticket or warning.
+    #[must_use]
+    pub fn new(bookmarked_org_id: impl Into<String>, timestamp: DateTime<Utc>) -> Self {
+        Self {
+            customer_id: None,
+            bookmarked_org_id: bookmarked_org_id.into(),
+            hubspot_ticket_id: None,
+            warnings: Vec::new(),
+            timestamp,
+        }
+    }
+
+    /// The date tools see as [`Case::today`].
+    #[must_use]
+    pub fn today(&self) -> NaiveDate {
+        self.timestamp.date_naive()
+    }
 }
 
 /// Runs one diagnostic end to end.
 ///
 /// The source slice is fetched first; its `sourcedId`s are added to the lookup of the
-/// platform slice, so a record renamed on one side is still found on the other.
+/// platform slice ([`platform_lookup`]), so a record renamed on one side is still found
+/// on the other.
 pub async fn diagnose(
     tool: &dyn Tool,
     inputs: &Inputs,
@@ -46,42 +77,26 @@ async fn run(
     platform: &dyn PlatformConnector,
     ctx: &RunContext,
 ) -> Result<DiagnosticResult> {
-    let spec = tool.spec();
-    let inputs = spec.validate(inputs)?;
-    let lookup = tool.lookup(&inputs)?;
+    let (inputs, lookup) = plan(tool, inputs)?;
     debug!(?lookup, source = %source.describe(), "fetching the source slice");
     let roster = source.fetch(&lookup).await?;
-    let mut platform_lookup = lookup.clone();
-    let ids: BTreeSet<String> = roster
-        .users
-        .iter()
-        .map(|u| u.sourced_id.clone())
-        .chain(roster.classes.iter().map(|c| c.sourced_id.clone()))
-        .chain(roster.enrollments.iter().map(|e| e.sourced_id.clone()))
-        .collect();
-    platform_lookup.sourced_ids.extend(ids);
+    let platform_lookup = platform_lookup(&lookup, &roster);
     debug!(platform = %platform.describe(), ids = platform_lookup.sourced_ids.len(), "fetching the platform slice");
     let platform_data = platform.fetch(&platform_lookup).await?;
-    let now = Utc::now();
-    let mut warnings = ctx.warnings.clone();
-    warnings.extend(roster.warnings.iter().cloned());
-    for (id, why) in &roster.invalid_records {
-        warnings.push(format!(
-            "this result relies on source record `{id}`, read from a row that failed validation ({why}); check the bundle with `cdt validate`"
-        ));
-    }
+    let warnings = warnings(ctx, &roster);
     let case = Case {
         source: roster,
         platform: platform_data,
         bookmarked_org_id: ctx.bookmarked_org_id.clone(),
-        today: now.date_naive(),
+        today: ctx.today(),
     };
     let verdict = tool.run(&inputs, &case)?;
+    let spec = tool.spec();
     Ok(DiagnosticResult {
         tool_id: spec.id.clone(),
         tool_name: spec.title.clone(),
         customer_id: ctx.customer_id.clone(),
-        timestamp: now,
+        timestamp: ctx.timestamp,
         inputs: inputs.0,
         status: verdict.status,
         summary: verdict.summary,
@@ -93,4 +108,63 @@ async fn run(
         warnings,
         hubspot_ticket_id: ctx.hubspot_ticket_id.clone(),
     })
+}
+
+/// Runs a tool on a whole roster and platform copy already in memory, by the same
+/// steps as [`diagnose`]: validate, look up, slice the source, slice the platform with
+/// the source's `sourcedId`s, run. Returns the tool's verdict.
+pub fn run_in_memory(
+    tool: &dyn Tool,
+    inputs: &Inputs,
+    roster: &Roster,
+    platform: &PlatformData,
+    bookmarked_org_id: &str,
+    today: NaiveDate,
+) -> Result<Verdict> {
+    let (inputs, lookup) = plan(tool, inputs)?;
+    let source = roster.slice(&lookup);
+    let platform = platform.slice(&platform_lookup(&lookup, &source));
+    let case = Case {
+        source,
+        platform,
+        bookmarked_org_id: bookmarked_org_id.to_owned(),
+        today,
+    };
+    tool.run(&inputs, &case)
+}
+
+/// The validated inputs and the tool's lookup.
+fn plan(tool: &dyn Tool, inputs: &Inputs) -> Result<(Inputs, Lookup)> {
+    let inputs = tool.spec().validate(inputs)?;
+    let lookup = tool.lookup(&inputs)?;
+    Ok((inputs, lookup))
+}
+
+/// The lookup of the platform slice: the tool's lookup plus every `sourcedId` of the
+/// source slice (users, classes, enrollments).
+#[must_use]
+pub fn platform_lookup(lookup: &Lookup, source: &Roster) -> Lookup {
+    let mut platform_lookup = lookup.clone();
+    let ids: BTreeSet<String> = source
+        .users
+        .iter()
+        .map(|u| u.sourced_id.clone())
+        .chain(source.classes.iter().map(|c| c.sourced_id.clone()))
+        .chain(source.enrollments.iter().map(|e| e.sourced_id.clone()))
+        .collect();
+    platform_lookup.sourced_ids.extend(ids);
+    platform_lookup
+}
+
+/// The context's warnings, the source's, and one for each record the result relies on
+/// that was read from a row that failed validation.
+fn warnings(ctx: &RunContext, roster: &Roster) -> Vec<String> {
+    let mut warnings = ctx.warnings.clone();
+    warnings.extend(roster.warnings.iter().cloned());
+    for (id, why) in &roster.invalid_records {
+        warnings.push(format!(
+            "this result relies on source record `{id}`, read from a row that failed validation ({why}); check the bundle with `cdt validate`"
+        ));
+    }
+    warnings
 }

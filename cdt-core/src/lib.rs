@@ -6,7 +6,7 @@
 //!
 //! - [`roster`]: the SIS side, a typed roster model that does not depend on the OneRoster version;
 //! - [`platform`]: the Bookmarked side, the platform's roster tables;
-//! - [`customer`]: a district's integration settings, loaded from `customer-integration-settings/`;
+//! - [`customer`]: a district's integration settings, parsed from `customer-integration-settings/` files;
 //! - [`connector`]: [`SourceConnector`] and [`PlatformConnector`], the only places that do I/O;
 //! - [`tool`]: the [`Tool`] trait, a pure function over data already fetched;
 //! - [`result`]: [`DiagnosticResult`], what a diagnostic returns, with its HubSpot rendering;

@@ -1065,7 +1065,7 @@ mod tests {
 
     use cdt_core::platform::Organization;
     use cdt_core::roster::Org;
-    use cdt_core::{Case, Inputs, Registry, Verdict};
+    use cdt_core::{Inputs, Registry, Verdict};
 
     use super::*;
 
@@ -1113,25 +1113,14 @@ mod tests {
     /// Runs a case the way the engine does: validate, look up, slice both sides, run.
     fn run(roster: &Roster, platform: &PlatformData, org: &str, case: &DemoCase) -> cdt_core::Result<Verdict> {
         let tool = Registry::builtin()?.get(&case.tool_id)?;
-        let inputs = tool.spec().validate(&Inputs(case.inputs.clone()))?;
-        let lookup = tool.lookup(&inputs)?;
-        let source = roster.slice(&lookup);
-        let mut platform_lookup = lookup;
-        platform_lookup.sourced_ids.extend(
-            source
-                .users
-                .iter()
-                .map(|u| u.sourced_id.clone())
-                .chain(source.classes.iter().map(|c| c.sourced_id.clone()))
-                .chain(source.enrollments.iter().map(|e| e.sourced_id.clone())),
-        );
-        let data = Case {
-            platform: platform.slice(&platform_lookup),
-            source,
-            bookmarked_org_id: org.to_owned(),
-            today: today(),
-        };
-        tool.run(&inputs, &data)
+        cdt_core::engine::run_in_memory(
+            tool.as_ref(),
+            &Inputs(case.inputs.clone()),
+            roster,
+            platform,
+            org,
+            today(),
+        )
     }
 
     fn check_all(roster: &Roster, platform: &PlatformData, org: &str, cases: &[DemoCase]) {

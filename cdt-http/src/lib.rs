@@ -9,6 +9,11 @@
 //! | GET | `/health` | liveness |
 //! | GET | `/tools` | the tools and their inputs |
 //! | POST | `/customers/{customer_id}/tools/{tool_id}/run` | run a diagnostic; body `{"inputs": {...}, "hubspot_ticket_id": "…"}` |
+//! | POST | `/tools/{tool_id}/run` | run a diagnostic on files; body `{"source": "…", "platform": "…", "district_id": "…", "inputs": {...}, "hubspot_ticket_id": "…"}` |
+//!
+//! Files are paths relative to the server's data directory ([`AppState::with_data_dir`]),
+//! refused when they leave it or go through a symbolic link; without a data directory
+//! the route answers 501.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -19,7 +24,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cdt_core::{Customer, DiagnosticResult, Inputs, Registry, RunContext, ToolSpec, diagnose};
+use cdt_connectors::{RunOptions, Target};
+use cdt_core::{DiagnosticResult, Inputs, Registry, ToolSpec};
 use serde::Deserialize;
 
 /// What every request can reach.
@@ -27,6 +33,8 @@ use serde::Deserialize;
 pub struct AppState {
     registry: Registry,
     settings_dir: PathBuf,
+    /// The only folder whose files requests may name; `None`: no runs on files.
+    data_dir: Option<PathBuf>,
 }
 
 impl AppState {
@@ -36,6 +44,7 @@ impl AppState {
         Ok(Self {
             registry: Registry::builtin()?,
             settings_dir: settings_dir.into(),
+            data_dir: None,
         })
     }
 
@@ -46,7 +55,15 @@ impl AppState {
         Self {
             registry,
             settings_dir: settings_dir.into(),
+            data_dir: None,
         }
+    }
+
+    /// Lets requests run on files inside `dir` (and nowhere else).
+    #[must_use]
+    pub fn with_data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
     }
 }
 
@@ -56,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/tools", get(tools))
         .route("/customers/{customer_id}/tools/{tool_id}/run", post(run))
+        .route("/tools/{tool_id}/run", post(run_on_files))
         .with_state(Arc::new(state))
 }
 
@@ -73,28 +91,67 @@ struct RunRequest {
     hubspot_ticket_id: Option<String>,
 }
 
+/// The body of a run on files: paths relative to the data directory.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilesRunRequest {
+    source: PathBuf,
+    platform: PathBuf,
+    #[serde(default)]
+    district_id: Option<String>,
+    #[serde(default)]
+    inputs: BTreeMap<String, String>,
+    #[serde(default)]
+    hubspot_ticket_id: Option<String>,
+}
+
+type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+fn parse<T>(body: Body<T>) -> Result<T, ApiError> {
+    body.map(|Json(b)| b)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, "invalid request body", e.body_text()))
+}
+
 async fn run(
     State(state): State<Arc<AppState>>,
     Path((customer_id, tool_id)): Path<(String, String)>,
-    body: Result<Json<RunRequest>, axum::extract::rejection::JsonRejection>,
+    body: Body<RunRequest>,
 ) -> Result<Json<DiagnosticResult>, ApiError> {
-    let Json(req) = body.map_err(|e| ApiError(StatusCode::BAD_REQUEST, "invalid request body", e.body_text()))?;
-    let tool = state.registry.get(&tool_id)?;
-    let customer = Customer::load(&state.settings_dir, &customer_id)?;
-    let source = cdt_connectors::source_for(&customer)?;
-    let platform = cdt_connectors::platform_for(&customer).await?;
-    let ctx = RunContext {
-        customer_id: Some(customer.customer_id.clone()),
-        bookmarked_org_id: customer.bookmarked_org_id.clone(),
-        hubspot_ticket_id: req.hubspot_ticket_id,
-        warnings: if customer.active {
-            Vec::new()
-        } else {
-            vec![format!("customer `{customer_id}` is marked inactive")]
-        },
+    let req = parse(body)?;
+    let target = Target::Customer {
+        settings_dir: state.settings_dir.clone(),
+        customer_id,
     };
-    let inputs = Inputs::from_pairs(req.inputs);
-    let result = diagnose(tool.as_ref(), &inputs, source.as_ref(), platform.as_ref(), &ctx).await?;
+    diagnose(&state, &tool_id, req.inputs, &target, req.hubspot_ticket_id).await
+}
+
+async fn run_on_files(
+    State(state): State<Arc<AppState>>,
+    Path(tool_id): Path<String>,
+    body: Body<FilesRunRequest>,
+) -> Result<Json<DiagnosticResult>, ApiError> {
+    let req = parse(body)?;
+    let Some(root) = &state.data_dir else {
+        return Err(ApiError(
+            StatusCode::NOT_IMPLEMENTED,
+            "not supported",
+            "this server has no data directory, so it runs on customers only".into(),
+        ));
+    };
+    let target = Target::files_under(root, &req.source, &req.platform, req.district_id)?;
+    diagnose(&state, &tool_id, req.inputs, &target, req.hubspot_ticket_id).await
+}
+
+async fn diagnose(
+    state: &AppState,
+    tool_id: &str,
+    inputs: BTreeMap<String, String>,
+    target: &Target,
+    ticket: Option<String>,
+) -> Result<Json<DiagnosticResult>, ApiError> {
+    let tool = state.registry.get(tool_id)?;
+    let inputs = Inputs::from_pairs(inputs);
+    let result = cdt_connectors::run(tool.as_ref(), &inputs, target, &RunOptions::now(ticket)).await?;
     Ok(Json(result))
 }
 

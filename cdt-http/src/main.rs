@@ -1,6 +1,7 @@
 //! `cdt-http`: serve the HTTP API. `CDT_HTTP_ADDR` (default `127.0.0.1:8080`) and
 //! `CDT_SETTINGS_DIR` (default `customer-integration-settings`); WASM plugins from
-//! `CDT_PLUGINS_DIR` (default `plugins/dist` when it exists; `CDT_PLUGINS_DIR=` for none).
+//! `CDT_PLUGINS_DIR` (default `plugins/dist` when it exists; `CDT_PLUGINS_DIR=` for none);
+//! runs on files under `CDT_DATA_DIR` only (unset: runs on customers only).
 
 use std::process::ExitCode;
 
@@ -32,7 +33,10 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let state = cdt_http::AppState::with_registry(registry, dir);
+    let mut state = cdt_http::AppState::with_registry(registry, dir);
+    if let Some(data) = std::env::var_os("CDT_DATA_DIR").filter(|d| !d.is_empty()) {
+        state = state.with_data_dir(data);
+    }
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {

@@ -103,3 +103,63 @@ async fn errors_are_problem_json_with_the_right_status() {
         assert!(json["detail"].as_str().unwrap().contains(detail), "{json}");
     }
 }
+
+fn run_on_files(body: &str) -> Request<Body> {
+    Request::post("/tools/student-mismatch/run")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+async fn call_with(app: axum::Router, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+    let res = app.oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn diagnostics_run_on_files_only_inside_the_data_directory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let with_data = || {
+        cdt_http::app(
+            cdt_http::AppState::new(root.join("customer-integration-settings"))
+                .unwrap()
+                .with_data_dir(root.join("demo")),
+        )
+    };
+    let inputs =
+        r#""inputs": {"parent_email": "ximena.huaman@andes-mail.example", "student_name": "mateo quispe huaman"}"#;
+    let good = format!(r#"{{"source": "oneroster", "platform": "platform-snapshot", {inputs}}}"#);
+    let (status, json) = call_with(with_data(), run_on_files(&good)).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["status"], "ISSUE_IN_SOURCE");
+    assert_eq!(json["customer_id"], serde_json::Value::Null);
+
+    // The same run on the customer gives the same verdict.
+    let body = format!("{{{inputs}}}");
+    let (_, _, by_customer) = call(run("demo-district", "student-mismatch", &body)).await;
+    assert_eq!(json["findings"], by_customer["findings"]);
+
+    for (source, why) in [
+        ("../customer-integration-settings", "without `..`"),
+        ("/etc", "without `..`"),
+        ("missing", "does not exist"),
+    ] {
+        let body = format!(r#"{{"source": "{source}", "platform": "platform-snapshot", {inputs}}}"#);
+        let (status, json) = call_with(with_data(), run_on_files(&body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+        let detail = json["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(why) && !detail.contains(&*root.to_string_lossy()),
+            "{json}"
+        );
+    }
+
+    // Without a data directory, no file is reachable at all.
+    let (status, json) = call_with(app(), run_on_files(&good)).await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED, "{json}");
+}

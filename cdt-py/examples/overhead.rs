@@ -10,36 +10,10 @@
 //! platform=)`). Prints one JSON line: `{"side": "rust", "n": …, "median_ms": …, …}`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
-use cdt_connectors::{OneRosterCsv, factory};
-use cdt_core::{Customer, Inputs, PlatformConnector, Registry, RunContext, SourceConnector, diagnose};
-
-async fn connect(
-    customer: &Customer,
-    files: Option<&(PathBuf, PathBuf)>,
-) -> anyhow::Result<(Arc<dyn SourceConnector>, Arc<dyn PlatformConnector>, RunContext)> {
-    Ok(match files {
-        None => (
-            factory::source_for(customer)?,
-            factory::platform_for(customer).await?,
-            RunContext {
-                customer_id: Some(customer.customer_id.clone()),
-                bookmarked_org_id: customer.bookmarked_org_id.clone(),
-                ..RunContext::default()
-            },
-        ),
-        Some((source, platform)) => (
-            Arc::new(OneRosterCsv::new(source)),
-            factory::platform_from_path(platform, &customer.bookmarked_org_id).await?,
-            RunContext {
-                bookmarked_org_id: customer.bookmarked_org_id.clone(),
-                ..RunContext::default()
-            },
-        ),
-    })
-}
+use cdt_connectors::{RunOptions, Target, customers};
+use cdt_core::{Inputs, Registry};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,12 +31,19 @@ fn main() -> anyhow::Result<()> {
     let registry = Registry::builtin()?;
     let tool = registry.get(tool_id)?;
     let settings = Path::new(env!("CARGO_MANIFEST_DIR")).join("../customer-integration-settings");
-    let customer = Customer::load(&settings, "demo-district")?;
+    let customer = customers::load(&settings, "demo-district")?;
+    let target = match files {
+        None => Target::Settings(customer.into()),
+        Some((source, platform)) => Target::Files {
+            source,
+            platform,
+            district_id: Some(customer.bookmarked_org_id),
+        },
+    };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let once = || -> anyhow::Result<cdt_core::Status> {
         rt.block_on(async {
-            let (source, platform, ctx) = connect(&customer, files.as_ref()).await?;
-            let r = diagnose(tool.as_ref(), &inputs, source.as_ref(), platform.as_ref(), &ctx).await?;
+            let r = cdt_connectors::run(tool.as_ref(), &inputs, &target, &RunOptions::now(None)).await?;
             Ok(r.status)
         })
     };

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cdt_connectors::factory;
+use cdt_connectors::{Target, customers, factory};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::{inputs_from_py, to_py};
 use crate::errors::to_py_err;
 use crate::job::Job;
-use crate::run::{Target, load_platform_job, load_roster_job, start_diagnose};
+use crate::run::{load_platform_job, load_roster_job, start_diagnose};
 
 /// A district's integration settings (one file in the settings folder).
 #[pyclass(module = "cdt._cdt", frozen)]
@@ -28,7 +28,7 @@ impl Customer {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Job> {
         let inputs = inputs_from_py(inputs, kwargs)?;
-        start_diagnose(py, tool_id, inputs, Target::Customer(Arc::clone(&self.inner)), ticket)
+        start_diagnose(py, tool_id, inputs, Target::Settings(Arc::clone(&self.inner)), ticket)
     }
 
     fn roster_job(&self, py: Python<'_>) -> PyResult<Job> {
@@ -158,7 +158,7 @@ impl Customer {
 #[pyfunction]
 pub(crate) fn customer_ids(py: Python<'_>, settings_dir: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     let settings_dir: PathBuf = settings_dir.extract()?;
-    py.detach(|| cdt_core::Customer::list(&settings_dir))
+    py.detach(|| customers::list(&settings_dir))
         .map_err(|e| to_py_err(py, e))
 }
 
@@ -167,7 +167,7 @@ pub(crate) fn customer_ids(py: Python<'_>, settings_dir: &Bound<'_, PyAny>) -> P
 pub(crate) fn load_customer(py: Python<'_>, settings_dir: &Bound<'_, PyAny>, customer_id: &str) -> PyResult<Customer> {
     let settings_dir: PathBuf = settings_dir.extract()?;
     let c = py
-        .detach(|| cdt_core::Customer::load(&settings_dir, customer_id))
+        .detach(|| customers::load(&settings_dir, customer_id))
         .map_err(|e| to_py_err(py, e))?;
     Ok(Customer { inner: Arc::new(c) })
 }

@@ -7,7 +7,7 @@ use cdt_core::platform::{
     self, ImportError, ImportRun, Organization, Parent, ParentStudent, PlatformData, PlatformStatus,
 };
 use cdt_core::roster::{AcademicSession, Class, Course, Enrollment, Org, RecordStatus, Role, Roster, User, UserRole};
-use cdt_core::{Case, Inputs, Result, Status, System, Tool, Verdict};
+use cdt_core::{Inputs, Result, Status, System, Tool, Verdict};
 use chrono::NaiveDate;
 
 /// The day every test runs on.
@@ -337,26 +337,9 @@ impl World {
 
     /// Runs a tool the way the engine does: validate, look up, slice both sides, run.
     pub(crate) fn run(&self, tool: &dyn Tool, inputs: &[(&str, &str)]) -> Result<Verdict> {
-        let inputs = tool.spec().validate(&Inputs::from_pairs(inputs.iter().copied()))?;
-        let lookup = tool.lookup(&inputs)?;
-        let source = self.roster.slice(&lookup);
-        let mut platform_lookup = lookup;
-        platform_lookup.sourced_ids.extend(
-            source
-                .users
-                .iter()
-                .map(|u| u.sourced_id.clone())
-                .chain(source.classes.iter().map(|c| c.sourced_id.clone()))
-                .chain(source.enrollments.iter().map(|e| e.sourced_id.clone())),
-        );
-        let platform = self.platform.slice(&platform_lookup);
-        let case = Case {
-            source,
-            platform,
-            bookmarked_org_id: DISTRICT_BM.into(),
-            today: today(),
-        };
-        let verdict = tool.run(&inputs, &case)?;
+        let inputs = Inputs::from_pairs(inputs.iter().copied());
+        let verdict =
+            cdt_core::engine::run_in_memory(tool, &inputs, &self.roster, &self.platform, DISTRICT_BM, today())?;
         check_contract(&verdict);
         check_codes_documented(&tool.spec().id, &verdict);
         Ok(verdict)

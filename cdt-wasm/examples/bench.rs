@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cdt_core::{Case, Customer, Inputs, Tool};
+use cdt_core::{Case, Inputs, Tool};
 use cdt_wasm::{Budget, Cache, Host, HostConfig, WasmTool};
 
 type Error = Box<dyn std::error::Error>;
@@ -40,20 +40,15 @@ const CASES: [(&str, &str, &str); 2] = [
 
 /// Fetches the case the engine would give a tool, on the demo district.
 async fn fetch(tool: &dyn Tool, inputs: &Inputs) -> Result<Case, Error> {
-    let customer = Customer::load(&root().join("customer-integration-settings"), "demo-district")?;
+    let customer = cdt_connectors::customers::load(&root().join("customer-integration-settings"), "demo-district")?;
     let source = cdt_connectors::source_for(&customer)?;
     let platform = cdt_connectors::platform_for(&customer).await?;
     let inputs = tool.spec().validate(inputs)?;
     let lookup = tool.lookup(&inputs)?;
     let roster = source.fetch(&lookup).await?;
-    let mut platform_lookup = lookup.clone();
-    platform_lookup
-        .sourced_ids
-        .extend(roster.users.iter().map(|u| u.sourced_id.clone()));
-    platform_lookup
-        .sourced_ids
-        .extend(roster.enrollments.iter().map(|e| e.sourced_id.clone()));
-    let platform = platform.fetch(&platform_lookup).await?;
+    let platform = platform
+        .fetch(&cdt_core::engine::platform_lookup(&lookup, &roster))
+        .await?;
     Ok(Case {
         source: roster,
         platform,

@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use cdt_core::{Customer, DiagnosticResult, Inputs, Registry, RunContext, Status, diagnose};
+use cdt_connectors::{RunOptions, Target};
+use cdt_core::{DiagnosticResult, Inputs, Registry, Status};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
@@ -41,23 +42,13 @@ fn registry(dist: &Path) -> Registry {
 }
 
 async fn run(registry: &Registry, tool: &str, inputs: &[(&str, &str)]) -> cdt_core::Result<DiagnosticResult> {
-    let customer = Customer::load(&root().join("customer-integration-settings"), "demo-district").unwrap();
-    let source = cdt_connectors::source_for(&customer).unwrap();
-    let platform = cdt_connectors::platform_for(&customer).await.unwrap();
-    let ctx = RunContext {
-        customer_id: Some(customer.customer_id.clone()),
-        bookmarked_org_id: customer.bookmarked_org_id.clone(),
-        ..RunContext::default()
+    let target = Target::Customer {
+        settings_dir: root().join("customer-integration-settings"),
+        customer_id: "demo-district".into(),
     };
     let tool = registry.get(tool).unwrap();
-    diagnose(
-        tool.as_ref(),
-        &Inputs::from_pairs(inputs.iter().copied()),
-        source.as_ref(),
-        platform.as_ref(),
-        &ctx,
-    )
-    .await
+    let inputs = Inputs::from_pairs(inputs.iter().copied());
+    cdt_connectors::run(tool.as_ref(), &inputs, &target, &RunOptions::now(None)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

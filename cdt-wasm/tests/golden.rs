@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use cdt_core::{Case, Customer, Inputs, Lookup, Registry, RunContext, Tool, ToolSpec, Verdict, diagnose};
+use cdt_core::{Case, Inputs, Lookup, Registry, RunContext, Tool, ToolSpec, Verdict, diagnose};
 use cdt_wasm::manifest::{DataSpec, PLATFORM_TABLES, SOURCE_TABLES};
 use cdt_wasm::wire::{case_document, parse_verdict, verdict_document};
 
@@ -50,13 +50,19 @@ async fn demo_case() -> (Inputs, Case, Verdict) {
     }
     cdt_tools::link();
     let registry = Registry::builtin().unwrap();
-    let customer = Customer::load(&root().join("customer-integration-settings"), "demo-district").unwrap();
+    let customer =
+        cdt_connectors::customers::load(&root().join("customer-integration-settings"), "demo-district").unwrap();
     let source = cdt_connectors::source_for(&customer).unwrap();
     let platform = cdt_connectors::platform_for(&customer).await.unwrap();
+    // A fixed time: the golden documents must not change daily.
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 2)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
     let ctx = RunContext {
         customer_id: Some(customer.customer_id.clone()),
-        bookmarked_org_id: customer.bookmarked_org_id.clone(),
-        ..RunContext::default()
+        ..RunContext::new(customer.bookmarked_org_id.clone(), at)
     };
     let cases: Vec<DemoCase> =
         serde_json::from_str(&std::fs::read_to_string(root().join("demo/cases.json")).unwrap()).unwrap();
@@ -72,11 +78,9 @@ async fn demo_case() -> (Inputs, Case, Verdict) {
         {
             continue;
         }
-        let Some((mut case, _)) = tool.seen.lock().unwrap().take() else {
+        let Some((case, _)) = tool.seen.lock().unwrap().take() else {
             continue;
         };
-        // The engine reads the clock; the golden documents must not change daily.
-        case.today = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
         let verdict = tool.inner.run(&inputs, &case).unwrap();
         let (s, p) = (&case.source, &case.platform);
         let full = !(s.orgs.is_empty()

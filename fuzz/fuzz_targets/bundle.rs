@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
         threads: 1,
         ..Limits::default()
     };
-    let name = if data.starts_with(b"PK") { "bundle.zip" } else { "users.csv" };
+    let name = if data.starts_with(b"PK") {
+        "bundle.zip"
+    } else {
+        "users.csv"
+    };
     if let Ok(report) = validate_bytes(name, data.to_vec(), limits) {
         let total = report.counts.errors + report.counts.warnings + report.counts.infos;
         assert_eq!(total, report.findings.len() as u64 + report.omitted);

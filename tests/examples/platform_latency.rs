@@ -102,20 +102,13 @@ async fn main() {
     let source = OneRosterCsv::new(dir.join("oneroster"));
     let started = Instant::now();
     let spec_inputs = tool.spec().validate(&inputs).unwrap();
-    let mut lookup = tool.lookup(&spec_inputs).unwrap();
+    let lookup = tool.lookup(&spec_inputs).unwrap();
     let roster = source.fetch(&lookup).await.unwrap();
     say(&format!(
         "source slice (OneRoster bundle): {:.2} s",
         started.elapsed().as_secs_f64()
     ));
-    lookup.sourced_ids.extend(
-        roster
-            .users
-            .iter()
-            .map(|u| u.sourced_id.clone())
-            .chain(roster.classes.iter().map(|c| c.sourced_id.clone()))
-            .chain(roster.enrollments.iter().map(|e| e.sourced_id.clone())),
-    );
+    let lookup = cdt_core::engine::platform_lookup(&lookup, &roster);
 
     let pg = |schema: &str| {
         let mut opts = PgTest {
@@ -147,11 +140,7 @@ async fn main() {
             _ => 0,
         }
     };
-    let ctx = RunContext {
-        customer_id: None,
-        bookmarked_org_id: district.clone(),
-        ..RunContext::default()
-    };
+    let ctx = RunContext::new(district.clone(), chrono::Utc::now());
     for (name, platform) in &platforms {
         let mut fetches = Vec::new();
         let before = counted(name);

@@ -65,17 +65,9 @@ pub async fn demo_lookups() -> Vec<(String, cdt_core::Lookup)> {
             .spec()
             .validate(&cdt_core::Inputs(case.inputs.clone()))
             .expect("inputs");
-        let mut lookup = tool.lookup(&inputs).expect("lookup");
+        let lookup = tool.lookup(&inputs).expect("lookup");
         let roster = source.fetch(&lookup).await.expect("source slice");
-        lookup.sourced_ids.extend(
-            roster
-                .users
-                .iter()
-                .map(|u| u.sourced_id.clone())
-                .chain(roster.classes.iter().map(|c| c.sourced_id.clone()))
-                .chain(roster.enrollments.iter().map(|e| e.sourced_id.clone())),
-        );
-        out.push((case.story.clone(), lookup));
+        out.push((case.story.clone(), cdt_core::engine::platform_lookup(&lookup, &roster)));
     }
     out
 }

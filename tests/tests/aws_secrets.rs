@@ -214,7 +214,7 @@ async fn a_customers_aws_secret_reaches_its_connector() {
             "bookmarked_environment": "production", "bookmarked_org_id": "bm-org-0001", "platform": {"type": "api"}}"#,
     )
     .unwrap();
-    let customer = cdt_core::Customer::from_file(&path).unwrap();
+    let customer = cdt_connectors::customers::from_file(&path).unwrap();
     let creds = CredentialManager::new().with_aws(SecretsManager::new(config(&moto.endpoint)).unwrap());
     let platform = cdt_connectors::factory::platform_with(&customer, &creds).await.unwrap();
     let summary = platform.test_connection().await.unwrap();

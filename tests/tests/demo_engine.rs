@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use cdt_core::{Customer, DiagnosticResult, Inputs, Registry, RunContext, diagnose};
+use cdt_connectors::{RunOptions, Target};
+use cdt_core::{DiagnosticResult, Inputs, Registry};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
@@ -19,17 +20,13 @@ struct DemoCase {
 }
 
 async fn run(customer_id: &str, case: &DemoCase, registry: &Registry) -> DiagnosticResult {
-    let customer = Customer::load(&root().join("customer-integration-settings"), customer_id).unwrap();
-    let source = cdt_connectors::source_for(&customer).unwrap();
-    let platform = cdt_connectors::platform_for(&customer).await.unwrap();
-    let ctx = RunContext {
-        customer_id: Some(customer.customer_id.clone()),
-        bookmarked_org_id: customer.bookmarked_org_id.clone(),
-        ..RunContext::default()
+    let target = Target::Customer {
+        settings_dir: root().join("customer-integration-settings"),
+        customer_id: customer_id.to_owned(),
     };
     let tool = registry.get(&case.tool_id).unwrap();
     let inputs = Inputs(case.inputs.clone());
-    diagnose(tool.as_ref(), &inputs, source.as_ref(), platform.as_ref(), &ctx)
+    cdt_connectors::run(tool.as_ref(), &inputs, &target, &RunOptions::now(None))
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", case.story))
 }

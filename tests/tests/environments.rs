@@ -2,7 +2,7 @@
 //! is not mistaken for a customer.
 
 use cdt_connectors::Environments;
-use cdt_core::{Customer, Environment};
+use cdt_core::Environment;
 use cdt_tests::root;
 
 #[test]
@@ -21,7 +21,7 @@ fn the_committed_environments_file_is_valid_and_not_a_customer() {
             .iter()
             .all(|r| !production.secret_refs().contains(r))
     );
-    let customers = Customer::list(&dir).unwrap();
+    let customers = cdt_connectors::customers::list(&dir).unwrap();
     assert!(customers.iter().all(|c| !c.starts_with('_')), "{customers:?}");
     assert!(customers.contains(&"demo-district".to_owned()));
 }

@@ -190,7 +190,7 @@ async fn a_customers_environment_picks_its_database_and_credentials_only() {
         );
         let path = dir.path().join(format!("{id}.json"));
         std::fs::write(&path, json).unwrap();
-        cdt_core::Customer::from_file(&path).unwrap()
+        cdt_connectors::customers::from_file(&path).unwrap()
     };
     let dotenv = dir.path().join(".env");
     std::fs::write(

@@ -17,8 +17,7 @@ async fn run(registry: &Registry, case: &cdt_tests::DemoCase, platform: &dyn Pla
     let source = OneRosterCsv::new(root().join("demo/oneroster"));
     let ctx = RunContext {
         customer_id: Some("demo-district".into()),
-        bookmarked_org_id: "bm-org-0001".into(),
-        ..RunContext::default()
+        ..RunContext::new("bm-org-0001", chrono::Utc::now())
     };
     let tool = registry.get(&case.tool_id).unwrap();
     let mut result = diagnose(tool.as_ref(), &Inputs(case.inputs.clone()), &source, platform, &ctx)

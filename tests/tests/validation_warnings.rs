@@ -3,28 +3,26 @@
 
 use std::path::{Path, PathBuf};
 
-use cdt_connectors::OneRosterCsv;
-use cdt_core::{Customer, Inputs, Registry, RunContext, diagnose};
+use cdt_connectors::{RunOptions, Target};
+use cdt_core::{Inputs, Registry};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
 async fn run(bundle: &Path) -> cdt_core::DiagnosticResult {
-    let customer = Customer::load(&root().join("customer-integration-settings"), "demo-district").unwrap();
-    let platform = cdt_connectors::platform_for(&customer).await.unwrap();
-    let source = OneRosterCsv::new(bundle);
+    let target = Target::Files {
+        source: bundle.to_owned(),
+        platform: root().join("demo/platform.sqlite"),
+        district_id: Some("bm-org-0001".into()),
+    };
     let registry = Registry::builtin().unwrap();
     let tool = registry.get("student-mismatch").unwrap();
     let inputs = Inputs::from_pairs([
         ("parent_email", "hana.tm@Famille-Moreau.example"),
         ("student_name", "Luc Takahashi Moreau"),
     ]);
-    let ctx = RunContext {
-        bookmarked_org_id: customer.bookmarked_org_id.clone(),
-        ..RunContext::default()
-    };
-    diagnose(tool.as_ref(), &inputs, &source, platform.as_ref(), &ctx)
+    cdt_connectors::run(tool.as_ref(), &inputs, &target, &RunOptions::now(None))
         .await
         .unwrap()
 }
