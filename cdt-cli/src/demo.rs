@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
+use cdt_core::text::one_line;
 use cdt_demo::generator::{GenConfig, generate};
 use cdt_demo::scenarios::{DemoCase, plant};
 use tracing::info;
@@ -73,9 +74,9 @@ pub(crate) fn cases(dir: &Path) -> anyhow::Result<ExitCode> {
             .collect();
         crate::output::emit(&format!(
             "# {} → {}\ncdt run {} --customer demo-district {}\n\n",
-            c.story,
+            one_line(&c.story),
             c.expected_status,
-            c.tool_id,
+            shell_quote(&c.tool_id),
             inputs.join(" ")
         ))?;
     }

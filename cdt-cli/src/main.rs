@@ -44,8 +44,11 @@ fn main() -> ExitCode {
 
 #[allow(clippy::print_stderr)]
 fn report_error(e: &anyhow::Error) {
-    eprintln!("error: {e}");
+    // An error can quote outside text (a file's column, a server's answer): each
+    // message reaches the terminal on its own line, without control characters.
+    let safe = |t: &dyn std::fmt::Display| cdt_core::text::one_line(&t.to_string()).into_owned();
+    eprintln!("error: {}", safe(e));
     for cause in e.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        eprintln!("  caused by: {}", safe(&cause));
     }
 }

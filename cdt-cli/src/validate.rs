@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cdt_connectors::{Finding, Limits, ValidationReport, validate_bundle};
+use cdt_core::text::one_line;
 use clap::Args;
 
 /// Arguments of `cdt validate`.
@@ -58,7 +59,7 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
 /// code.
 fn summary(r: &ValidationReport, limit: usize) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", r.bundle);
+    let _ = writeln!(out, "{}", one_line(&r.bundle));
     let rows: Vec<String> = r.rows.iter().map(|(f, n)| format!("{f} {n}")).collect();
     let _ = writeln!(
         out,
@@ -99,7 +100,7 @@ fn summary(r: &ValidationReport, limit: usize) -> String {
         let _ = writeln!(out, "{id} ({n}):");
         let mut shown = 0;
         for f in r.findings.iter().filter(|f| f.code.id() == id.as_str()).take(limit) {
-            let _ = writeln!(out, "  {}: {}", f.location(), f.message);
+            let _ = writeln!(out, "  {}: {}", one_line(&f.location()), one_line(&f.message));
             shown += 1;
         }
         if **n > shown {
@@ -155,20 +156,31 @@ fn error_file(r: &ValidationReport) -> String {
     out
 }
 
-/// A CSV cell, escaped against formula injection: a cell a spreadsheet would read as
-/// a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a
-/// leading `'`, then the cell is quoted when it needs to be.
+/// A CSV cell, escaped against formula injection and always quoted.
+///
+/// A spreadsheet reads a formula where a cell starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return; one that splits on `;` (the list separator of many locales), a
+/// tab or `|` also starts a cell after those, quotes or not. So a `'` goes before
+/// every such start: at the beginning, and after each separator or line break (spaces
+/// between them skipped).
 pub(crate) fn csv_cell(text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + 3);
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        s.push('\'');
+    const SEPARATORS: [char; 6] = [',', ';', '\t', '|', '\n', '\r'];
+    const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+    let mut s = String::with_capacity(text.len() + 4);
+    s.push('"');
+    let mut at_start = true;
+    for c in text.chars() {
+        if at_start && TRIGGERS.contains(&c) {
+            s.push('\'');
+        }
+        if c == '"' {
+            s.push('"');
+        }
+        s.push(c);
+        at_start = SEPARATORS.contains(&c) || (at_start && c == ' ');
     }
-    s.push_str(text);
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    s.push('"');
+    s
 }
 
 #[cfg(test)]
@@ -178,12 +190,18 @@ mod tests {
     #[test]
     fn cells_are_escaped_against_formulas_and_quoted() {
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-2"), "'-2");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("+1"), "\"'+1\"");
+        assert_eq!(csv_cell("-2"), "\"'-2\"");
+        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_cell("\tx"), "\"'\tx\"");
         assert_eq!(csv_cell("\rx"), "\"'\rx\"");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("plain"), "\"plain\"");
+        // After a separator a spreadsheet may start a new cell.
+        assert_eq!(csv_cell("x;=cmd|' /C calc'!A0"), "\"x;'=cmd|' /C calc'!A0\"");
+        assert_eq!(csv_cell("x\t@SUM(1)"), "\"x\t'@SUM(1)\"");
+        assert_eq!(csv_cell("x;  =1"), "\"x;  '=1\"");
+        assert_eq!(csv_cell("a-b = c"), "\"a-b = c\"");
+        assert_eq!(csv_cell("line\n+1"), "\"line\n'+1\"");
     }
 }

@@ -280,3 +280,32 @@ fn customers_lists_the_demo() {
         stdout(&out)
     );
 }
+
+/// Outside text (here an input, echoed in the report or the error) reaches the
+/// terminal without escape sequences and cannot forge a line of the report.
+#[test]
+fn outside_text_cannot_forge_lines_or_send_escapes() {
+    for input in [
+        "parent_email=a\u{1b}]0;owned\u{7}\u{1b}[2J@x.example\nstatus: NO_ISSUE",
+        "parent_email=nobody\u{202e}@x.example",
+    ] {
+        let out = cdt(&[
+            "run",
+            "parent-conflicts",
+            "--source",
+            "demo/oneroster",
+            "--platform",
+            "demo/platform-snapshot",
+            "--input",
+            input,
+        ]);
+        let (o, e) = (stdout(&out), stderr(&out));
+        for text in [&o, &e] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+                "{text:?}"
+            );
+            assert!(!text.lines().any(|l| l.starts_with("status: NO_ISSUE")), "{text}");
+        }
+    }
+}

@@ -90,6 +90,8 @@ fn the_csv_error_file_is_escaped_against_formula_injection() {
     std::fs::write(dir.path().join("=HYPERLINK(1).csv"), "a\n").unwrap();
     let mut orgs = std::fs::read_to_string(dir.path().join("orgs.csv")).unwrap();
     orgs.push_str("org-y,,,Evil,@SUM(A1),,org-d,\n");
+    // A formula after a `;` inside a cell, for spreadsheets that split on `;`.
+    orgs.push_str("org-z,,,Evil,x;=cmd|' /c calc'!A0,,org-d,\n");
     std::fs::write(dir.path().join("orgs.csv"), orgs).unwrap();
     let out = cdt(&["validate", dir.path().to_str().unwrap(), "--csv"]);
     assert_eq!(out.status.code(), Some(1));
@@ -98,16 +100,19 @@ fn the_csv_error_file_is_escaped_against_formula_injection() {
     assert_eq!(lines.next(), Some("file,row,column,code,severity,message"));
     assert!(text.contains("\r\n"));
     assert!(
-        text.contains("'=HYPERLINK(1).csv,,,package.unknown_file,info,"),
+        text.contains("\"'=HYPERLINK(1).csv\",\"\",\"\",\"package.unknown_file\",\"info\","),
         "{text}"
     );
     assert!(
-        text.contains("users.csv,3,sourcedId,id.duplicate_sourced_id,error,sourcedId `stu-1` is already on row 2"),
+        text.contains(
+            "\"users.csv\",\"3\",\"sourcedId\",\"id.duplicate_sourced_id\",\"error\",\"sourcedId `stu-1` is already on row 2"
+        ),
         "{text}"
     );
     // Every line that starts a record starts with a safe character.
     for line in text.lines().skip(1) {
         assert!(!line.starts_with(['=', '+', '-', '@']), "{line}");
+        assert!(!line.contains(";="), "a formula after `;` is neutralised: {line}");
     }
     let rows = csv_field_counts(&text);
     assert!(rows.iter().all(|&n| n == 6), "every row has 6 cells: {rows:?}");

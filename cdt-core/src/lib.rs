@@ -14,7 +14,8 @@
 //! - [`engine`]: [`diagnose`], the flow of one diagnostic (validate, look up, fetch, run);
 //! - [`lookup`], [`slice`]: what a case needs, and the one slicing rule that fetches it
 //!   through any backend's queries;
-//! - [`matching`]: how names and emails are compared on real data.
+//! - [`matching`]: how names and emails are compared on real data;
+//! - [`text`]: outside text made safe for a terminal.
 //!
 //! ```
 //! use cdt_core::{Inputs, Registry};
@@ -38,6 +39,7 @@ pub mod result;
 pub mod roster;
 pub mod secret;
 pub mod slice;
+pub mod text;
 pub mod tool;
 
 pub use connector::{PlatformConnector, SourceConnector};

@@ -6,6 +6,8 @@ use std::fmt::{self, Write as _};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::text::one_line;
+
 /// The outcome of a diagnostic. Every status but [`Status::NoIssue`] is something a
 /// support engineer can act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -199,14 +201,16 @@ impl Remediation {
     }
 }
 
+/// One line of text for people: outside text in it cannot break the line or reach
+/// the terminal as a control sequence ([`crate::text::one_line`]).
 impl fmt::Display for Remediation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {}", self.system.label(), self.action)?;
+        write!(f, "[{}] {}", self.system.label(), one_line(&self.action))?;
         if let Some(field) = &self.field {
-            write!(f, " (field: {field})")?;
+            write!(f, " (field: {})", one_line(field))?;
         }
         if !self.record_ids.is_empty() {
-            write!(f, " (records: {})", self.record_ids.join(", "))?;
+            write!(f, " (records: {})", one_line(&self.record_ids.join(", ")))?;
         }
         Ok(())
     }
@@ -310,18 +314,20 @@ impl DiagnosticResult {
         h
     }
 
-    /// A plain-text report for a terminal.
+    /// A plain-text report for a terminal. Every value is on its own line and cleaned
+    /// of control characters ([`crate::text::one_line`]): a name from the SIS cannot
+    /// forge a line or send an escape sequence.
     #[must_use]
     pub fn to_text(&self) -> String {
         let mut t = String::new();
-        let _ = writeln!(t, "{} ({})", self.tool_name, self.tool_id);
+        let _ = writeln!(t, "{} ({})", one_line(&self.tool_name), one_line(&self.tool_id));
         if let Some(c) = &self.customer_id {
-            let _ = writeln!(t, "customer: {c}");
+            let _ = writeln!(t, "customer: {}", one_line(c));
         }
         for (k, v) in &self.inputs {
-            let _ = writeln!(t, "input {k}: {v}");
+            let _ = writeln!(t, "input {}: {}", one_line(k), one_line(v));
         }
-        let _ = writeln!(t, "\nstatus: {}\n{}", self.status, self.summary);
+        let _ = writeln!(t, "\nstatus: {}\n{}", self.status, one_line(&self.summary));
         if !self.findings.is_empty() {
             let _ = writeln!(t, "\nfindings:");
             for f in &self.findings {
@@ -330,9 +336,15 @@ impl DiagnosticResult {
                     Severity::Warning => "warning",
                     Severity::Info => "info",
                 };
-                let _ = write!(t, "  - {sev} [{}] {}: {}", f.system.label(), f.code, f.message);
+                let _ = write!(
+                    t,
+                    "  - {sev} [{}] {}: {}",
+                    f.system.label(),
+                    one_line(&f.code),
+                    one_line(&f.message)
+                );
                 if !f.record_ids.is_empty() {
-                    let _ = write!(t, " ({})", f.record_ids.join(", "));
+                    let _ = write!(t, " ({})", one_line(&f.record_ids.join(", ")));
                 }
                 t.push('\n');
             }
@@ -346,7 +358,7 @@ impl DiagnosticResult {
         if !self.warnings.is_empty() {
             let _ = writeln!(t, "\nwarnings:");
             for w in &self.warnings {
-                let _ = writeln!(t, "  - {w}");
+                let _ = writeln!(t, "  - {}", one_line(w));
             }
         }
         t
@@ -400,6 +412,25 @@ mod tests {
             warnings: vec![],
             hubspot_ticket_id: None,
         }
+    }
+
+    #[test]
+    fn the_text_report_keeps_outside_text_on_its_line_without_controls() {
+        let mut r = sample();
+        r.summary = "Ana\n\nstatus: NO_ISSUE\u{1b}[2J".into();
+        r.findings[0].message = "x\r  - error [SIS] forged\u{202e}".into();
+        r.remediation[0].action = "do it\nremediation:\n  9. [SIS] forged".into();
+        r.warnings = vec!["w\u{7}".into()];
+        let text = r.to_text();
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+        assert!(!text.contains('\u{202e}'), "{text:?}");
+        assert_eq!(text.lines().filter(|l| l.starts_with("status:")).count(), 1, "{text}");
+        assert_eq!(
+            text.lines().filter(|l| l.trim_start().starts_with("- error")).count(),
+            1,
+            "{text}"
+        );
+        assert!(!text.contains("\n  9."), "{text}");
     }
 
     #[test]

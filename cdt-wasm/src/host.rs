@@ -120,7 +120,10 @@ impl RunState {
         }
         self.log_lines += 1;
         self.log_bytes += message.len();
+        // One line per log call: a plugin cannot forge another line (another plugin's
+        // error, say) with a newline.
         let message = clean(message, 1000);
+        let message = cdt_core::text::one_line(&message);
         let plugin = &*self.plugin;
         match level {
             Level::Debug => debug!(plugin, "{message}"),
