@@ -45,7 +45,7 @@ pub(crate) async fn generate_cmd(
     cdt_connectors::EmbeddedStore::create(&out.join("platform.sqlite"), &district.platform).await?;
     if with_cases {
         let json = serde_json::to_string_pretty(&cases)?;
-        std::fs::write(out.join("cases.json"), json + "\n")
+        cdt_connectors::atomic::write_file(&out.join("cases.json"), (json + "\n").as_bytes())
             .with_context(|| format!("cannot write {}", out.join("cases.json").display()))?;
     }
     crate::output::emit(&format!(

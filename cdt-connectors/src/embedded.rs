@@ -17,6 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRo
 use sqlx::{Connection, SqliteConnection};
 use tracing::debug;
 
+use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
 use crate::rows::{Placeholders, insert_sql, read_all};
 use crate::sql::{Arg, Dialect, People, SqlBackend, SqlQueries, kept_ids};
@@ -54,16 +55,16 @@ fn unexpected(path: &Path, e: &Error) -> Error {
 
 impl EmbeddedStore {
     /// Creates a store at `path` holding `data`, replacing any file there. The file is
-    /// built under a temporary name and renamed when complete.
+    /// built under a fresh, owner-only temporary name ([`crate::atomic`]) and renamed
+    /// when complete.
     pub async fn create(path: &Path, data: &PlatformData) -> Result<()> {
-        let tmp = path.with_extension("sqlite.tmp");
-        let _ = std::fs::remove_file(&tmp);
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
+        // SQLite opens the file itself: it exists, is empty and is ours.
+        let file = AtomicFile::create(path).map_err(|e| Error::io(path, e))?;
         let opts = SqliteConnectOptions::new()
-            .filename(&tmp)
-            .create_if_missing(true)
+            .filename(file.temp_path())
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Delete)
             .foreign_keys(true);
         let mut conn = SqliteConnection::connect_with(&opts)
@@ -78,7 +79,7 @@ impl EmbeddedStore {
             .await
             .map_err(|e| store_err(path, "cannot compact", e))?;
         conn.close().await.map_err(|e| store_err(path, "cannot close", e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        file.commit().map_err(|e| Error::io(path, e))
     }
 
     /// Opens the store at `path` read-only, for the district `district_id`.

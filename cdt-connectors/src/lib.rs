@@ -15,10 +15,13 @@
 //! - [`credentials::CredentialManager`]: secrets from the environment, a `.env` file or
 //!   AWS Secrets Manager (feature `aws`);
 //! - [`customers`]: customer settings files, read and listed;
+//! - [`atomic`]: how every file and folder is written (exclusive, owner-only, all or
+//!   nothing);
 //! - [`factory`]: a customer's connectors from its settings;
 //! - [`run()`]: one diagnostic on a [`Target`] (a customer, or files), the one call
 //!   every adapter makes; [`preflight()`]: whether a customer's diagnostics can run.
 
+pub mod atomic;
 #[cfg(feature = "aws")]
 pub mod aws_secrets;
 pub mod bundle;

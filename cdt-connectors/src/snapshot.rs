@@ -11,6 +11,7 @@ use cdt_core::PlatformConnector;
 use cdt_core::platform::schema::{PlatformRow, Table};
 use cdt_core::platform::{Organization, PlatformData};
 
+use crate::atomic::AtomicDir;
 use crate::csv_table::read_table;
 use crate::error::{Error, Result};
 
@@ -121,29 +122,37 @@ pub fn read_snapshot(dir: &Path) -> Result<PlatformData> {
     })
 }
 
-/// Writes platform data as a snapshot folder. Each file is written to a temporary
-/// name and renamed, so a failure never leaves a half-written table behind.
+/// Writes platform data as a snapshot folder, all or nothing ([`crate::atomic`]): the
+/// folder is written under a temporary name and renamed into place, replacing an
+/// earlier snapshot there; a folder holding anything but snapshot tables is left
+/// alone and is an error.
 pub fn write_snapshot(dir: &Path, data: &PlatformData) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let is_table = |name: &str| {
+        name.strip_suffix(".csv")
+            .is_some_and(|t| cdt_core::platform::schema::TABLES.iter().any(|table| table.name == t))
+    };
+    let out = AtomicDir::create(dir, is_table).map_err(|e| Error::io(dir, e))?;
     for table in data.table_rows() {
-        write_table(dir, table.table, table.rows)?;
+        write_table(&out, dir, table.table, table.rows)?;
     }
-    Ok(())
+    out.commit().map_err(|e| Error::io(dir, e))
 }
 
-fn write_table<'a>(dir: &Path, table: &Table, rows: impl Iterator<Item = Vec<Option<&'a str>>>) -> Result<()> {
-    let name = table.name;
-    let path = dir.join(format!("{name}.csv"));
-    let tmp = dir.join(format!(".{name}.csv.tmp"));
-    let werr = |e: csv::Error| Error::csv(&format!("{name}.csv"), None, None, format!("write failed: {e}"));
-    {
-        let mut w = csv::Writer::from_path(&tmp).map_err(werr)?;
-        w.write_record(table.column_names()).map_err(werr)?;
-        for row in rows {
-            w.write_record(row.iter().map(|v| v.unwrap_or_default()))
-                .map_err(werr)?;
-        }
-        w.flush().map_err(|e| Error::io(&tmp, e))?;
+fn write_table<'a>(
+    out: &AtomicDir,
+    dir: &Path,
+    table: &Table,
+    rows: impl Iterator<Item = Vec<Option<&'a str>>>,
+) -> Result<()> {
+    let file = format!("{}.csv", table.name);
+    let path = dir.join(&file);
+    let werr = |e: csv::Error| Error::csv(&file, None, None, format!("write failed: {e}"));
+    let f = out.create_file(&file).map_err(|e| Error::io(&path, e))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, f));
+    w.write_record(table.column_names()).map_err(werr)?;
+    for row in rows {
+        w.write_record(row.iter().map(|v| v.unwrap_or_default()))
+            .map_err(werr)?;
     }
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    w.flush().map_err(|e| Error::io(&path, e))
 }

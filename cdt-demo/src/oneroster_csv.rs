@@ -22,10 +22,11 @@
 //! so a crash never leaves half a bundle.
 
 use std::fmt::Write as _;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
+
+use cdt_connectors::atomic::{AtomicDir, AtomicFile};
 
 use cdt_core::roster::{RecordStatus, Roster};
 
@@ -278,79 +279,55 @@ pub fn manifest(roster: &Roster) -> String {
 /// earlier bundle); otherwise [`Error::NotABundle`] is returned and nothing changes.
 pub fn write_bundle_dir(roster: &Roster, dir: &Path) -> Result<(), Error> {
     check_replaceable(dir)?;
-    let (parent, tmp) = sibling(dir, "tmp")?;
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let written = (|| {
-        for file in BundleFile::ALL {
-            let path = tmp.join(file.file_name());
-            let out = File::create(&path).map_err(|e| Error::io(&path, e))?;
-            let out = write_table(BufWriter::with_capacity(1 << 16, out), file, roster, &path)?;
-            let out = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-            out.sync_all().map_err(|e| Error::io(&path, e))?;
-        }
-        let path = tmp.join("manifest.csv");
-        let mut out = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        out.write_all(manifest(roster).as_bytes())
-            .and_then(|()| out.sync_all())
-            .map_err(|e| Error::io(&path, e))?;
-        Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
+    let out = AtomicDir::create(dir, |name| BUNDLE_FILE_NAMES.contains(&name)).map_err(|e| Error::io(dir, e))?;
+    for file in BundleFile::ALL {
+        let path = dir.join(file.file_name());
+        let f = out.create_file(file.file_name()).map_err(|e| Error::io(&path, e))?;
+        let f = write_table(BufWriter::with_capacity(1 << 16, f), file, roster, &path)?;
+        f.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
     }
-    if let Err(e) = replace_dir(&tmp, dir) {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    sync_dir(&parent);
-    Ok(())
+    let path = dir.join("manifest.csv");
+    out.create_file("manifest.csv")
+        .and_then(|mut f| f.write_all(manifest(roster).as_bytes()))
+        .map_err(|e| Error::io(&path, e))?;
+    out.commit().map_err(|e| Error::io(dir, e))
 }
 
 /// Writes `roster` as a `OneRoster` 1.1 CSV bundle in the ZIP archive `path`, the files
 /// at the archive's root, deflated ([`ZIP_DEFLATE_LEVEL`]).
 ///
-/// The archive is written under a temporary name beside `path` and renamed into
-/// place, replacing any existing file. Entry timestamps are fixed (1980-01-01), so
-/// the same roster always gives the same bytes.
+/// The archive is written under a fresh temporary name beside `path` and renamed into
+/// place, replacing any existing file ([`cdt_connectors::atomic`]). Entry timestamps
+/// are fixed (1980-01-01), so the same roster always gives the same bytes.
 pub fn write_bundle_zip(roster: &Roster, path: &Path) -> Result<(), Error> {
     use zip::write::SimpleFileOptions;
 
-    let (parent, tmp) = sibling(path, "tmp")?;
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
     let zip_err = |source| Error::Zip {
         path: path.to_owned(),
         source,
     };
-    let written = (|| {
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 16, file));
-        // Entries over 4 GiB need ZIP64; a crude estimate decides (rows are < 400 bytes).
-        let rows: usize = BundleFile::ALL.iter().map(|f| f.row_count(roster)).sum();
-        let options = SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .compression_level(Some(ZIP_DEFLATE_LEVEL))
-            .large_file(rows > 8_000_000);
-        zip.start_file("manifest.csv", options).map_err(zip_err)?;
-        zip.write_all(manifest(roster).as_bytes())
-            .map_err(|e| Error::io(path.join("manifest.csv"), e))?;
-        for file in BundleFile::ALL {
-            zip.start_file(file.file_name(), options).map_err(zip_err)?;
-            let entry = path.join(file.file_name());
-            write_table(&mut zip, file, roster, &entry)?;
-        }
-        let out = zip.finish().map_err(zip_err)?;
-        let out = out.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
-        out.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
+    let mut file = AtomicFile::create(path).map_err(|e| Error::io(path, e))?;
+    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 16, file.file()));
+    // Entries over 4 GiB need ZIP64; a crude estimate decides (rows are < 400 bytes).
+    let rows: usize = BundleFile::ALL.iter().map(|f| f.row_count(roster)).sum();
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(ZIP_DEFLATE_LEVEL))
+        .large_file(rows > 8_000_000);
+    zip.start_file("manifest.csv", options).map_err(zip_err)?;
+    zip.write_all(manifest(roster).as_bytes())
+        .map_err(|e| Error::io(path.join("manifest.csv"), e))?;
+    for file in BundleFile::ALL {
+        zip.start_file(file.file_name(), options).map_err(zip_err)?;
+        let entry = path.join(file.file_name());
+        write_table(&mut zip, file, roster, &entry)?;
     }
-    sync_dir(&parent);
-    Ok(())
+    let out = zip.finish().map_err(zip_err)?;
+    out.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
+    file.commit().map_err(|e| Error::io(path, e))
 }
 
 /// Writes one CSV file of the bundle to `out`; returns `out` flushed.
@@ -533,24 +510,6 @@ impl<W: Write> Row<'_, W> {
     }
 }
 
-/// `(parent, parent/.name.kind-pid-n)`: a unique temporary name beside `target`.
-fn sibling(target: &Path, kind: &str) -> Result<(PathBuf, PathBuf), Error> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = target.file_name().ok_or_else(|| {
-        Error::io(
-            target,
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path has no file name"),
-        )
-    })?;
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = parent.join(format!(".{}.{kind}-{}-{n}", name.to_string_lossy(), std::process::id()));
-    Ok((parent, tmp))
-}
-
 /// Fails unless `dir` is absent or a folder holding only `OneRoster` CSV files.
 fn check_replaceable(dir: &Path) -> Result<(), Error> {
     let meta = match fs::symlink_metadata(dir) {
@@ -576,25 +535,4 @@ fn check_replaceable(dir: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Moves the finished folder `tmp` to `dir`, replacing an earlier bundle there.
-fn replace_dir(tmp: &Path, dir: &Path) -> Result<(), Error> {
-    if fs::symlink_metadata(dir).is_err() {
-        return fs::rename(tmp, dir).map_err(|e| Error::io(dir, e));
-    }
-    let (_, old) = sibling(dir, "old")?;
-    fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
-    if let Err(e) = fs::rename(tmp, dir) {
-        let _ = fs::rename(&old, dir);
-        return Err(Error::io(dir, e));
-    }
-    fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))
-}
-
-/// Makes a rename durable (best effort: not every platform can sync a folder).
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
