@@ -65,9 +65,11 @@ async fn remote_platforms_are_checked_and_secrets_never_print() {
     std::fs::write(
         dir.path().join("_environments.json"),
         format!(
-            r#"{{"staging": {{"api": {{"base_url": "{}", "token": "env:CDT_T_CHECK_API_TOKEN"}}}},
+            r#"{{"data_roots": [{}],
+                "staging": {{"api": {{"base_url": "{}", "token": "env:CDT_T_CHECK_API_TOKEN"}}}},
                 "production": {{"database": {{"host": "127.0.0.1", "database": "cdt_test", "schema": "{schema}",
                    "username": "cdt_readonly", "password": "env:CDT_T_CHECK_DB_PW", "ssl_mode": "disable"}}}}}}"#,
+            serde_json::to_string(&root().join("demo")).unwrap(),
             server.base_url
         ),
     )

@@ -1,9 +1,11 @@
 //! Customer settings files: `<settings_dir>/<customer_id>.json`, read from disk and
 //! parsed by [`Customer::from_file_text`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cdt_core::{Customer, Error, Result};
+
+use crate::environments::{self, Environments};
 
 /// Loads `<dir>/<customer_id>.json`, checking that the file declares that id.
 pub fn load(dir: &Path, customer_id: &str) -> Result<Customer> {
@@ -22,6 +24,24 @@ pub fn load(dir: &Path, customer_id: &str) -> Result<Customer> {
 pub fn from_file(path: &Path) -> Result<Customer> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     Customer::from_file_text(path, &text)
+}
+
+/// The real path of `path`, named in `customer`'s settings at `field`: relative to the
+/// settings folder, and confined to it or to the administrator's `data_roots`
+/// (`_environments.json`), links resolved. Anything else is a settings error naming the
+/// file and the field.
+pub fn resolve_path(customer: &Customer, path: &Path, field: &str) -> Result<PathBuf> {
+    let dir = &customer.settings_dir;
+    let roots = if dir.join(environments::FILE_NAME).is_file() {
+        Environments::load(dir)?.data_roots
+    } else {
+        Vec::new()
+    };
+    crate::confine::settings_path(dir, &roots, path).map_err(|message| Error::Config {
+        path: dir.join(format!("{}.json", customer.customer_id)),
+        field: Some(field.to_owned()),
+        message: format!("field `{field}`: {message}"),
+    })
 }
 
 /// Lists the customer ids of a settings folder, sorted. Files whose name starts with
@@ -59,12 +79,25 @@ mod tests {
     fn a_settings_folder_is_listed_and_loaded() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("demo-district.json"), GOOD).unwrap();
-        std::fs::write(dir.path().join("_environments.json"), "{}").unwrap();
+        std::fs::write(
+            dir.path().join("_environments.json"),
+            r#"{"staging": {}, "production": {}}"#,
+        )
+        .unwrap();
         std::fs::write(dir.path().join("renamed.json"), GOOD).unwrap();
         assert_eq!(list(dir.path()).unwrap(), ["demo-district", "renamed"]);
         let c = load(dir.path(), "demo-district").unwrap();
         assert_eq!(c.settings_dir, dir.path());
-        assert_eq!(c.resolve(Path::new("bundle")), dir.path().join("bundle"));
+        assert_eq!(
+            resolve_path(&c, Path::new("bundle"), "integration.location.path").unwrap(),
+            dir.path().canonicalize().unwrap().join("bundle")
+        );
+        let e = resolve_path(&c, Path::new("/etc/passwd"), "platform.path").unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("demo-district.json") && text.contains("field `platform.path`") && text.contains("outside"),
+            "{text}"
+        );
         let e = load(dir.path(), "renamed").unwrap_err();
         assert!(e.to_string().contains("named `renamed.json`"), "{e}");
         assert!(matches!(

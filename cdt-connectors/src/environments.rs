@@ -37,6 +37,11 @@ pub struct Environments {
     pub staging: EnvironmentSettings,
     /// Production.
     pub production: EnvironmentSettings,
+    /// Folders outside the settings folder that customer and environment settings may
+    /// name (relative entries are relative to the settings folder). Paths in settings
+    /// are confined to the settings folder and these, links resolved.
+    #[serde(default)]
+    pub data_roots: Vec<PathBuf>,
     /// The file these came from.
     #[serde(skip)]
     pub path: PathBuf,
@@ -217,6 +222,21 @@ impl Environments {
         })?;
         path.clone_into(&mut envs.path);
         envs.validate().map_err(|(field, message)| fail(Some(field), message))?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for env in [Environment::Staging, Environment::Production] {
+            let roots = envs.data_roots.clone();
+            let db = match env {
+                Environment::Staging => envs.staging.database.as_mut(),
+                Environment::Production => envs.production.database.as_mut(),
+            };
+            if let Some(ca) = db.and_then(|d| d.ssl_root_cert.as_mut()) {
+                *ca = crate::confine::settings_path(dir, &roots, ca)
+                    .map_err(|m| {
+                        let field = format!("{env}.database.ssl_root_cert");
+                        fail(Some(field.clone()), format!("field `{field}`: {m}"))
+                    })?;
+            }
+        }
         Ok(envs)
     }
 
@@ -331,6 +351,7 @@ mod tests {
     use super::*;
 
     const GOOD: &str = r#"{
+      "data_roots": ["/etc/ssl"],
       "staging": {
         "api": {"base_url": "https://api.staging.example", "token": "env:STAGING_TOKEN"},
         "database": {"host": "db.staging.example", "database": "bm", "username": "ro",
@@ -407,6 +428,19 @@ mod tests {
             .replace("\"db.example\"", "\"localhost\"")
             .replace("\"verify-full\"", "\"disable\"");
         assert!(parse(&local).is_ok());
+    }
+
+    #[test]
+    fn a_ca_file_outside_the_settings_folder_and_its_roots_is_refused() {
+        let text = GOOD.replace(r#""data_roots": ["/etc/ssl"],"#, "");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("production.database.ssl_root_cert") && err.contains("outside the settings folder"),
+            "{err}"
+        );
+        let text = GOOD.replace("/etc/ssl/bookmarked-ca.pem", "/etc/ssl/../shadow");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("production.database.ssl_root_cert"), "{err}");
     }
 
     #[test]

@@ -16,7 +16,11 @@ pub fn source_for(customer: &Customer) -> cdt_core::Result<Arc<dyn SourceConnect
     match &customer.integration {
         Integration::OnerosterCsv {
             location: CsvLocation::Path { path },
-        } => Ok(Arc::new(OneRosterCsv::new(customer.resolve(path)))),
+        } => Ok(Arc::new(OneRosterCsv::new(crate::customers::resolve_path(
+            customer,
+            path,
+            "integration.location.path",
+        )?))),
         Integration::OnerosterCsv {
             location: CsvLocation::Ftp { .. },
         } => Err(Error::Unsupported {
@@ -43,10 +47,14 @@ pub async fn platform_for(customer: &Customer) -> cdt_core::Result<Arc<dyn Platf
 async fn platform_local(customer: &Customer) -> cdt_core::Result<Arc<dyn PlatformConnector>> {
     match &customer.platform {
         PlatformSource::Embedded { path } => Ok(Arc::new(
-            EmbeddedStore::open(&customer.resolve(path), &customer.bookmarked_org_id).await?,
+            EmbeddedStore::open(
+                &crate::customers::resolve_path(customer, path, "platform.path")?,
+                &customer.bookmarked_org_id,
+            )
+            .await?,
         )),
         PlatformSource::Snapshot { path } => Ok(Arc::new(Snapshot::new(
-            customer.resolve(path),
+            crate::customers::resolve_path(customer, path, "platform.path")?,
             customer.bookmarked_org_id.clone(),
         ))),
         PlatformSource::Postgres | PlatformSource::Api => Err(Error::Unsupported {

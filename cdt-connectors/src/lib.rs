@@ -25,6 +25,7 @@ pub mod atomic;
 #[cfg(feature = "aws")]
 pub mod aws_secrets;
 pub mod bundle;
+mod confine;
 pub mod credentials;
 mod csv_table;
 pub mod customers;

@@ -2,7 +2,8 @@
 //!
 //! Each customer has one JSON file, `customer-integration-settings/<customer_id>.json`.
 //! Unknown or missing fields are errors naming the file and the field. Secrets are
-//! never written there, only [`SecretRef`]s. Relative paths are relative to the file.
+//! never written there, only [`SecretRef`]s. Relative paths are relative to the file; the connectors resolve
+//! them, confined to the settings folder (`cdt_connectors::customers::resolve_path`).
 //! This module parses and checks settings; reading the files is the connectors' job
 //! (`cdt_connectors::customers`).
 
@@ -252,16 +253,6 @@ impl Customer {
                 location: CsvLocation::Path { path },
             } if path.as_os_str().is_empty() => fail("integration.location.path", "must not be empty"),
             _ => Ok(()),
-        }
-    }
-
-    /// Resolves a path from the settings file against the file's folder.
-    #[must_use]
-    pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() {
-            path.to_owned()
-        } else {
-            self.settings_dir.join(path)
         }
     }
 }
