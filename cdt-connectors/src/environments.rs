@@ -230,11 +230,10 @@ impl Environments {
                 Environment::Production => envs.production.database.as_mut(),
             };
             if let Some(ca) = db.and_then(|d| d.ssl_root_cert.as_mut()) {
-                *ca = crate::confine::settings_path(dir, &roots, ca)
-                    .map_err(|m| {
-                        let field = format!("{env}.database.ssl_root_cert");
-                        fail(Some(field.clone()), format!("field `{field}`: {m}"))
-                    })?;
+                *ca = crate::confine::settings_path(dir, &roots, ca).map_err(|m| {
+                    let field = format!("{env}.database.ssl_root_cert");
+                    fail(Some(field.clone()), format!("field `{field}`: {m}"))
+                })?;
             }
         }
         Ok(envs)

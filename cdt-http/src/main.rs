@@ -1,4 +1,5 @@
-//! `cdt-http`: serve the HTTP API. `CDT_HTTP_ADDR` (default `127.0.0.1:8080`) and
+//! `cdt-http`: serve the HTTP API, logging to stderr at `CDT_LOG` (an `EnvFilter`,
+//! `info` by default). `CDT_HTTP_ADDR` (default `127.0.0.1:8080`) and
 //! `CDT_SETTINGS_DIR` (default `customer-integration-settings`); WASM plugins from
 //! `CDT_PLUGINS_DIR` (default `plugins/dist` when it exists; `CDT_PLUGINS_DIR=` for none);
 //! runs on files under `CDT_DATA_DIR` only (unset: runs on customers only).
@@ -7,7 +8,12 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CDT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let addr = std::env::var("CDT_HTTP_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let dir = std::env::var("CDT_SETTINGS_DIR").unwrap_or_else(|_| "customer-integration-settings".into());
     cdt_tools::link();

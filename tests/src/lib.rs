@@ -9,7 +9,9 @@
 
 pub mod conformance;
 pub mod fake_api;
+pub mod moto;
 pub mod pg;
+pub mod sentinel;
 pub mod service;
 
 use std::path::{Path, PathBuf};

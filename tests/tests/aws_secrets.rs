@@ -3,78 +3,11 @@
 //! `CDT_MOTO_SERVER`). Requests are signed with our `SigV4` code and go over HTTP to the
 //! server. Without moto these tests skip and say why; under `CI=true` they fail.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use cdt_connectors::CredentialManager;
 use cdt_connectors::aws_secrets::{AwsConfig, SecretsManager};
 use cdt_core::SecretRef;
 use cdt_tests::LogCapture;
-use cdt_tests::service::unavailable;
-
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("CDT_MOTO_SERVER") {
-        return PathBuf::from(p);
-    }
-    // The test binary is <target>/debug/deps/<name>; the venv is <target>/moto-venv.
-    let exe = std::env::current_exe().unwrap();
-    let target = exe.ancestors().nth(3).unwrap().to_owned();
-    target.join("moto-venv/bin/moto_server")
-}
-
-async fn moto(test: &str) -> Option<Moto> {
-    let path = moto_path();
-    if !path.is_file() {
-        unavailable(
-            test,
-            &format!("no moto_server at {} (run scripts/setup.d/10-moto)", path.display()),
-        );
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(&path)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    // Wait until it listens (a readiness wait, not a timing assertion).
-    for _ in 0..600 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return Some(moto);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{test}: moto_server did not start listening on port {port}");
-}
-
-fn config(endpoint: &str) -> AwsConfig {
-    AwsConfig {
-        region: "us-east-1".into(),
-        endpoint: endpoint.to_owned(),
-        access_key_id: cdt_core::Secret::new("AKIDCDTTEST"),
-        secret_access_key: cdt_core::Secret::new("cdt-test-secret-access-key"),
-        session_token: None,
-    }
-}
+use cdt_tests::moto::{config, start as moto};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_resolve_from_secrets_manager_and_never_print() {
