@@ -26,6 +26,7 @@ pub(crate) enum Dialect {
     /// SQLite: `?N` parameters, lists bound as JSON arrays, storage order by `rowid`.
     Sqlite,
     /// PostgreSQL: `$N` parameters, lists bound as `text[]`, order by key.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Postgres,
 }
 
@@ -154,6 +155,7 @@ impl People {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Arg<'a> {
     /// A text.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Text(&'a str),
     /// A list of texts (see [`Dialect::in_list`]).
     List(&'a [String]),
