@@ -38,6 +38,9 @@ pub enum Fault {
     Truncated,
     /// Answer with this redirect status and `Location`.
     Redirect(u16, String),
+    /// Answer 200, then drip the body one byte per interval, never finishing (a
+    /// server or proxy that keeps a connection alive without answering).
+    Drip(Duration),
 }
 
 /// A table's rows as JSON, with the search key of each row (person key for people,
@@ -235,6 +238,21 @@ async fn gate(shared: &Shared, headers: &HeaderMap, district: &str) -> Result<()
                 r#"{"rows": 3}"#,
             )
                 .into_response());
+        }
+        Some(Fault::Drip(every)) => {
+            let stream = futures_util::stream::unfold(true, move |first| async move {
+                if !first {
+                    tokio::time::sleep(every).await;
+                }
+                let chunk = if first { r#"{"data": ["# } else { " " };
+                Some((Ok::<_, std::io::Error>(chunk), false))
+            });
+            let mut r = Response::new(Body::from_stream(stream));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
+            return Err(r);
         }
         Some(Fault::Truncated) => {
             // The head and a first chunk go out; a moment later the body breaks.

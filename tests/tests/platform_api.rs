@@ -153,6 +153,34 @@ async fn a_slow_server_times_out_and_is_retried_within_the_budget() {
     );
 }
 
+/// A server that answers and then drips its body a byte at a time, forever, is cut
+/// off by the request deadline (not by a per-read timeout, which each byte resets), a
+/// bounded number of times.
+#[tokio::test]
+async fn a_body_that_drips_forever_times_out_within_the_deadline() {
+    let data = demo_platform().await;
+    let server = FakeApi::start(&data, TOKEN, 500).await;
+    let api = client(
+        &server,
+        ApiOptions {
+            timeout: Duration::from_millis(400),
+            max_attempts: 2,
+            ..options(&server)
+        },
+    );
+    server.push_faults([
+        Fault::Drip(Duration::from_millis(20)),
+        Fault::Drip(Duration::from_millis(20)),
+    ]);
+    let before = server.requests();
+    let err = err_of(&api).await.to_string();
+    assert!(
+        err.contains("timed out") && err.contains("gave up after 2 attempts"),
+        "{err}"
+    );
+    assert_eq!(server.requests() - before, 2, "one retry, then the error");
+}
+
 #[tokio::test]
 async fn the_total_retry_time_is_capped() {
     let data = demo_platform().await;
