@@ -50,7 +50,10 @@ fn oneroster_api_source(customer: &Customer, creds: &CredentialManager) -> cdt_c
 }
 
 #[cfg(not(feature = "api"))]
-fn oneroster_api_source(_customer: &Customer, _creds: &CredentialManager) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+fn oneroster_api_source(
+    _customer: &Customer,
+    _creds: &CredentialManager,
+) -> cdt_core::Result<Arc<dyn SourceConnector>> {
     Err(Error::Unsupported {
         what: "the OneRoster REST API connector (this build has no cargo feature `api`)".into(),
     })

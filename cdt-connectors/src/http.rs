@@ -73,7 +73,10 @@ where
             };
             return Err(give_up(
                 status,
-                format!("gave up after {n} attempts in {:.1} s: {reason}{why}", elapsed.as_secs_f64()),
+                format!(
+                    "gave up after {n} attempts in {:.1} s: {reason}{why}",
+                    elapsed.as_secs_f64()
+                ),
             ));
         }
         warn!(request = %label, attempt = n, %reason, wait_ms = wait.as_millis(), "request failed, retrying");
@@ -240,7 +243,10 @@ mod tests {
             max_backoff: Duration::from_millis(2),
             max_attempts: 3,
         };
-        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
         let mut calls = 0;
         let r: Result<(), String> = rt.block_on(with_retries(
             &policy,
@@ -272,7 +278,10 @@ mod tests {
             |s, m| format!("{s:?} {m}"),
         ));
         let e = r.unwrap_err();
-        assert!(e.contains("retry after 60 s") && e.contains("gave up after 1 attempts"), "{e}");
+        assert!(
+            e.contains("retry after 60 s") && e.contains("gave up after 1 attempts"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -360,7 +360,10 @@ impl Customer {
                     None => *oneroster_version == OneRosterVersion::V1_2,
                 };
                 if !oauth2 && *oneroster_version == OneRosterVersion::V1_2 {
-                    return fail("integration.auth", "OneRoster 1.2 servers authorise with OAuth 2 only (`oauth2`)");
+                    return fail(
+                        "integration.auth",
+                        "OneRoster 1.2 servers authorise with OAuth 2 only (`oauth2`)",
+                    );
                 }
                 match token_url {
                     None if oauth2 => fail(
@@ -452,12 +455,22 @@ mod tests {
         assert_eq!(c.integration.kind(), "OneRoster API");
         let (field, _) = Customer::from_json(&api(r#", "oneroster_version": "1.2""#)).unwrap_err();
         assert_eq!(field.as_deref(), Some("integration.token_url"));
-        assert!(Customer::from_json(&api(r#", "oneroster_version": "1.2", "token_url": "https://t.example/token""#)).is_ok());
+        assert!(
+            Customer::from_json(&api(
+                r#", "oneroster_version": "1.2", "token_url": "https://t.example/token""#
+            ))
+            .is_ok()
+        );
         let (field, _) = Customer::from_json(&api(r#", "oneroster_version": "1.2", "auth": "oauth1""#)).unwrap_err();
         assert_eq!(field.as_deref(), Some("integration.auth"));
         let (field, msg) = Customer::from_json(&api(r#", "limits": {"page_size": 0}"#)).unwrap_err();
         assert_eq!(field.as_deref(), Some("integration.limits.page_size"), "{msg}");
-        assert!(Customer::from_json(&api(r#", "oauth1_signature": "HMAC-SHA1", "limits": {"timeout_seconds": 5}"#)).is_ok());
+        assert!(
+            Customer::from_json(&api(
+                r#", "oauth1_signature": "HMAC-SHA1", "limits": {"timeout_seconds": 5}"#
+            ))
+            .is_ok()
+        );
         let (_, msg) = Customer::from_json(&api(r#", "limits": {"pagesize": 5}"#)).unwrap_err();
         assert!(msg.contains("pagesize"), "{msg}");
     }

@@ -28,7 +28,9 @@ pub(crate) struct Pred {
 
 /// Characters a filter value never holds.
 fn unsafe_in_value(c: char) -> bool {
-    matches!(c, '\'' | '"' | '\\' | '`' | '%' | '_' | '*' | '\u{2018}' | '\u{2019}') || c.is_whitespace() || c.is_control()
+    matches!(c, '\'' | '"' | '\\' | '`' | '%' | '_' | '*' | '\u{2018}' | '\u{2019}')
+        || c.is_whitespace()
+        || c.is_control()
 }
 
 /// The longest run of `value` free of the characters a filter value never holds
@@ -54,10 +56,9 @@ impl Pred {
         }
         // `=` values may hold `_` and `%` (no wildcards in `=`), never a quote,
         // backslash or space.
-        if value
-            .chars()
-            .all(|c| !(matches!(c, '\'' | '"' | '\\' | '`' | '\u{2018}' | '\u{2019}') || c.is_whitespace() || c.is_control()))
-        {
+        if value.chars().all(|c| {
+            !(matches!(c, '\'' | '"' | '\\' | '`' | '\u{2018}' | '\u{2019}') || c.is_whitespace() || c.is_control())
+        }) {
             return Some(Self {
                 field,
                 op: Op::Eq,
@@ -121,7 +122,7 @@ pub(crate) fn ids(field: &'static str, ids: &[String]) -> Vec<Filter> {
 /// kept as typed, duplicates (ignoring case) dropped.
 pub(crate) fn name_words(query: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for word in query.split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '\u{2019}' | '`')) ) {
+    for word in query.split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '\u{2019}' | '`'))) {
         if let Some(piece) = longest_safe_piece(word)
             && !cdt_core::matching::tokens(&piece).is_empty()
             && !out.iter().any(|w| w.to_lowercase() == piece.to_lowercase())
@@ -139,7 +140,14 @@ mod tests {
     #[test]
     fn values_never_hold_a_quote() {
         let p = Pred::eq("email", "o'neil@example.org").unwrap();
-        assert_eq!(p, Pred { field: "email", op: Op::Contains, value: "neil@example.org".into() });
+        assert_eq!(
+            p,
+            Pred {
+                field: "email",
+                op: Op::Contains,
+                value: "neil@example.org".into()
+            }
+        );
         let p = Pred::eq("email", "ana_lopez@example.org").unwrap();
         assert_eq!(p.op, Op::Eq);
         let hostile = "x' OR sourcedId~'";

@@ -98,7 +98,12 @@ fn status_object(v: &Value) -> Option<&Value> {
 pub(crate) fn parse(body: &[u8]) -> Option<StatusInfo> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let s = status_object(&v)?;
-    let text = |name: &str| field(s, name).and_then(Value::as_str).map(clean).filter(|t| !t.is_empty());
+    let text = |name: &str| {
+        field(s, name)
+            .and_then(Value::as_str)
+            .map(clean)
+            .filter(|t| !t.is_empty())
+    };
     let mut code_minor = Vec::new();
     if let Some(m) = field(s, "imsx_codeMinor") {
         minor_values(m, &mut code_minor);

@@ -25,11 +25,11 @@
 //! The client secret is resolved when first needed and never written to a log, an
 //! error or a `Debug` output; request labels name the filtered fields, not the values.
 
-pub mod oauth1;
-mod oauth2;
 mod filter;
 pub(crate) mod imsx;
 mod model;
+pub mod oauth1;
+mod oauth2;
 mod query;
 
 use std::collections::HashSet;
@@ -44,8 +44,8 @@ use cdt_core::{Customer, Lookup, Secret, SecretRef, SourceConnector};
 use serde_json::Value;
 use tracing::{debug, warn};
 
-pub use crate::error::RestErrorKind;
 use crate::credentials::CredentialManager;
+pub use crate::error::RestErrorKind;
 use crate::error::{Error, Result};
 use crate::http::{Attempt, RetryPolicy, enc, retry_after, transport_message, with_retries};
 use filter::Filter;
@@ -200,7 +200,9 @@ impl RestOptions {
         self.max_concurrent_requests = l.max_concurrent_requests.unwrap_or(self.max_concurrent_requests);
         self.max_requests_per_second = l.max_requests_per_second.unwrap_or(self.max_requests_per_second);
         self.timeout = l.timeout_seconds.map_or(self.timeout, Duration::from_secs);
-        self.retry.max_retry_time = l.max_retry_seconds.map_or(self.retry.max_retry_time, Duration::from_secs);
+        self.retry.max_retry_time = l
+            .max_retry_seconds
+            .map_or(self.retry.max_retry_time, Duration::from_secs);
         self.select_fields = l.select_fields.unwrap_or(self.select_fields);
         self
     }
@@ -314,8 +316,11 @@ fn link_has_next(value: &str) -> bool {
     value.split(',').any(|part| {
         part.split(';').skip(1).any(|p| {
             let p = p.trim();
-            p.strip_prefix("rel=")
-                .is_some_and(|r| r.trim_matches('"').split_whitespace().any(|r| r.eq_ignore_ascii_case("next")))
+            p.strip_prefix("rel=").is_some_and(|r| {
+                r.trim_matches('"')
+                    .split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("next"))
+            })
         })
     })
 }
@@ -419,7 +424,12 @@ impl OneRosterApi {
 
     /// Sends one GET (retrying what is worth retrying). `path` starts with `/`;
     /// `query` values are encoded here. Returns the JSON body and the headers.
-    async fn get(&self, path: &str, query: &[(&str, String)], label: &str) -> Result<(Value, reqwest::header::HeaderMap)> {
+    async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        label: &str,
+    ) -> Result<(Value, reqwest::header::HeaderMap)> {
         let mut url = format!("{}{path}", self.inner.root);
         for (i, (k, v)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -502,17 +512,21 @@ impl OneRosterApi {
                     let info = || imsx::parse(&body).map(|i| i.suffix()).unwrap_or_default();
                     let done = |kind, message: String| Attempt::Done(Err(fail(Some(status), kind, message)));
                     match status {
-                        200..=299 => Attempt::Done(serde_json::from_slice::<Value>(&body).map(|v| (v, headers)).map_err(|e| {
-                            fail(
-                                Some(status),
-                                RestErrorKind::Malformed,
-                                if e.is_eof() {
-                                    format!("the answer is truncated JSON ({} bytes)", body.len())
-                                } else {
-                                    format!("the answer is not JSON: {e}")
-                                },
-                            )
-                        })),
+                        200..=299 => Attempt::Done(
+                            serde_json::from_slice::<Value>(&body)
+                                .map(|v| (v, headers))
+                                .map_err(|e| {
+                                    fail(
+                                        Some(status),
+                                        RestErrorKind::Malformed,
+                                        if e.is_eof() {
+                                            format!("the answer is truncated JSON ({} bytes)", body.len())
+                                        } else {
+                                            format!("the answer is not JSON: {e}")
+                                        },
+                                    )
+                                }),
+                        ),
                         401 => {
                             // A bearer token the server stopped taking early: one new token.
                             if let Some(t) = bearer
@@ -532,11 +546,16 @@ impl OneRosterApi {
                                      `oauth1_signature` and this machine's clock",
                                     m.as_str()
                                 ),
-                                Authorizer::OAuth2(_) => "the server refused the OAuth 2 token: check `client_id`, the \
+                                Authorizer::OAuth2(_) => {
+                                    "the server refused the OAuth 2 token: check `client_id`, the \
                                                           secret and `token_url`"
-                                    .to_owned(),
+                                        .to_owned()
+                                }
                             };
-                            done(RestErrorKind::BadCredentials, format!("401 Unauthorized: {hint}{}", info()))
+                            done(
+                                RestErrorKind::BadCredentials,
+                                format!("401 Unauthorized: {hint}{}", info()),
+                            )
                         }
                         403 => done(
                             RestErrorKind::Forbidden,
@@ -548,12 +567,18 @@ impl OneRosterApi {
                         ),
                         404 => done(
                             RestErrorKind::UnknownObject,
-                            format!("404 Not Found: no such record, or no such endpoint under {}{}", self.inner.root, info()),
+                            format!(
+                                "404 Not Found: no such record, or no such endpoint under {}{}",
+                                self.inner.root,
+                                info()
+                            ),
                         ),
                         400 | 422 => {
                             let what = match imsx::parse(&body) {
                                 Some(s) if s.has("invalidfilterfield") => "the server rejected the filter",
-                                Some(s) if s.has("invalidselectionfield") => "the server rejected the `fields` selection",
+                                Some(s) if s.has("invalidselectionfield") => {
+                                    "the server rejected the `fields` selection"
+                                }
                                 _ => "the server rejected the request",
                             };
                             done(RestErrorKind::BadRequest, format!("HTTP {status}: {what}{}", info()))
@@ -609,7 +634,11 @@ impl OneRosterApi {
             .get(reqwest::header::LINK)
             .and_then(|v| v.to_str().ok())
             .map(link_has_next);
-        Ok(Page { items, total, link_next })
+        Ok(Page {
+            items,
+            total,
+            link_next,
+        })
     }
 
     /// Every record of a collection (or of those matching `filter`), page after page,
@@ -649,7 +678,12 @@ impl OneRosterApi {
             let ids: Vec<String> = page
                 .items
                 .iter()
-                .map(|v| v.get("sourcedId").and_then(Value::as_str).unwrap_or_default().to_owned())
+                .map(|v| {
+                    v.get("sourcedId")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                })
                 .collect();
             if previous.as_ref() == Some(&ids) {
                 return Err(paging(format!(
@@ -725,7 +759,11 @@ impl OneRosterApi {
 
     fn provenance(&self) -> Provenance {
         Provenance {
-            description: format!("OneRoster {} REST API {}", self.inner.opts.version_str(), self.inner.root),
+            description: format!(
+                "OneRoster {} REST API {}",
+                self.inner.opts.version_str(),
+                self.inner.root
+            ),
             oneroster_version: Some(self.inner.opts.version_str().to_owned()),
         }
     }
@@ -795,7 +833,12 @@ impl SourceConnector for OneRosterApi {
     }
 
     async fn get_enrollments(&self) -> cdt_core::Result<Vec<cdt_core::roster::Enrollment>> {
-        Ok(self.list("enrollments", None).await?.iter().map(model::enrollment).collect())
+        Ok(self
+            .list("enrollments", None)
+            .await?
+            .iter()
+            .map(model::enrollment)
+            .collect())
     }
 }
 
@@ -808,23 +851,41 @@ mod tests {
         assert!(link_has_next(
             r#"<https://x/users?offset=100&limit=100>; rel="next", <https://x/users?offset=900>; rel="last""#
         ));
-        assert!(!link_has_next(r#"<https://x/users?offset=0>; rel="first", <https://x/users?offset=0>; rel="prev""#));
+        assert!(!link_has_next(
+            r#"<https://x/users?offset=0>; rel="first", <https://x/users?offset=0>; rel="prev""#
+        ));
         assert!(link_has_next("<https://x/a>; rel=next"));
     }
 
     #[test]
     fn roots_follow_the_version() {
-        let o = RestOptions::new("https://sis.example.org/", OneRosterVersion::V1_1, "k", AuthOptions::OAuth1(SignatureMethod::HmacSha256));
+        let o = RestOptions::new(
+            "https://sis.example.org/",
+            OneRosterVersion::V1_1,
+            "k",
+            AuthOptions::OAuth1(SignatureMethod::HmacSha256),
+        );
         assert_eq!(o.root(), "https://sis.example.org/ims/oneroster/v1p1");
-        let o = RestOptions { version: OneRosterVersion::V1_2, ..o };
+        let o = RestOptions {
+            version: OneRosterVersion::V1_2,
+            ..o
+        };
         assert_eq!(o.root(), "https://sis.example.org/ims/oneroster/rostering/v1p2");
-        let o = RestOptions { base_url: "https://p.example/app1/ims/oneroster/v1p1".into(), ..o };
+        let o = RestOptions {
+            base_url: "https://p.example/app1/ims/oneroster/v1p1".into(),
+            ..o
+        };
         assert_eq!(o.root(), "https://p.example/app1/ims/oneroster/v1p1");
     }
 
     #[test]
     fn debug_output_has_no_secret() {
-        let o = RestOptions::new("http://127.0.0.1:9", OneRosterVersion::V1_1, "k", AuthOptions::OAuth1(SignatureMethod::HmacSha1));
+        let o = RestOptions::new(
+            "http://127.0.0.1:9",
+            OneRosterVersion::V1_1,
+            "k",
+            AuthOptions::OAuth1(SignatureMethod::HmacSha1),
+        );
         let api = OneRosterApi::new(o, Secret::new("hunter2-secret")).unwrap();
         assert!(!format!("{api:?}").contains("hunter2"));
     }

@@ -79,7 +79,12 @@ fn strings(v: &Value, key: &str) -> Vec<String> {
                 _ => None,
             })
             .collect(),
-        Some(Value::String(t)) => t.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect(),
+        Some(Value::String(t)) => t
+            .split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -226,12 +231,21 @@ mod tests {
 
     #[test]
     fn a_classlink_style_user_reads_like_its_csv_row() {
-        let u = user(&json!({"agents": [], "email": "billy.flores@classlink.k12.nj.us", "enabledUser": "true",
+        let u = user(
+            &json!({"agents": [], "email": "billy.flores@classlink.k12.nj.us", "enabledUser": "true",
             "familyName": "FLORES", "givenName": "BILLY", "grades": ["11"], "identifier": "17580",
             "middleName": "DASEAN", "orgs": [{"href": "https://x/orgs/2", "sourcedId": "2", "type": "org"}],
             "password": "", "phone": "", "role": "student", "sms": "", "sourcedId": "18125", "status": "active",
-            "userIds": [{"identifier": "18125", "type": "FED"}], "username": "billy.flores"}));
-        assert_eq!(u.roles, vec![UserRole { role: Role::Student, org_sourced_id: "2".into(), primary: true }]);
+            "userIds": [{"identifier": "18125", "type": "FED"}], "username": "billy.flores"}),
+        );
+        assert_eq!(
+            u.roles,
+            vec![UserRole {
+                role: Role::Student,
+                org_sourced_id: "2".into(),
+                primary: true
+            }]
+        );
         assert_eq!(u.phone, None);
         assert_eq!(u.grades, ["11"]);
         assert!(u.enabled);
@@ -239,11 +253,13 @@ mod tests {
 
     #[test]
     fn a_1_2_user_has_roles_and_a_preferred_name() {
-        let u = user(&json!({"sourcedId": "u1", "status": "tobedeleted", "enabledUser": false,
+        let u = user(
+            &json!({"sourcedId": "u1", "status": "tobedeleted", "enabledUser": false,
             "roles": [{"roleType": "secondary", "role": "guardian", "org": {"sourcedId": "s2"}},
                       {"roleType": "primary", "role": "teacher", "org": {"sourcedId": "s1"}}],
             "givenName": "Ana", "familyName": "Lopez", "preferredFirstName": "Annie",
-            "agents": [{"sourcedId": "u2", "type": "user"}]}));
+            "agents": [{"sourcedId": "u2", "type": "user"}]}),
+        );
         assert_eq!(u.primary_role(), Some(&Role::Teacher));
         assert_eq!(u.preferred_given_name.as_deref(), Some("Annie"));
         assert_eq!(u.agent_sourced_ids, ["u2"]);
@@ -252,9 +268,11 @@ mod tests {
 
     #[test]
     fn enrollments_and_sessions_read_dates_and_references() {
-        let e = enrollment(&json!({"sourcedId": "e1", "class": {"sourcedId": "c1"}, "school": {"sourcedId": "s1"},
+        let e = enrollment(
+            &json!({"sourcedId": "e1", "class": {"sourcedId": "c1"}, "school": {"sourcedId": "s1"},
             "user": {"sourcedId": "u1"}, "role": "student", "primary": "false", "beginDate": "2026-08-20",
-            "endDate": "2027-06-01T00:00:00.000Z"}));
+            "endDate": "2027-06-01T00:00:00.000Z"}),
+        );
         assert_eq!((e.class_sourced_id.as_str(), e.primary), ("c1", Some(false)));
         assert_eq!(e.end_date, chrono::NaiveDate::from_ymd_opt(2027, 6, 1));
         let t = academic_session(&json!({"sourcedId": "t1", "type": "term", "schoolYear": 2027,

@@ -274,14 +274,17 @@ mod tests {
 
     #[test]
     fn a_signed_request_verifies_and_a_tampered_one_does_not() {
-        let u = url("http://127.0.0.1:8080/ims/oneroster/v1p1/users?filter=email%3D%27o%27%27neil%40x.org%27&limit=100&offset=0");
+        let u = url(
+            "http://127.0.0.1:8080/ims/oneroster/v1p1/users?filter=email%3D%27o%27%27neil%40x.org%27&limit=100&offset=0",
+        );
         for m in [SignatureMethod::HmacSha256, SignatureMethod::HmacSha1] {
             let h = authorization(m, "GET", &u, "key", "s3cret", 1_700_000_000, "abc123");
             assert!(h.starts_with("OAuth oauth_consumer_key=\"key\""), "{h}");
             assert!(!h.contains("s3cret"), "{h}");
             assert_eq!(verify("GET", &u, &h, "s3cret"), Ok(("key".into(), m)));
             assert!(verify("GET", &u, &h, "other").is_err());
-            let tampered = url("http://127.0.0.1:8080/ims/oneroster/v1p1/users?filter=email%3D%27x%27&limit=100&offset=0");
+            let tampered =
+                url("http://127.0.0.1:8080/ims/oneroster/v1p1/users?filter=email%3D%27x%27&limit=100&offset=0");
             assert!(verify("GET", &tampered, &h, "s3cret").is_err());
         }
     }

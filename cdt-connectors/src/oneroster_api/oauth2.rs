@@ -203,7 +203,11 @@ impl TokenSource {
                                 (403, _) => (RestErrorKind::Forbidden, "the client may not get a token"),
                                 _ => (RestErrorKind::Server, "the token request failed"),
                             };
-                            let code = if code.is_empty() { String::new() } else { format!(" ({code})") };
+                            let code = if code.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({code})")
+                            };
                             Attempt::Done(Err(fail(Some(status), kind, format!("HTTP {status}{code}: {hint}"))))
                         }
                     }
@@ -213,7 +217,11 @@ impl TokenSource {
         )
         .await?;
         if answer.access_token.is_empty() {
-            return Err(fail(None, RestErrorKind::Malformed, "the token answer has an empty `access_token`".into()));
+            return Err(fail(
+                None,
+                RestErrorKind::Malformed,
+                "the token answer has an empty `access_token`".into(),
+            ));
         }
         if let Some(t) = &answer.token_type
             && !t.eq_ignore_ascii_case("bearer")
@@ -224,13 +232,10 @@ impl TokenSource {
                 format!("the token is of type `{}`, not a bearer token", super::imsx::clean(t)),
             ));
         }
-        let refresh_at = answer
-            .expires_in
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .map(|s| {
-                let life = Duration::from_secs_f64(s.min(1e9));
-                asked + life - margin(life)
-            });
+        let refresh_at = answer.expires_in.filter(|s| s.is_finite() && *s > 0.0).map(|s| {
+            let life = Duration::from_secs_f64(s.min(1e9));
+            asked + life - margin(life)
+        });
         debug!(expires_in = ?answer.expires_in, "OAuth 2 token received");
         Ok(Cached {
             token: Secret::new(answer.access_token),

@@ -58,7 +58,13 @@ impl<'a> Session<'a> {
     }
 
     async fn users_where(&self, filters: &[Filter]) -> Result<Vec<User>> {
-        let rows: Vec<User> = self.api.list_any("users", filters).await?.iter().map(model::user).collect();
+        let rows: Vec<User> = self
+            .api
+            .list_any("users", filters)
+            .await?
+            .iter()
+            .map(model::user)
+            .collect();
         remember(&self.users, &rows, |u| &u.sourced_id);
         Ok(rows)
     }
@@ -98,7 +104,11 @@ impl<'a> Session<'a> {
     ) -> Result<Vec<T>> {
         let known: BTreeMap<String, T> = memo
             .lock()
-            .map(|m| ids.iter().filter_map(|id| m.get(id).map(|r| (id.clone(), r.clone()))).collect())
+            .map(|m| {
+                ids.iter()
+                    .filter_map(|id| m.get(id).map(|r| (id.clone(), r.clone())))
+                    .collect()
+            })
             .unwrap_or_default();
         let missing: Vec<String> = ids.iter().filter(|id| !known.contains_key(*id)).cloned().collect();
         let fetched = self.by_ids(collection, singular, &missing, read, id_of).await?;
@@ -137,7 +147,9 @@ impl RosterQuery for Session<'_> {
 
     async fn seek_users(&self, seek: &PersonSeek) -> Result<Vec<User>> {
         let mut filters: Vec<Filter> = Vec::new();
-        filters.extend(filter::any_of(seek.emails.iter().filter_map(|e| Pred::eq("email", e)).collect()));
+        filters.extend(filter::any_of(
+            seek.emails.iter().filter_map(|e| Pred::eq("email", e)).collect(),
+        ));
         filters.extend(filter::ids("sourcedId", &seek.sourced_ids));
         for name in &seek.names {
             for preds in name_preds(&name.query, self.v1_2()) {
@@ -161,13 +173,20 @@ impl RosterQuery for Session<'_> {
                 filters.extend(filter::any_of(Pred::contains("title", &word).into_iter().collect()));
             }
         }
-        let rows: Vec<Class> = self.api.list_any("classes", &filters).await?.iter().map(model::class).collect();
+        let rows: Vec<Class> = self
+            .api
+            .list_any("classes", &filters)
+            .await?
+            .iter()
+            .map(model::class)
+            .collect();
         remember(&self.classes, &rows, |c| &c.sourced_id);
         Ok(rows)
     }
 
     async fn users(&self, ids: &[String]) -> Result<Vec<User>> {
-        self.memoised(&self.users, "users", "user", ids, model::user, |u| &u.sourced_id).await
+        self.memoised(&self.users, "users", "user", ids, model::user, |u| &u.sourced_id)
+            .await
     }
 
     async fn agents_of(&self, ids: &[String]) -> Result<Vec<User>> {
@@ -187,16 +206,24 @@ impl RosterQuery for Session<'_> {
     }
 
     async fn classes(&self, ids: &[String]) -> Result<Vec<Class>> {
-        self.memoised(&self.classes, "classes", "class", ids, model::class, |c| &c.sourced_id).await
+        self.memoised(&self.classes, "classes", "class", ids, model::class, |c| &c.sourced_id)
+            .await
     }
 
     async fn courses(&self, ids: &[String]) -> Result<Vec<Course>> {
-        self.by_ids("courses", "course", ids, model::course, |c| &c.sourced_id).await
+        self.by_ids("courses", "course", ids, model::course, |c| &c.sourced_id)
+            .await
     }
 
     async fn academic_sessions(&self, ids: &[String]) -> Result<Vec<AcademicSession>> {
-        self.by_ids("academicSessions", "academicSession", ids, model::academic_session, |s| &s.sourced_id)
-            .await
+        self.by_ids(
+            "academicSessions",
+            "academicSession",
+            ids,
+            model::academic_session,
+            |s| &s.sourced_id,
+        )
+        .await
     }
 
     async fn orgs(&self) -> Result<Vec<Org>> {
