@@ -29,17 +29,22 @@ use super::{OneRosterApi, model};
 use crate::error::{Error, Result};
 
 /// One fetch's view of the API: the records already read, by id, so that a record
-/// seen in a seek is not asked for again.
+/// seen in a seek is not asked for again, each with the order it was first seen in
+/// (the server's order within an answer: rows come back in the order the server
+/// keeps them, as the contract asks, as far as the requests can tell).
 pub(crate) struct Session<'a> {
     api: &'a OneRosterApi,
-    users: Mutex<BTreeMap<String, User>>,
-    classes: Mutex<BTreeMap<String, Class>>,
+    users: Mutex<BTreeMap<String, (usize, User)>>,
+    classes: Mutex<BTreeMap<String, (usize, Class)>>,
 }
 
-fn remember<T: Clone>(memo: &Mutex<BTreeMap<String, T>>, rows: &[T], id: impl Fn(&T) -> &str) {
+type Memo<T> = Mutex<BTreeMap<String, (usize, T)>>;
+
+fn remember<T: Clone>(memo: &Memo<T>, rows: &[T], id: impl Fn(&T) -> &str) {
     if let Ok(mut m) = memo.lock() {
         for r in rows {
-            m.insert(id(r).to_owned(), r.clone());
+            let next = m.len();
+            m.entry(id(r).to_owned()).or_insert_with(|| (next, r.clone()));
         }
     }
 }
@@ -84,40 +89,34 @@ impl<'a> Session<'a> {
             [one] => self.api.one(collection, singular, one).await?.into_iter().collect(),
             _ => self.api.list_any(collection, &filter::ids("sourcedId", ids)).await?,
         };
-        let mut found: BTreeMap<String, T> = BTreeMap::new();
-        for v in &values {
-            let row = read(v);
-            found.insert(id_of(&row).to_owned(), row);
-        }
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+        // In the server's order, only the ids asked for.
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        Ok(values.iter().map(read).filter(|r| wanted.contains(id_of(r))).collect())
     }
 
-    /// `ids` in order, from the memo where possible and else by request.
+    /// The records with `ids`, from the memo where possible and else by request, in
+    /// the order first seen.
     async fn memoised<T: Clone>(
         &self,
-        memo: &Mutex<BTreeMap<String, T>>,
+        memo: &Memo<T>,
         collection: &str,
         singular: &str,
         ids: &[String],
         read: fn(&Value) -> T,
         id_of: fn(&T) -> &str,
     ) -> Result<Vec<T>> {
-        let known: BTreeMap<String, T> = memo
+        let missing: Vec<String> = memo
             .lock()
-            .map(|m| {
-                ids.iter()
-                    .filter_map(|id| m.get(id).map(|r| (id.clone(), r.clone())))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let missing: Vec<String> = ids.iter().filter(|id| !known.contains_key(*id)).cloned().collect();
+            .map(|m| ids.iter().filter(|id| !m.contains_key(*id)).cloned().collect())
+            .unwrap_or_else(|_| ids.to_vec());
         let fetched = self.by_ids(collection, singular, &missing, read, id_of).await?;
         remember(memo, &fetched, id_of);
-        let mut all = known;
-        for r in fetched {
-            all.insert(id_of(&r).to_owned(), r);
-        }
-        Ok(ids.iter().filter_map(|id| all.remove(id)).collect())
+        let mut rows: Vec<(usize, T)> = memo
+            .lock()
+            .map(|m| ids.iter().filter_map(|id| m.get(id).cloned()).collect())
+            .unwrap_or_default();
+        rows.sort_by_key(|(seen, _)| *seen);
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 }
 
