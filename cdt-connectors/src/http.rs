@@ -272,7 +272,7 @@ mod tests {
                 Attempt::Retry {
                     reason: "HTTP 429".into(),
                     status: Some(429),
-                    after: Some(Duration::from_secs(60)),
+                    after: Some(Duration::from_mins(1)),
                 }
             },
             |s, m| format!("{s:?} {m}"),

@@ -238,7 +238,7 @@ impl PlatformApi {
                     }
                 }
             },
-            |status, message| fail(status, message),
+            fail,
         )
         .await
     }

@@ -500,6 +500,20 @@ fn project(v: &Value, fields: Option<&str>) -> Value {
     }
 }
 
+/// Optional fields a filter may name though no record has them.
+const OPTIONAL: [&str; 10] = [
+    "preferredFirstName",
+    "preferredMiddleName",
+    "preferredLastName",
+    "middleName",
+    "email",
+    "phone",
+    "identifier",
+    "classCode",
+    "courseCode",
+    "pronouns",
+];
+
 type St = State<Arc<Shared>>;
 
 async fn token(State(s): St, headers: HeaderMap, body: String) -> Response {
@@ -612,18 +626,6 @@ async fn api(State(s): St, Path(rest): Path<String>, uri: axum::http::Uri, heade
         };
         let mut kept = Vec::new();
         // A field no record has is unknown (a record without it does not match).
-        const OPTIONAL: [&str; 10] = [
-            "preferredFirstName",
-            "preferredMiddleName",
-            "preferredLastName",
-            "middleName",
-            "email",
-            "phone",
-            "identifier",
-            "classCode",
-            "courseCode",
-            "pronouns",
-        ];
         let mut known: Vec<bool> = preds
             .iter()
             .map(|p| rows.is_empty() || (p.path.len() == 1 && OPTIONAL.contains(&p.path[0].as_str())))
@@ -657,7 +659,7 @@ async fn api(State(s): St, Path(rest): Path<String>, uri: axum::http::Uri, heade
         .unwrap_or(100)
         .min(s.max_limit)
         .max(1);
-    let paging = s.paging.lock().map(|p| *p).unwrap_or(Paging::Headers);
+    let paging = s.paging.lock().map_or(Paging::Headers, |p| *p);
     let offset = if paging == Paging::IgnoresOffset {
         0
     } else {
@@ -670,8 +672,8 @@ async fn api(State(s): St, Path(rest): Path<String>, uri: axum::http::Uri, heade
         .take(limit)
         .map(|r| project(r, fields))
         .collect();
-    let mut resp = axum::Json(json!({ name: page })).into_response();
-    let h = resp.headers_mut();
+    let mut answer = axum::Json(json!({ name: page })).into_response();
+    let h = answer.headers_mut();
     let reported = match paging {
         Paging::Headers | Paging::TotalOnly | Paging::IgnoresOffset => Some(total as u64),
         Paging::TotalTooLow(d) => Some((total as u64).saturating_sub(d)),
@@ -700,7 +702,7 @@ async fn api(State(s): St, Path(rest): Path<String>, uri: axum::http::Uri, heade
             h.insert(header::LINK, v);
         }
     }
-    resp
+    answer
 }
 
 /// A running fake OneRoster server. It stops when this is dropped.

@@ -133,7 +133,7 @@ async fn every_tool_agrees_on_every_sis_source() {
         &roster,
         "agree-client",
         "agree-secret",
-        std::time::Duration::from_secs(300),
+        std::time::Duration::from_mins(5),
         1000,
     )
     .await;
@@ -180,7 +180,7 @@ async fn every_tool_agrees_on_every_sis_source() {
     #[allow(clippy::print_stderr)]
     {
         eprintln!("requests per demo diagnostic over REST (1.1 and 1.2): {counts:?}");
-        eprintln!("max {max}, mean {:.1}", total as f64 / counts.len() as f64);
+        eprintln!("max {max}, total {total} for {} diagnostics", counts.len());
     }
     assert!(max <= 40, "a diagnostic sent {max} requests");
 }
@@ -198,7 +198,7 @@ async fn requests_per_diagnostic_follow_the_case_not_the_district() {
         roster,
         "agree-client",
         "agree-secret",
-        std::time::Duration::from_secs(300),
+        std::time::Duration::from_mins(5),
         1000,
     )
     .await;

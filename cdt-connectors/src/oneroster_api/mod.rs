@@ -274,7 +274,7 @@ impl Limiter {
 
 enum Authorizer {
     OAuth1(SignatureMethod),
-    OAuth2(oauth2::TokenSource),
+    OAuth2(Box<oauth2::TokenSource>),
 }
 
 struct Inner {
@@ -359,13 +359,13 @@ impl OneRosterApi {
             .map_err(|e| fail(format!("cannot build the HTTP client: {e}")))?;
         let auth = match &opts.auth {
             AuthOptions::OAuth1(m) => Authorizer::OAuth1(*m),
-            AuthOptions::OAuth2 { token_url, scopes } => Authorizer::OAuth2(oauth2::TokenSource::new(
+            AuthOptions::OAuth2 { token_url, scopes } => Authorizer::OAuth2(Box::new(oauth2::TokenSource::new(
                 token_url,
                 &opts.client_id,
                 scopes.clone(),
                 opts.timeout,
                 opts.retry.policy(),
-            )?),
+            )?)),
         };
         let limiter = Limiter::new(opts.max_concurrent_requests, opts.max_requests_per_second);
         Ok(Self {
@@ -598,7 +598,7 @@ impl OneRosterApi {
         .await
     }
 
-    fn label(&self, collection: &str, filter: Option<&Filter>) -> String {
+    fn label(collection: &str, filter: Option<&Filter>) -> String {
         match filter {
             Some(f) => format!("GET /{collection} (filter on {})", f.fields()),
             None => format!("GET /{collection}"),
@@ -644,7 +644,7 @@ impl OneRosterApi {
     /// Every record of a collection (or of those matching `filter`), page after page,
     /// each record once.
     async fn list(&self, collection: &str, filter: Option<&Filter>) -> Result<Vec<Value>> {
-        let label = self.label(collection, filter);
+        let label = Self::label(collection, filter);
         let paging = |message: String| Error::OneRoster {
             request: label.clone(),
             status: None,

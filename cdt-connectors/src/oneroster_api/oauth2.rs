@@ -234,7 +234,7 @@ impl TokenSource {
         }
         let refresh_at = answer.expires_in.filter(|s| s.is_finite() && *s > 0.0).map(|s| {
             let life = Duration::from_secs_f64(s.min(1e9));
-            asked + life - margin(life)
+            (asked + life).checked_sub(margin(life)).unwrap_or(asked)
         });
         debug!(expires_in = ?answer.expires_in, "OAuth 2 token received");
         Ok(Cached {
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn tokens_are_refreshed_shortly_before_they_expire() {
-        assert_eq!(margin(Duration::from_secs(3600)), Duration::from_secs(60));
+        assert_eq!(margin(Duration::from_hours(1)), Duration::from_mins(1));
         assert_eq!(margin(Duration::from_secs(10)), Duration::from_secs(2));
     }
 }

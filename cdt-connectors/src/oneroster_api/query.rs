@@ -105,10 +105,10 @@ impl<'a> Session<'a> {
         read: fn(&Value) -> T,
         id_of: fn(&T) -> &str,
     ) -> Result<Vec<T>> {
-        let missing: Vec<String> = memo
-            .lock()
-            .map(|m| ids.iter().filter(|id| !m.contains_key(*id)).cloned().collect())
-            .unwrap_or_else(|_| ids.to_vec());
+        let missing: Vec<String> = memo.lock().map_or_else(
+            |_| ids.to_vec(),
+            |m| ids.iter().filter(|id| !m.contains_key(*id)).cloned().collect(),
+        );
         let fetched = self.by_ids(collection, singular, &missing, read, id_of).await?;
         remember(memo, &fetched, id_of);
         let mut rows: Vec<(usize, T)> = memo
