@@ -362,3 +362,49 @@ async fn rest_sources_return_exactly_the_reference_slice() {
         assert!(checked > 60, "{checked} lookups");
     }
 }
+
+/// A customer settings file with `oneroster_api` builds a source (the secret
+/// resolved from a `.env` file when first needed) whose test connection answers and
+/// names no secret; the same settings with another secret fail with a typed 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_file_builds_a_working_rest_source() {
+    let roster = demo_roster();
+    let server = FakeOneRoster::start(&roster, KEY, SECRET, Duration::from_mins(1), 1000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = format!(
+        r#"{{"customer_id": "rest-district", "customer_name": "REST District", "active": true,
+            "integration": {{"type": "oneroster_api", "base_url": "{}", "oneroster_version": "1.2",
+                "client_id": "{KEY}", "client_secret": "env:CDT_TEST_REST_SECRET",
+                "token_url": "{}", "limits": {{"page_size": 50, "max_requests_per_second": 500}}}},
+            "bookmarked_environment": "staging", "bookmarked_org_id": "bm-org-0001",
+            "platform": {{"type": "embedded", "path": "platform.sqlite"}}}}"#,
+        server.base_url, server.token_url
+    );
+    let path = dir.path().join("rest-district.json");
+    std::fs::write(&path, settings).unwrap();
+    let customer = cdt_core::Customer::from_file_text(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (secret, ok) in [(SECRET, true), ("a-wrong-one", false)] {
+        let env = dir.path().join(".env");
+        std::fs::write(&env, format!("CDT_TEST_REST_SECRET={secret}\n")).unwrap();
+        let creds = cdt_connectors::CredentialManager::new()
+            .with_dotenv(&env, false)
+            .unwrap();
+        let source = cdt_connectors::source_with(&customer, &creds).unwrap();
+        assert!(source.describe().contains("/ims/oneroster/rostering/v1p2"));
+        match source.test_connection().await {
+            Ok(said) => {
+                assert!(ok, "a wrong secret connected");
+                assert!(
+                    said.contains("OAuth 2") && said.contains(&format!("{} orgs", roster.orgs.len())),
+                    "{said}"
+                );
+                assert!(!said.contains(secret));
+            }
+            Err(e) => {
+                assert!(!ok, "{e}");
+                let text = e.to_string();
+                assert!(text.contains("401") && !text.contains(secret), "{text}");
+            }
+        }
+    }
+}
