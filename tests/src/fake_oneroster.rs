@@ -37,6 +37,10 @@ pub enum Fault {
     Delay(Duration),
     /// Answer 200 with a body that is not JSON.
     Malformed,
+    /// Answer 200 with a complete body holding JSON cut short.
+    CutJson,
+    /// Send the start of a JSON body, then break the connection mid-body.
+    Truncated,
 }
 
 /// How the server pages.
@@ -591,6 +595,24 @@ async fn api(State(s): St, Path(rest): Path<String>, uri: axum::http::Uri, heade
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         Some(Fault::Malformed) => return (StatusCode::OK, "<html>not json").into_response(),
+        Some(Fault::CutJson) => return (StatusCode::OK, r#"{"orgs": [{"sourcedId": "#).into_response(),
+        Some(Fault::Truncated) => {
+            // The head and a first chunk go out; a moment later the body breaks.
+            let stream = futures_util::stream::unfold(0u8, |step| async move {
+                match step {
+                    0 => Some((Ok::<_, std::io::Error>(r#"{"orgs": [{"sourcedId": "#), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Some((
+                            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected")),
+                            2,
+                        ))
+                    }
+                    _ => None,
+                }
+            });
+            return (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response();
+        }
         None => {}
     }
     let data = if v12 { &s.v12 } else { &s.v11 };

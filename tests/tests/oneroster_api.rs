@@ -247,6 +247,17 @@ async fn server_errors_become_typed_errors() {
     server.inject([Fault::Malformed]);
     let e = api.load_all().await.unwrap_err();
     assert_eq!(kind(&e), Some(RestErrorKind::Malformed), "{e}");
+    server.inject([Fault::CutJson]);
+    let before = server.requests();
+    let e = api.load_all().await.unwrap_err();
+    assert_eq!(kind(&e), Some(RestErrorKind::Malformed), "{e}");
+    assert!(e.to_string().contains("truncated JSON"), "{e}");
+    assert_eq!(server.requests() - before, 1, "a complete but cut body is not retried");
+    // A body broken mid-way is retried, and the listing completes.
+    server.inject([Fault::Truncated]);
+    let before = server.requests();
+    assert_eq!(api.get_orgs().await.unwrap().len(), roster.orgs.len());
+    assert_eq!(server.requests() - before, 2, "the broken answer was retried once");
     // An unknown id is no record, not an error.
     let none = api.fetch(&Lookup::default().sourced_id("no-such-id")).await.unwrap();
     assert!(none.users.is_empty() && none.classes.is_empty());
