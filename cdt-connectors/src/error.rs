@@ -118,6 +118,21 @@ pub enum Error {
         message: String,
     },
 
+    /// A OneRoster REST API (or its OAuth 2 token URL) failed, refused a request or
+    /// sent a bad body.
+    #[error("OneRoster API {request}: {message}")]
+    OneRoster {
+        /// The request, without values that may be personal data, e.g.
+        /// `GET /ims/oneroster/v1p1/users (filter on email)`.
+        request: String,
+        /// The HTTP status, when a response came.
+        status: Option<u16>,
+        /// What kind of failure it is.
+        kind: RestErrorKind,
+        /// What went wrong, with the server's `imsx` status when it sent one.
+        message: String,
+    },
+
     /// AWS Secrets Manager failed or refused a request.
     #[error("AWS Secrets Manager {secret_id}: {message}")]
     Aws {
@@ -126,6 +141,32 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+}
+
+/// The kinds of OneRoster REST failures, for callers that act on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RestErrorKind {
+    /// The settings cannot work (a URL refused, a client that cannot be built).
+    Settings,
+    /// 401: the credentials or the signature were refused.
+    BadCredentials,
+    /// 403: the credentials may not read this (OAuth 2 scope, app permissions).
+    Forbidden,
+    /// 404: no record with that id, or no such endpoint.
+    UnknownObject,
+    /// 400/422: the server rejected the request (a filter, a field).
+    BadRequest,
+    /// 3xx: a redirect, never followed.
+    Redirect,
+    /// 429/5xx/timeouts/broken connections after every retry allowed.
+    Unavailable,
+    /// Another HTTP error status.
+    Server,
+    /// A body that is not the JSON expected.
+    Malformed,
+    /// Paging that cannot be trusted (a repeated page, too many pages).
+    Paging,
 }
 
 impl Error {
@@ -186,6 +227,11 @@ impl From<Error> for cdt_core::Error {
             },
             Error::Environments { path, field, message } => cdt_core::Error::Config { path, field, message },
             Error::Credential { reference, message } => cdt_core::Error::Secret { reference, message },
+            Error::OneRoster { request, message, .. } => cdt_core::Error::Connector {
+                connector: format!("OneRoster API {request}"),
+                message,
+                source: None,
+            },
             Error::Aws { secret_id, message } => cdt_core::Error::Secret {
                 reference: format!("aws-sm:{secret_id}"),
                 message,

@@ -11,8 +11,18 @@ use crate::environments::Environments;
 use crate::oneroster::OneRosterCsv;
 use crate::snapshot::Snapshot;
 
-/// The connector that reads a customer's SIS data.
+/// The connector that reads a customer's SIS data, with the process's credentials
+/// ([`default_credentials`]) for sources that need a secret (resolved when first
+/// needed).
 pub fn source_for(customer: &Customer) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+    match &customer.integration {
+        Integration::OnerosterApi { .. } => source_with(customer, &default_credentials()?),
+        _ => source_with(customer, &CredentialManager::new()),
+    }
+}
+
+/// The connector that reads a customer's SIS data, resolving its secret with `creds`.
+pub fn source_with(customer: &Customer, creds: &CredentialManager) -> cdt_core::Result<Arc<dyn SourceConnector>> {
     match &customer.integration {
         Integration::OnerosterCsv {
             location: CsvLocation::Path { path },
@@ -29,10 +39,28 @@ pub fn source_for(customer: &Customer) -> cdt_core::Result<Arc<dyn SourceConnect
         Integration::Classlink { .. } => Err(Error::Unsupported {
             what: "the ClassLink connector".into(),
         }),
-        Integration::OnerosterApi { .. } => Err(Error::Unsupported {
-            what: "the OneRoster REST API connector".into(),
+        Integration::OnerosterApi { .. } => oneroster_api_source(customer, creds),
+    }
+}
+
+#[cfg(feature = "api")]
+fn oneroster_api_source(customer: &Customer, creds: &CredentialManager) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+    match crate::oneroster_api::OneRosterApi::for_customer(customer, creds)? {
+        Some(api) => Ok(Arc::new(api)),
+        None => Err(Error::Unsupported {
+            what: "this integration as a OneRoster REST API".into(),
         }),
     }
+}
+
+#[cfg(not(feature = "api"))]
+fn oneroster_api_source(
+    _customer: &Customer,
+    _creds: &CredentialManager,
+) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+    Err(Error::Unsupported {
+        what: "the OneRoster REST API connector (this build has no cargo feature `api`)".into(),
+    })
 }
 
 /// The connector that reads a customer's platform data, with the process's credentials

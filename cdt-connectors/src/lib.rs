@@ -11,6 +11,8 @@
 //! - [`postgres::PostgresPlatform`]: Bookmarked's PostgreSQL database, read-only
 //!   (feature `postgres`, on by default);
 //! - [`platform_api::PlatformApi`]: Bookmarked's REST API (feature `api`, on by default);
+//! - [`oneroster_api::OneRosterApi`]: a district's OneRoster 1.1/1.2 REST API (OAuth
+//!   1.0a or 2) as its SIS source, sliced on the server (feature `api`);
 //! - [`environments`]: staging and production, kept apart;
 //! - [`credentials::CredentialManager`]: secrets from the environment, a `.env` file or
 //!   AWS Secrets Manager (feature `aws`);
@@ -38,6 +40,8 @@ mod files;
 mod http;
 pub mod oneroster;
 #[cfg(feature = "api")]
+pub mod oneroster_api;
+#[cfg(feature = "api")]
 pub mod platform_api;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -51,8 +55,8 @@ pub use bundle::Limits;
 pub use credentials::CredentialManager;
 pub use embedded::EmbeddedStore;
 pub use environments::Environments;
-pub use error::{Error, Result};
-pub use factory::{platform_for, platform_from_path, source_for};
+pub use error::{Error, RestErrorKind, Result};
+pub use factory::{platform_for, platform_from_path, source_for, source_with};
 pub use oneroster::{
     Code, Finding, OneRosterCsv, Severity, ValidationReport, read_bundle, read_bundle_with_report,
     read_bytes_with_report, validate_bundle, validate_bytes,

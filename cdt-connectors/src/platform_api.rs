@@ -17,11 +17,9 @@
 //! the core), returning exactly the rows of [`PlatformData::slice`].
 
 use std::collections::{BTreeSet, HashSet};
-use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use cdt_core::platform::{
@@ -31,10 +29,19 @@ use cdt_core::slice::{ClassSeek, PersonSeek, PlatformQuery, slice_platform};
 use cdt_core::{Environment, Lookup, PlatformConnector, Secret};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tracing::{debug, warn};
+use tracing::debug;
 
 use crate::environments::ApiSettings;
 use crate::error::{Error, Result};
+use crate::http::{Attempt, RetryPolicy, enc, retry_after, transport_message, with_retries};
+
+fn transport<T, E>(e: &reqwest::Error) -> Attempt<T, E> {
+    Attempt::Retry {
+        reason: transport_message(e),
+        status: None,
+        after: None,
+    }
+}
 
 /// How to call the API, with every default resolved.
 #[derive(Clone, Debug)]
@@ -97,63 +104,12 @@ pub struct PlatformApi {
     requests: Arc<AtomicU64>,
 }
 
-/// What one attempt ended with, when it is worth another.
-enum Transient {
-    Status(u16, Option<Duration>),
-    Transport(String),
-}
-
 /// A page of rows.
 #[derive(serde::Deserialize)]
 struct Page<T> {
     data: Vec<T>,
     #[serde(default)]
     next_page_token: Option<String>,
-}
-
-fn jitter_fraction() -> f64 {
-    // A fresh `RandomState` is randomly keyed: enough randomness for jitter without a
-    // random-number crate.
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    #[allow(clippy::cast_precision_loss)]
-    let f = (h.finish() >> 11) as f64 / (1u64 << 53) as f64;
-    f
-}
-
-/// Parses `Retry-After`: seconds, or an HTTP date.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
-}
-
-/// A reqwest error's kind and cause, without its URL.
-fn transport_message(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else if e.is_body() || e.is_decode() {
-        "the answer was cut short (truncated body)"
-    } else {
-        "transport error"
-    };
-    let mut cause = String::new();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        cause = s.to_string();
-        src = s.source();
-    }
-    if cause.is_empty() {
-        kind.to_owned()
-    } else {
-        format!("{kind}: {cause}")
-    }
 }
 
 impl PlatformApi {
@@ -202,117 +158,89 @@ impl PlatformApi {
             message,
         };
         let url = format!("{}{path}", self.opts.base_url);
-        let started = Instant::now();
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-            debug!(request = %label, attempt, count = n, "API request");
-            let mut req = if body.is_some() {
-                self.http.post(&url)
-            } else {
-                self.http.get(&url)
-            };
-            req = req
-                .bearer_auth(self.token.expose())
-                .header("accept", "application/json");
-            if let Some(b) = body {
-                req = req
-                    .header("content-type", "application/json")
-                    .body(serde_json::to_vec(b).unwrap_or_default());
-            }
-            let transient = match req.send().await {
-                Err(e) => Transient::Transport(transport_message(&e)),
-                Ok(resp) => {
+        let policy = RetryPolicy {
+            max_retry_time: self.opts.max_retry_time,
+            base_backoff: self.opts.base_backoff,
+            max_backoff: self.opts.max_backoff,
+            max_attempts: self.opts.max_attempts,
+        };
+        with_retries(
+            &policy,
+            &label,
+            |attempt| {
+                let (url, label, fail) = (&url, &label, &fail);
+                async move {
+                    let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+                    debug!(request = %label, attempt, count = n, "API request");
+                    let mut req = if body.is_some() {
+                        self.http.post(url)
+                    } else {
+                        self.http.get(url)
+                    };
+                    req = req
+                        .bearer_auth(self.token.expose())
+                        .header("accept", "application/json");
+                    if let Some(b) = body {
+                        req = req
+                            .header("content-type", "application/json")
+                            .body(serde_json::to_vec(b).unwrap_or_default());
+                    }
+                    let resp = match req.send().await {
+                        Err(e) => return transport(&e),
+                        Ok(resp) => resp,
+                    };
                     let status = resp.status().as_u16();
                     let after = retry_after(resp.headers());
+                    let done = |r: Result<T>| Attempt::Done(r);
                     match status {
                         200..=299 => match resp.bytes().await {
-                            Ok(bytes) => {
-                                return serde_json::from_slice(&bytes).map_err(|e| {
-                                    fail(
-                                        Some(status),
-                                        if e.is_eof() {
-                                            format!("the answer is truncated JSON ({} bytes): {e}", bytes.len())
-                                        } else {
-                                            format!("malformed answer: {e}")
-                                        },
-                                    )
-                                });
-                            }
-                            Err(e) => Transient::Transport(transport_message(&e)),
+                            Ok(bytes) => done(serde_json::from_slice(&bytes).map_err(|e| {
+                                fail(
+                                    Some(status),
+                                    if e.is_eof() {
+                                        format!("the answer is truncated JSON ({} bytes): {e}", bytes.len())
+                                    } else {
+                                        format!("malformed answer: {e}")
+                                    },
+                                )
+                            })),
+                            Err(e) => transport(&e),
                         },
-                        429 | 500 | 502 | 503 | 504 => Transient::Status(status, after),
-                        300..=399 => {
-                            return Err(fail(
-                                Some(status),
-                                crate::http::redirect_message(status, resp.headers()),
-                            ));
-                        }
-                        401 => {
-                            return Err(fail(
-                                Some(status),
-                                "401 Unauthorized: the API refused the token; check the environment's API token".into(),
-                            ));
-                        }
-                        403 => {
-                            return Err(fail(
-                                Some(status),
-                                format!("403 Forbidden: the token may not read district `{}`", self.district_id),
-                            ));
-                        }
-                        404 => {
-                            return Err(fail(
-                                Some(status),
-                                format!(
-                                    "404 Not Found: no district `{}` in this environment, or no such endpoint",
-                                    self.district_id
-                                ),
-                            ));
-                        }
+                        429 | 500 | 502 | 503 | 504 => Attempt::Retry {
+                            reason: format!("HTTP {status}"),
+                            status: Some(status),
+                            after,
+                        },
+                        300..=399 => done(Err(fail(
+                            Some(status),
+                            crate::http::redirect_message(status, resp.headers()),
+                        ))),
+                        401 => done(Err(fail(
+                            Some(status),
+                            "401 Unauthorized: the API refused the token; check the environment's API token".into(),
+                        ))),
+                        403 => done(Err(fail(
+                            Some(status),
+                            format!("403 Forbidden: the token may not read district `{}`", self.district_id),
+                        ))),
+                        404 => done(Err(fail(
+                            Some(status),
+                            format!(
+                                "404 Not Found: no district `{}` in this environment, or no such endpoint",
+                                self.district_id
+                            ),
+                        ))),
                         _ => {
                             let text = resp.text().await.unwrap_or_default();
                             let text: String = text.chars().take(200).collect();
-                            return Err(fail(Some(status), format!("HTTP {status}: {text}")));
+                            done(Err(fail(Some(status), format!("HTTP {status}: {text}"))))
                         }
                     }
                 }
-            };
-            let (reason, asked, status) = match transient {
-                Transient::Status(s, after) => (format!("HTTP {s}"), after, Some(s)),
-                Transient::Transport(m) => (m, None, None),
-            };
-            let elapsed = started.elapsed();
-            let backoff = {
-                let exp = self
-                    .opts
-                    .base_backoff
-                    .saturating_mul(1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX))
-                    .min(self.opts.max_backoff);
-                // Equal jitter: half the backoff, plus a random part of the other half.
-                exp / 2 + exp.mul_f64(jitter_fraction() / 2.0)
-            };
-            let wait = asked.unwrap_or(backoff);
-            if attempt >= self.opts.max_attempts || elapsed + wait > self.opts.max_retry_time {
-                let why = match asked {
-                    Some(a) if elapsed + a > self.opts.max_retry_time => format!(
-                        "; the server asked to retry after {} s, beyond the {} s retry budget",
-                        a.as_secs(),
-                        self.opts.max_retry_time.as_secs()
-                    ),
-                    _ => String::new(),
-                };
-                return Err(fail(
-                    status,
-                    format!(
-                        "gave up after {attempt} attempts in {:.1} s: {reason}{why}",
-                        elapsed.as_secs_f64()
-                    ),
-                ));
-            }
-            warn!(request = %label, attempt, %reason, wait_ms = wait.as_millis(), "API request failed, retrying");
-            tokio::time::sleep(wait).await;
-        }
+            },
+            fail,
+        )
+        .await
     }
 
     /// Every page of a listing (`filters` = `None`) or a search.
@@ -369,19 +297,6 @@ impl PlatformApi {
             .collect();
         self.pages(table, Some(Value::Object(map))).await
     }
-}
-
-/// Percent-encodes a path segment or query value.
-fn enc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 #[async_trait]
@@ -504,37 +419,4 @@ fn people_filters(seek: &PersonSeek) -> [(&'static str, Vec<String>); 3] {
         ("sourced_id", seek.sourced_ids.clone()),
         ("name_key", name_keys.into_iter().collect()),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(enc("bm-org_1.x~"), "bm-org_1.x~");
-        assert_eq!(enc("a/b?c d"), "a%2Fb%3Fc%20d");
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(
-            reqwest::header::RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
-        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
-        assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
-    fn jitter_stays_in_range() {
-        for _ in 0..100 {
-            let f = jitter_fraction();
-            assert!((0.0..1.0).contains(&f), "{f}");
-        }
-    }
 }

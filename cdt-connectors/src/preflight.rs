@@ -82,7 +82,7 @@ pub async fn preflight(settings_dir: &Path, customer_id: &str) -> Preflight {
         }
     }
     resolve_secrets(&mut r, &needed_secrets(&customer, envs.as_ref()), &creds).await;
-    match factory::source_for(&customer) {
+    match factory::source_with(&customer, &creds) {
         Ok(source) => match source.test_connection().await {
             Ok(d) => r.push(true, "source", format!("{}: {d}", source.describe())),
             Err(e) => r.push(false, "source", e.to_string()),

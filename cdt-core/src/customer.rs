@@ -63,17 +63,33 @@ pub enum Integration {
         #[serde(default)]
         oneroster_version: OneRosterVersion,
     },
-    /// Any OneRoster 1.1/1.2 REST API.
+    /// Any OneRoster 1.1/1.2 REST API (`docs/oneroster-api.md`).
     OnerosterApi {
         /// The base URL, up to and without `/ims/oneroster/...`.
         base_url: String,
-        /// The OneRoster version served.
+        /// The OneRoster version served: 1.1 at `/ims/oneroster/v1p1`, 1.2 at
+        /// `/ims/oneroster/rostering/v1p2`.
         #[serde(default)]
         oneroster_version: OneRosterVersion,
-        /// The OAuth client id.
+        /// The OAuth client id (OAuth 1.0a: the consumer key).
         client_id: String,
-        /// The OAuth client secret.
+        /// The OAuth client secret (OAuth 1.0a: the consumer secret).
         client_secret: SecretRef,
+        /// How requests are authorised; by default OAuth 1.0a for 1.1, OAuth 2 for 1.2.
+        #[serde(default)]
+        auth: Option<OAuthMethod>,
+        /// The OAuth 1.0a signature method (`HMAC-SHA256` by default).
+        #[serde(default)]
+        oauth1_signature: Option<OAuth1Signature>,
+        /// The OAuth 2 token URL (required with OAuth 2).
+        #[serde(default)]
+        token_url: Option<String>,
+        /// The OAuth 2 scopes asked for; by default the version's read-only roster scope.
+        #[serde(default)]
+        scopes: Option<Vec<String>>,
+        /// Paging, time and rate limits of the client.
+        #[serde(default)]
+        limits: ApiLimits,
     },
     /// OneRoster CSV bundles (ZIP, folder, CSV or XLSX).
     OnerosterCsv {
@@ -92,6 +108,57 @@ impl Integration {
             Self::OnerosterCsv { .. } => "OneRoster CSV",
         }
     }
+}
+
+/// How a OneRoster REST client authorises its requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthMethod {
+    /// OAuth 1.0a two-legged request signing (OneRoster 1.1).
+    Oauth1,
+    /// OAuth 2 client credentials, a bearer token (OneRoster 1.2, and some 1.1 servers).
+    Oauth2,
+}
+
+/// An OAuth 1.0a signature method.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OAuth1Signature {
+    /// `HMAC-SHA256`.
+    #[default]
+    #[serde(rename = "HMAC-SHA256")]
+    HmacSha256,
+    /// `HMAC-SHA1` (older servers).
+    #[serde(rename = "HMAC-SHA1")]
+    HmacSha1,
+}
+
+/// A REST client's limits; every field has a default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiLimits {
+    /// Records asked for a page (`limit`): 100 by default (the spec's default).
+    #[serde(default)]
+    pub page_size: Option<u32>,
+    /// The most pages one listing reads before failing: 10,000 by default.
+    #[serde(default)]
+    pub max_pages: Option<u32>,
+    /// Requests in flight at once to this customer's server: 4 by default.
+    #[serde(default)]
+    pub max_concurrent_requests: Option<u32>,
+    /// Requests started a second at most: 20 by default.
+    #[serde(default)]
+    pub max_requests_per_second: Option<u32>,
+    /// The timeout of one request, in seconds: 30 by default.
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+    /// The time one request may spend retrying (429, 503, timeouts), in seconds: 60
+    /// by default.
+    #[serde(default)]
+    pub max_retry_seconds: Option<u64>,
+    /// Whether to ask only for the fields read (`fields=`): on by default; off for
+    /// servers that reject it.
+    #[serde(default)]
+    pub select_fields: Option<bool>,
 }
 
 /// Where a OneRoster CSV bundle is.
@@ -120,6 +187,31 @@ pub enum CsvLocation {
         #[serde(default)]
         tls: bool,
     },
+}
+
+impl ApiLimits {
+    fn validate(&self) -> std::result::Result<(), (&'static str, &'static str)> {
+        let in_range = |v: Option<u64>, lo: u64, hi: u64| v.is_none_or(|v| (lo..=hi).contains(&v));
+        if !in_range(self.page_size.map(u64::from), 1, 10_000) {
+            return Err(("page_size", "must be between 1 and 10000"));
+        }
+        if !in_range(self.max_pages.map(u64::from), 1, 1_000_000) {
+            return Err(("max_pages", "must be between 1 and 1000000"));
+        }
+        if !in_range(self.max_concurrent_requests.map(u64::from), 1, 64) {
+            return Err(("max_concurrent_requests", "must be between 1 and 64"));
+        }
+        if !in_range(self.max_requests_per_second.map(u64::from), 1, 1000) {
+            return Err(("max_requests_per_second", "must be between 1 and 1000"));
+        }
+        if !in_range(self.timeout_seconds, 1, 600) {
+            return Err(("timeout_seconds", "must be between 1 and 600"));
+        }
+        if !in_range(self.max_retry_seconds, 0, 3600) {
+            return Err(("max_retry_seconds", "must be between 0 and 3600"));
+        }
+        Ok(())
+    }
 }
 
 fn default_ftp_port() -> u16 {
@@ -252,6 +344,42 @@ impl Customer {
             Integration::OnerosterCsv {
                 location: CsvLocation::Path { path },
             } if path.as_os_str().is_empty() => fail("integration.location.path", "must not be empty"),
+            Integration::OnerosterApi {
+                oneroster_version,
+                auth,
+                token_url,
+                limits,
+                client_id,
+                ..
+            } => {
+                if client_id.trim().is_empty() {
+                    return fail("integration.client_id", "must not be empty");
+                }
+                let oauth2 = match auth {
+                    Some(OAuthMethod::Oauth2) => true,
+                    Some(OAuthMethod::Oauth1) => false,
+                    None => *oneroster_version == OneRosterVersion::V1_2,
+                };
+                if !oauth2 && *oneroster_version == OneRosterVersion::V1_2 {
+                    return fail(
+                        "integration.auth",
+                        "OneRoster 1.2 servers authorise with OAuth 2 only (`oauth2`)",
+                    );
+                }
+                match token_url {
+                    None if oauth2 => fail(
+                        "integration.token_url",
+                        "OAuth 2 needs the provider's token URL (it is not standardised)",
+                    ),
+                    Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
+                        fail("integration.token_url", "must be an http(s) URL")
+                    }
+                    _ => limits.validate().map_err(|(f, m)| {
+                        let field = format!("integration.limits.{f}");
+                        (Some(field.clone()), format!("field `{field}`: {m}"))
+                    }),
+                }
+            }
             _ => Ok(()),
         }
     }
@@ -301,6 +429,41 @@ mod tests {
         let text = GOOD.replace("\"staging\"", "\"prod\"");
         let (field, msg) = Customer::from_json(&text).unwrap_err();
         assert_eq!(field.as_deref(), Some("bookmarked_environment"), "{msg}");
+    }
+
+    #[test]
+    fn oneroster_api_settings_are_checked() {
+        let api = |extra: &str| {
+            GOOD.replace(
+                r#"{"type": "oneroster_csv", "location": {"kind": "path", "path": "bundle"}}"#,
+                &format!(
+                    r#"{{"type": "oneroster_api", "base_url": "https://sis.example.org", "client_id": "a",
+                        "client_secret": "env:X"{extra}}}"#
+                ),
+            )
+        };
+        let c = Customer::from_json(&api("")).unwrap();
+        assert_eq!(c.integration.kind(), "OneRoster API");
+        let (field, _) = Customer::from_json(&api(r#", "oneroster_version": "1.2""#)).unwrap_err();
+        assert_eq!(field.as_deref(), Some("integration.token_url"));
+        assert!(
+            Customer::from_json(&api(
+                r#", "oneroster_version": "1.2", "token_url": "https://t.example/token""#
+            ))
+            .is_ok()
+        );
+        let (field, _) = Customer::from_json(&api(r#", "oneroster_version": "1.2", "auth": "oauth1""#)).unwrap_err();
+        assert_eq!(field.as_deref(), Some("integration.auth"));
+        let (field, msg) = Customer::from_json(&api(r#", "limits": {"page_size": 0}"#)).unwrap_err();
+        assert_eq!(field.as_deref(), Some("integration.limits.page_size"), "{msg}");
+        assert!(
+            Customer::from_json(&api(
+                r#", "oauth1_signature": "HMAC-SHA1", "limits": {"timeout_seconds": 5}"#
+            ))
+            .is_ok()
+        );
+        let (_, msg) = Customer::from_json(&api(r#", "limits": {"pagesize": 5}"#)).unwrap_err();
+        assert!(msg.contains("pagesize"), "{msg}");
     }
 
     #[test]

@@ -137,3 +137,142 @@ pub async fn check_platform(
     }
     extra.len() + drawn.len()
 }
+
+/// A roster with each table in key order, and without what only a bundle has
+/// (provenance, reading warnings, invalid records).
+#[must_use]
+pub fn roster_tables(r: &cdt_core::Roster) -> cdt_core::Roster {
+    let mut r = r.clone();
+    r.orgs.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
+    r.users.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
+    r.classes.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
+    r.courses.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
+    r.academic_sessions.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
+    r.enrollments.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
+    r.provenance = cdt_core::roster::Provenance::default();
+    r.warnings.clear();
+    r.invalid_records.clear();
+    r
+}
+
+/// Equal rosters once in key order ([`roster_tables`]), naming the first table that
+/// differs.
+///
+/// # Panics
+/// When they differ.
+pub fn same_roster(got: &cdt_core::Roster, want: &cdt_core::Roster, what: &str) {
+    let (got, want) = (&roster_tables(got), &roster_tables(want));
+    macro_rules! table {
+        ($t:ident) => {
+            if got.$t != want.$t {
+                let first = got.$t.iter().zip(&want.$t).position(|(a, b)| a != b);
+                panic!(
+                    "{what}: `{}` differs: {} rows vs {} expected; first difference at {first:?}: {:?} vs {:?}",
+                    stringify!($t),
+                    got.$t.len(),
+                    want.$t.len(),
+                    first.map(|i| &got.$t[i]),
+                    first.map(|i| &want.$t[i]),
+                );
+            }
+        };
+    }
+    table!(orgs);
+    table!(users);
+    table!(classes);
+    table!(courses);
+    table!(academic_sessions);
+    table!(enrollments);
+}
+
+/// Lookups drawn from a roster: about `per_table` users by name (upper-cased, padded,
+/// family name first), by sourcedId and by bare given name; as many family members by
+/// email (mixed case); as many classes by title and by code; plus the edge cases.
+#[must_use]
+pub fn roster_lookups_from(r: &cdt_core::Roster, per_table: usize) -> Vec<(String, Lookup)> {
+    let step = |n: usize| n.div_ceil(per_table.max(1)).max(1);
+    let mut out: Vec<(String, Lookup)> = vec![
+        ("an empty lookup".into(), Lookup::default()),
+        (
+            "a name with no ASCII letters".into(),
+            Lookup::default().person("李 小龍"),
+        ),
+        (
+            "nobody".into(),
+            Lookup::default().email("nobody@nowhere.example").person("Nobody Atall"),
+        ),
+        (
+            "a class that does not exist".into(),
+            Lookup::default().class("Underwater Basket Weaving 9"),
+        ),
+    ];
+    for u in r.users.iter().step_by(step(r.users.len())) {
+        out.push((
+            format!("user {} by name", u.sourced_id),
+            Lookup::default().person(&format!("  {}, {} ", u.family_name.to_uppercase(), u.given_name)),
+        ));
+        out.push((
+            format!("user {} by sourcedId", u.sourced_id),
+            Lookup::default().sourced_id(&u.sourced_id),
+        ));
+        out.push((
+            format!("user {} by given name", u.sourced_id),
+            Lookup::default().person(&u.given_name),
+        ));
+        if let Some(email) = &u.email {
+            let mixed: String = email
+                .chars()
+                .enumerate()
+                .map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c })
+                .collect();
+            out.push((
+                format!("user {} by email", u.sourced_id),
+                Lookup::default().email(&format!(" {mixed} ")),
+            ));
+        }
+    }
+    for c in r.classes.iter().step_by(step(r.classes.len())) {
+        out.push((
+            format!("class {} by title", c.sourced_id),
+            Lookup::default().class(&c.title.to_lowercase()),
+        ));
+        if let Some(code) = &c.class_code {
+            out.push((format!("class {} by code", c.sourced_id), Lookup::default().class(code)));
+        }
+    }
+    out
+}
+
+/// Checks a SIS backend against the reference: `load()` is `roster`, and
+/// `fetch(lookup)` is `roster.slice(lookup)` (tables in key order) for every lookup of
+/// `extra` and of [`roster_lookups_from`]`(roster, per_table)`. Returns how many
+/// lookups were checked.
+///
+/// # Panics
+/// On the first difference, naming the backend, the lookup and the table.
+pub async fn check_source(
+    backend: &dyn cdt_core::SourceConnector,
+    roster: &cdt_core::Roster,
+    extra: &[(String, Lookup)],
+    per_table: usize,
+) -> usize {
+    let name = backend.describe();
+    let loaded = backend
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{name}: load failed: {e}"));
+    same_roster(&loaded, roster, &format!("{name}: load() is the whole district"));
+    let drawn = roster_lookups_from(roster, per_table);
+    for (story, lookup) in extra.iter().chain(&drawn) {
+        let fetched = backend
+            .fetch(lookup)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: fetch of {story} failed: {e}"));
+        same_roster(
+            &fetched,
+            &roster.slice(lookup),
+            &format!("{name}: {story} ({lookup:?})"),
+        );
+    }
+    extra.len() + drawn.len()
+}

@@ -9,6 +9,7 @@
 
 pub mod conformance;
 pub mod fake_api;
+pub mod fake_oneroster;
 pub mod moto;
 pub mod pg;
 pub mod sentinel;

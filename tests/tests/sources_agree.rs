@@ -96,3 +96,149 @@ async fn file_platform_sources_return_exactly_the_reference_slice() {
         assert!(checked > 150, "{path}: {checked} lookups");
     }
 }
+
+/// A OneRoster REST client of the fake server, 1.1 with OAuth 1.0a or 1.2 with OAuth 2.
+fn rest_source(
+    server: &cdt_tests::fake_oneroster::FakeOneRoster,
+    v1_2: bool,
+) -> Arc<cdt_connectors::oneroster_api::OneRosterApi> {
+    use cdt_connectors::oneroster_api::{AuthOptions, OneRosterApi, RestOptions, SignatureMethod, default_scope};
+    use cdt_core::customer::OneRosterVersion;
+    let (version, auth) = if v1_2 {
+        (
+            OneRosterVersion::V1_2,
+            AuthOptions::OAuth2 {
+                token_url: server.token_url.clone(),
+                scopes: vec![default_scope(OneRosterVersion::V1_2).to_owned()],
+            },
+        )
+    } else {
+        (OneRosterVersion::V1_1, AuthOptions::OAuth1(SignatureMethod::HmacSha256))
+    };
+    let mut opts = RestOptions::new(&server.base_url, version, "agree-client", auth);
+    opts.max_requests_per_second = 1000;
+    Arc::new(OneRosterApi::new(opts, Secret::new("agree-secret")).unwrap())
+}
+
+/// Every demo case gives the same result whether the SIS side is the bundle or the
+/// district's OneRoster REST API (1.1 with OAuth 1.0a, 1.2 with OAuth 2), and one
+/// diagnostic costs a number of requests set by the case (printed, and bounded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tool_agrees_on_every_sis_source() {
+    cdt_tools::link();
+    let registry = Registry::builtin().unwrap();
+    let bundle = OneRosterCsv::new(root().join("demo/oneroster"));
+    let roster = bundle.read().unwrap();
+    let server = cdt_tests::fake_oneroster::FakeOneRoster::start(
+        &roster,
+        "agree-client",
+        "agree-secret",
+        std::time::Duration::from_mins(5),
+        1000,
+    )
+    .await;
+    let platform = cdt_connectors::factory::platform_from_path(&root().join("demo/platform.sqlite"), "bm-org-0001")
+        .await
+        .unwrap();
+    let ctx = RunContext {
+        customer_id: Some("demo-district".into()),
+        ..RunContext::new("bm-org-0001", chrono::Utc::now())
+    };
+    let mut counts = Vec::new();
+    for v1_2 in [false, true] {
+        let rest = rest_source(&server, v1_2);
+        for case in demo_cases() {
+            let tool = registry.get(&case.tool_id).unwrap();
+            let inputs = Inputs(case.inputs.clone());
+            let mut want = diagnose(tool.as_ref(), &inputs, &bundle, platform.as_ref(), &ctx)
+                .await
+                .unwrap();
+            want.timestamp = chrono::DateTime::UNIX_EPOCH;
+            let before = server.requests();
+            let mut got = diagnose(tool.as_ref(), &inputs, rest.as_ref(), platform.as_ref(), &ctx)
+                .await
+                .unwrap_or_else(|e| panic!("{} over REST: {e}", case.story));
+            let sent = server.requests() - before;
+            got.timestamp = chrono::DateTime::UNIX_EPOCH;
+            // The bundle's validation warnings are about the bundle file; a REST
+            // source has none of its own.
+            assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+            want.warnings.clear();
+            assert_eq!(
+                got,
+                want,
+                "{} over {}",
+                case.story,
+                cdt_core::SourceConnector::describe(rest.as_ref())
+            );
+            counts.push((v1_2, case.tool_id.clone(), sent));
+        }
+        assert!(rest.token_request_count() <= 1, "one token for every case");
+    }
+    let max = counts.iter().map(|c| c.2).max().unwrap_or_default();
+    let total: u64 = counts.iter().map(|c| c.2).sum();
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("requests per demo diagnostic over REST (1.1 and 1.2): {counts:?}");
+        eprintln!("max {max}, total {total} for {} diagnostics", counts.len());
+    }
+    assert!(max <= 40, "a diagnostic sent {max} requests");
+}
+
+/// On a generated district several times the demo's size, the requests of one
+/// student-mismatch-shaped lookup (a parent's email and a student's name) stay those
+/// of the case (the people it finds and their classes), not of the district: the
+/// same bound as on the small demo district, and each slice is exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_per_diagnostic_follow_the_case_not_the_district() {
+    use cdt_core::SourceConnector as _;
+    let district = cdt_demo::generate(&cdt_demo::GenConfig::new(3_000, 11));
+    let roster = &district.roster;
+    let server = cdt_tests::fake_oneroster::FakeOneRoster::start(
+        roster,
+        "agree-client",
+        "agree-secret",
+        std::time::Duration::from_mins(5),
+        1000,
+    )
+    .await;
+    let rest = rest_source(&server, false);
+    let mut counts = Vec::new();
+    let mut log = Vec::new();
+    let students: Vec<&cdt_core::roster::User> = roster.students().collect();
+    for s in students.iter().step_by(students.len() / 8) {
+        let parent = s.agent_sourced_ids.first().and_then(|p| roster.user(p));
+        let mut lookup = cdt_core::Lookup::default().person(&format!("{} {}", s.given_name, s.family_name));
+        if let Some(email) = parent.and_then(|p| p.email.as_deref()) {
+            lookup = lookup.email(email);
+        }
+        let before = server.requests();
+        let got = rest.fetch(&lookup).await.unwrap();
+        counts.push(server.requests() - before);
+        log.push(
+            server
+                .take_log()
+                .iter()
+                .map(|l| {
+                    l.split('?')
+                        .next()
+                        .unwrap_or_default()
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect::<Vec<_>>(),
+        );
+        cdt_tests::conformance::same_roster(&got, &roster.slice(&lookup), &format!("{lookup:?}"));
+    }
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "requests per lookup on a {}-user district: {counts:?}",
+            roster.users.len()
+        );
+        eprintln!("{log:?}");
+    }
+    assert!(counts.iter().all(|c| *c <= 60), "{counts:?}");
+}

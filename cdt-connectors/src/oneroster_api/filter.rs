@@ -1,0 +1,177 @@
+//! OneRoster `filter=` expressions, built so that outside text can never break or
+//! widen one.
+//!
+//! The grammar (OneRoster 1.1 §3.4.2, 1.2 §3.4.2) is `field op 'value'`, at most two
+//! predicates joined by ` AND ` or ` OR `, with no way to escape a quote inside a
+//! value. So a value is never allowed to hold one: an `=` value with a quote, a
+//! backslash or a space becomes a `~` (contains) on its longest safe piece, and every
+//! `~` value is such a piece, free of quotes, backslashes, spaces and SQL wildcards
+//! (`%`, `_`, `*`). A piece matches a superset of the rows the whole value would; the
+//! core then keeps exact matches only (see `cdt_core::slice`).
+
+/// A comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `=`
+    Eq,
+    /// `~` (contains; servers compare without case)
+    Contains,
+}
+
+/// One predicate: `field op 'value'`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Pred {
+    pub field: &'static str,
+    pub op: Op,
+    pub value: String,
+}
+
+/// Characters a filter value never holds.
+fn unsafe_in_value(c: char) -> bool {
+    matches!(c, '\'' | '"' | '\\' | '`' | '%' | '_' | '*' | '\u{2018}' | '\u{2019}')
+        || c.is_whitespace()
+        || c.is_control()
+}
+
+/// The longest run of `value` free of the characters a filter value never holds
+/// (the first of the longest, by characters), or `None` when nothing is left.
+pub(crate) fn longest_safe_piece(value: &str) -> Option<String> {
+    value
+        .split(unsafe_in_value)
+        .filter(|p| !p.is_empty())
+        .fold(None::<&str>, |best, p| match best {
+            Some(b) if b.chars().count() >= p.chars().count() => Some(b),
+            _ => Some(p),
+        })
+        .map(str::to_owned)
+}
+
+impl Pred {
+    /// `field = 'value'`, or `field ~ 'piece'` when the value holds a character that
+    /// cannot be sent; `None` when no piece of it can be.
+    pub(crate) fn eq(field: &'static str, value: &str) -> Option<Self> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        // `=` values may hold `_` and `%` (no wildcards in `=`), never a quote,
+        // backslash or space.
+        if value.chars().all(|c| {
+            !(matches!(c, '\'' | '"' | '\\' | '`' | '\u{2018}' | '\u{2019}') || c.is_whitespace() || c.is_control())
+        }) {
+            return Some(Self {
+                field,
+                op: Op::Eq,
+                value: value.to_owned(),
+            });
+        }
+        Self::contains(field, value)
+    }
+
+    /// `field ~ 'piece'`, the longest safe piece of `value`.
+    pub(crate) fn contains(field: &'static str, value: &str) -> Option<Self> {
+        longest_safe_piece(value).map(|value| Self {
+            field,
+            op: Op::Contains,
+            value,
+        })
+    }
+
+    fn render(&self) -> String {
+        let op = match self.op {
+            Op::Eq => "=",
+            Op::Contains => "~",
+        };
+        format!("{}{op}'{}'", self.field, self.value)
+    }
+}
+
+/// A filter: one predicate, or two joined by ` OR ` (the spec's most).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Filter(pub Vec<Pred>);
+
+impl Filter {
+    /// The `filter` parameter's value (before URL encoding).
+    pub(crate) fn render(&self) -> String {
+        self.0.iter().map(Pred::render).collect::<Vec<_>>().join(" OR ")
+    }
+
+    /// The fields filtered on, for request labels (values may be personal data).
+    pub(crate) fn fields(&self) -> String {
+        let mut f: Vec<&str> = self.0.iter().map(|p| p.field).collect();
+        f.dedup();
+        f.join(",")
+    }
+}
+
+/// Filters matching any of `preds`, two predicates a filter.
+pub(crate) fn any_of(preds: Vec<Pred>) -> Vec<Filter> {
+    let mut preds = preds;
+    preds.dedup();
+    preds.chunks(2).map(|c| Filter(c.to_vec())).collect()
+}
+
+/// Filters matching `field = id` for any of `ids`, two a filter.
+pub(crate) fn ids(field: &'static str, ids: &[String]) -> Vec<Filter> {
+    any_of(ids.iter().filter_map(|id| Pred::eq(field, id)).collect())
+}
+
+/// The words of a name as typed that a server can seek with `~`: split on spaces and
+/// punctuation as [`cdt_core::matching::tokens`] splits (apostrophes join words
+/// there, so here they split them and the longest piece stays), accents and case
+/// kept as typed, duplicates (ignoring case) dropped.
+pub(crate) fn name_words(query: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in query.split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '\u{2019}' | '`'))) {
+        if let Some(piece) = longest_safe_piece(word)
+            && !cdt_core::matching::tokens(&piece).is_empty()
+            && !out.iter().any(|w| w.to_lowercase() == piece.to_lowercase())
+        {
+            out.push(piece);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_never_hold_a_quote() {
+        let p = Pred::eq("email", "o'neil@example.org").unwrap();
+        assert_eq!(
+            p,
+            Pred {
+                field: "email",
+                op: Op::Contains,
+                value: "neil@example.org".into()
+            }
+        );
+        let p = Pred::eq("email", "ana_lopez@example.org").unwrap();
+        assert_eq!(p.op, Op::Eq);
+        let hostile = "x' OR sourcedId~'";
+        let f = Filter(vec![Pred::eq("familyName", hostile).unwrap()]).render();
+        assert_eq!(f, "familyName~'sourcedId~'");
+        assert_eq!(f.matches('\'').count(), 2, "{f}");
+        assert!(Pred::eq("email", "' '").is_none());
+        assert!(Pred::contains("title", "%%__").is_none());
+    }
+
+    #[test]
+    fn two_predicates_a_filter() {
+        let f = ids("sourcedId", &["a".into(), "b".into(), "c".into()]);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].render(), "sourcedId='a' OR sourcedId='b'");
+        assert_eq!(f[1].render(), "sourcedId='c'");
+        assert_eq!(f[0].fields(), "sourcedId");
+    }
+
+    #[test]
+    fn name_words_are_safe_pieces_as_typed() {
+        assert_eq!(name_words("  O'BRIEN-Núñez, Zoë "), ["BRIEN", "Núñez", "Zoë"]);
+        assert_eq!(name_words("mateo quispe huaman Mateo"), ["mateo", "quispe", "huaman"]);
+        assert!(name_words("李 小龍").len() == 2);
+        assert!(name_words("' -- '").is_empty());
+    }
+}
