@@ -690,7 +690,7 @@ impl<'a> Planter<'a> {
         self.link(&marguerite, &soren);
         self.sync();
         if let Some(s) = self.platform.students.iter_mut().find(|s| s.sourced_id == soren) {
-            s.last_name = "Lindqvist-Amaid".to_owned();
+            "Lindqvist-Amaid".clone_into(&mut s.last_name);
         }
         self.case(
             STUDENT_MISMATCH,
@@ -857,7 +857,7 @@ impl<'a> Planter<'a> {
         self.student("pilar", "Pilar", "Echeverría-Nkemelu", 2, "10", &[&cls.ceramics]);
         self.sync();
         if let Some(c) = self.platform.classes.iter_mut().find(|c| c.sourced_id == cls.ceramics) {
-            c.title = "Ceramic Studio".to_owned();
+            "Ceramic Studio".clone_into(&mut c.title);
         }
         self.case(
             MISSING_DATA,
@@ -1080,7 +1080,7 @@ impl<'a> Planter<'a> {
         let a_bm = self.school(0).bm_id.clone();
         if let Some(mut leftover) = self.platform.students.iter().find(|s| s.sourced_id == ilse).cloned() {
             leftover.id = bm("demo-stu-ilse-old");
-            leftover.sourced_id = "demo-stu-ilse-old".to_owned();
+            "demo-stu-ilse-old".clone_into(&mut leftover.sourced_id);
             leftover.organization_id = a_bm;
             leftover.student_number = Some("D-OLD-0001".to_owned());
             self.platform.students.push(leftover);

@@ -223,9 +223,9 @@ pub(crate) struct Resolution<'a> {
 /// Resolves the student a query names (at `school`, if given), the SIS being the source
 /// of truth for who is who:
 ///
-/// - when the SIS has students matching the query, the best of them are the candidates,
-///   and platform-only matches are only namesakes;
-/// - when only the platform has matches, they are the candidates;
+/// - among the best matches on either side, the SIS's students are the candidates, and
+///   platform-only matches are only namesakes;
+/// - when only the platform has the best matches, they are the candidates;
 /// - among several candidates, the only one `prefer` keeps is chosen; else the ones it
 ///   keeps (all when it keeps none) are ambiguous.
 pub(crate) fn resolve_student<'a>(
@@ -238,18 +238,20 @@ pub(crate) fn resolve_student<'a>(
     if let Some(s) = school {
         found.retain(|r| r.is_at(case, s));
     }
+    // The best matches on either side; among them, the SIS's are the candidates and the
+    // platform-only ones are namesakes. A query that names a platform-only student better
+    // than anyone in the SIS names that student.
+    let best = keep_best(found);
     let (in_sis, bm_only): (Vec<StudentRecord<'a>>, Vec<StudentRecord<'a>>) =
-        found.into_iter().partition(|r| r.sis.is_some());
+        best.into_iter().partition(|r| r.sis.is_some());
     let (candidates, namesakes) = if in_sis.is_empty() {
-        (keep_best(bm_only), Vec::new())
+        (bm_only, Vec::new())
     } else {
-        let candidates = keep_best(in_sis);
-        let quality = candidates.first().map_or(NameMatch::None, |r| r.quality);
         let namesakes: Vec<StudentRecord<'a>> = bm_only
             .into_iter()
-            .filter(|r| r.quality >= quality && r.bm.is_some_and(|s| s.status.is_active()))
+            .filter(|r| r.bm.is_some_and(|s| s.status.is_active()))
             .collect();
-        (candidates, namesakes)
+        (in_sis, namesakes)
     };
     let resolved = match candidates.as_slice() {
         [] => Resolved::NotFound,

@@ -19,7 +19,7 @@ pub(crate) struct FieldDiff {
 }
 
 impl FieldDiff {
-    /// `first_name `Mateo` where the SIS has givenName `Matteo``.
+    /// The difference as a phrase: the platform field and value, then the SIS's.
     fn phrase(&self) -> String {
         format!(
             "{} `{}` where the SIS has {} `{}`",

@@ -352,6 +352,21 @@ mod tests {
         assert!(fixes(&v, System::Bookmarked, "sourced_id"));
     }
 
+    /// The SIS names a student only partly (a middle name), the platform exactly: the
+    /// platform-only student is the one meant, and the SIS no longer sends them.
+    #[test]
+    fn an_exact_platform_only_match_beats_a_partial_sis_one() {
+        let mut w = world();
+        w.student("stu-eleanor", "Eleanor", "Miller", "sch-lincoln").middle_name = Some("Ella".into());
+        w.student("stu-ella", "Ella", "Miller", "sch-lincoln");
+        w.mirror();
+        w.roster.users.retain(|u| u.sourced_id != "stu-ella");
+        let v = student(&w, "Ella Miller");
+        assert_eq!(v.status, Status::IssueInSource, "{}", v.summary);
+        assert!(codes(&v).contains(&"student-not-in-source"));
+        assert!(!codes(&v).contains(&"student-namesake-in-bookmarked"));
+    }
+
     #[test]
     fn class_path_covers_every_status() {
         let mut w = world();
