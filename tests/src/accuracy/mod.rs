@@ -306,6 +306,7 @@ impl Tally {
 }
 
 /// Runs `cases` cases from `run_seed`; returns the tally and the failing outcomes.
+#[must_use]
 pub fn run_many(run_seed: u64, cases: u64) -> (Tally, Vec<(u64, Outcome)>) {
     let mut h = Harness::new();
     let mut tally = Tally::default();

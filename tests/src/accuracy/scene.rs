@@ -283,16 +283,13 @@ fn noisy(text: &str, rng: &mut SplitMix64) -> String {
     let accents: String = base
         .chars()
         .map(|c| match c {
-            'á' => 'a',
-            'é' => 'e',
+            'á' | 'ã' => 'a',
+            'é' | 'è' => 'e',
             'í' => 'i',
             'ó' => 'o',
-            'ú' => 'u',
+            'ú' | 'ü' => 'u',
             'ñ' => 'n',
-            'ü' => 'u',
             'ç' => 'c',
-            'ã' => 'a',
-            'è' => 'e',
             'a' if rng.chance(300) => 'à',
             'e' if rng.chance(300) => 'ê',
             c => c,
@@ -411,7 +408,8 @@ fn ids<const N: usize>(items: [&str; N]) -> Vec<String> {
 
 /// Builds a case on a clean district, or `None` when the district has no fitting target.
 #[must_use]
-#[allow(clippy::too_many_lines)]
+// One letter a record of the case: s(tudent), p(arent), c(lass), d(istrict), t(arget).
+#[allow(clippy::too_many_lines, clippy::many_single_char_names)]
 pub fn build(spec: &CaseSpec, clean: &District, targets: &[Target], today: NaiveDate) -> Option<Scene> {
     use Perturbation as P;
     let mut rng = SplitMix64::new(spec.pick);
@@ -779,8 +777,8 @@ pub fn build(spec: &CaseSpec, clean: &District, targets: &[Target], today: Naive
             sis: false,
         } => {
             let mut twin = d.platform.students.iter().find(|x| x.sourced_id == s)?.clone();
-            twin.id = "bm-acc-namesake".to_owned();
-            twin.sourced_id = "acc-namesake".to_owned();
+            "bm-acc-namesake".clone_into(&mut twin.id);
+            "acc-namesake".clone_into(&mut twin.sourced_id);
             let schools: Vec<String> = d
                 .platform
                 .organizations
@@ -804,15 +802,15 @@ pub fn build(spec: &CaseSpec, clean: &District, targets: &[Target], today: Naive
             // A twin the SIS has (and the platform too when `platform`), at the student's
             // school, with no family.
             let mut twin = d.roster.user(s)?.clone();
-            twin.sourced_id = "acc-twin".to_owned();
+            "acc-twin".clone_into(&mut twin.sourced_id);
             twin.agent_sourced_ids.clear();
             twin.identifier = None;
             twin.email = None;
             d.roster.users.push(twin.clone());
             if platform {
                 let mut row = d.platform.students.iter().find(|x| x.sourced_id == s)?.clone();
-                row.id = "bm-acc-twin".to_owned();
-                row.sourced_id = "acc-twin".to_owned();
+                "bm-acc-twin".clone_into(&mut row.id);
+                "acc-twin".clone_into(&mut row.sourced_id);
                 row.email = None;
                 d.platform.students.push(row);
             }
