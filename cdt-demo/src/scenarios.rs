@@ -85,6 +85,7 @@ struct Classes {
     stagecraft: String,
     mariachi: String,
     forensic: String,
+    ceramics: String,
 }
 
 struct Planter<'a> {
@@ -530,6 +531,7 @@ impl<'a> Planter<'a> {
             stagecraft: self.class("stagecraft", "Stagecraft Workshop", 1),
             mariachi: self.class("mariachi", "Mariachi Ensemble", 2),
             forensic: self.class("forensic", "Forensic Science Workshop", 2),
+            ceramics: self.class("ceramics", "Ceramics Studio", 2),
         }
     }
 
@@ -674,6 +676,27 @@ impl<'a> Planter<'a> {
             Status::NotFound,
             "A grandparent asks about Mateo Quispe-Huamán from an email neither the SIS nor Bookmarked knows."
                 .to_owned(),
+        );
+
+        // Both sides link them, but Bookmarked shows the boy with a misspelt family name.
+        let soren = self.student("soren", "Sören", "Lindqvist-Amadi", 0, "05", &[&cls.robotics]);
+        let marguerite = self.family(
+            "marguerite",
+            "Marguerite",
+            "Lindqvist-Amadi",
+            "marguerite.la@norrsken.example",
+            Role::Parent,
+        );
+        self.link(&marguerite, &soren);
+        self.sync();
+        if let Some(s) = self.platform.students.iter_mut().find(|s| s.sourced_id == soren) {
+            "Lindqvist-Amaid".clone_into(&mut s.last_name);
+        }
+        self.case(
+            STUDENT_MISMATCH,
+            &[("parent_email", "marguerite.la@norrsken.example"), ("student_name", "Soren Lindqvist-Amadi")],
+            Status::IssueInBookmarked,
+            format!("Marguerite Lindqvist-Amadi can't find her son Sören at {a}: both sides link them, but Bookmarked shows him as Lindqvist-Amaid (last_name), a stale copy of the SIS's familyName."),
         );
 
         // The same name at two schools.
@@ -829,6 +852,18 @@ impl<'a> Planter<'a> {
             &[("class_name", "Robotics Lab")],
             Status::IssueInBookmarked,
             format!("Yusuf Oyelaran is missing from Robotics Lab at {a}: the import rejected his enrollment."),
+        );
+
+        self.student("pilar", "Pilar", "Echeverría-Nkemelu", 2, "10", &[&cls.ceramics]);
+        self.sync();
+        if let Some(c) = self.platform.classes.iter_mut().find(|c| c.sourced_id == cls.ceramics) {
+            "Ceramic Studio".clone_into(&mut c.title);
+        }
+        self.case(
+            MISSING_DATA,
+            &[("class_name", "Ceramics Studio")],
+            Status::IssueInBookmarked,
+            format!("Teachers at {c_name} can't find Ceramics Studio in Bookmarked: the platform shows it as Ceramic Studio (title), a stale copy of the SIS's."),
         );
 
         self.case(
@@ -1035,6 +1070,27 @@ impl<'a> Planter<'a> {
             &i,
             Status::IssueInBoth,
             format!("Bartholomew Kealoha-Brandt moved to {b_name}: the SIS still lists {a_name} as his school, and Bookmarked kept his old Orienteering Club enrollment."),
+        );
+
+        // A clean SIS move with a phantom left behind, and a platform-only namesake at the old campus.
+        let (ilse, old) = transfer(self, "ilse", "Ilse", "Moreno-Quaye", true, true);
+        if let Some(e) = self.platform_enrollment(&old) {
+            e.status = PlatformStatus::Active;
+        }
+        let a_bm = self.school(0).bm_id.clone();
+        if let Some(mut leftover) = self.platform.students.iter().find(|s| s.sourced_id == ilse).cloned() {
+            leftover.id = bm("demo-stu-ilse-old");
+            "demo-stu-ilse-old".clone_into(&mut leftover.sourced_id);
+            leftover.organization_id = a_bm;
+            leftover.student_number = Some("D-OLD-0001".to_owned());
+            self.platform.students.push(leftover);
+        }
+        let i = inputs("Ilse Moreno-Quaye");
+        self.case_owned(
+            CAMPUS_TRANSFER,
+            &i,
+            Status::IssueInBookmarked,
+            format!("Ilse Moreno-Quaye moved to {b_name} and still shows in Orienteering Club at {a_name}: the SIS has one Ilse, so the phantom enrollment is reported, and the platform-only Ilse at {a_name} is a leftover record of its own."),
         );
 
         let i = inputs("Zebulon Quartermaine-Ashdown");
@@ -1271,7 +1327,7 @@ mod tests {
             .iter()
             .filter(|e| e.end_date.is_some_and(|d| d < today()))
             .collect();
-        assert_eq!(ended.len(), 4, "{ended:?}");
+        assert_eq!(ended.len(), 5, "{ended:?}");
         // Planted full names are unique, except the planted namesakes.
         let mut names: BTreeMap<String, usize> = BTreeMap::new();
         for u in r1.students() {

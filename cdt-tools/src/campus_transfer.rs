@@ -15,8 +15,14 @@
 //!   enrollment, listed with its platform id, `sourced_id` and class title), and every
 //!   current SIS enrollment at the new campus is on the platform.
 //!
-//! When several students share the name, only the ones seen at the old or the new campus
-//! (on either side) are kept; if that leaves one, it is the student.
+//! The student's names, email and grade on the platform are compared with the SIS's
+//! (each difference a finding naming the field and both values; the school is judged
+//! against the new campus).
+//!
+//! A name the SIS gives to one student resolves to that student even when the platform
+//! has namesakes (e.g. a leftover record at the old campus): those are reported on their
+//! own. When the SIS has several students of the name, only the ones seen at the old or
+//! the new campus (on either side) are kept; if that leaves one, it is the student.
 //!
 //! ## Why it matters
 //!
@@ -27,12 +33,14 @@
 //! ## Statuses
 //!
 //! - `NOT_FOUND`: no student by that name on either side.
-//! - `AMBIGUOUS`: several students match, even after keeping those seen at either campus.
+//! - `AMBIGUOUS`: several students match in the SIS (or, when the SIS has none, on the
+//!   platform), even after keeping those seen at either campus.
 //! - `ISSUE_IN_SOURCE`: only the SIS is wrong (old enrollments still current, none at the
 //!   new campus, the new campus missing from the org roles, or the student deleted or
 //!   absent in the SIS).
 //! - `ISSUE_IN_BOOKMARKED`: only Bookmarked is wrong (school not updated, phantom
-//!   enrollments, new-campus enrollments missing, the student missing or deleted).
+//!   enrollments, new-campus enrollments missing, the student missing or deleted, shown
+//!   with another name, email or grade, or an active platform-only namesake).
 //! - `ISSUE_IN_BOTH`: both are.
 //! - `NO_ISSUE`: the transfer is clean on both sides.
 //!
@@ -44,8 +52,8 @@
 //! `no-new-campus-enrollments-in-source`, `new-campus-missing-from-org-roles-in-source`,
 //! `old-campus-still-in-org-roles`, `student-missing-in-bookmarked`,
 //! `student-deleted-in-bookmarked`, `student-sourced-id-differs-in-bookmarked`,
-//! `student-school-not-updated-in-bookmarked`,
-//! `phantom-enrollment-in-bookmarked`, `new-campus-enrollment-missing-in-bookmarked`,
+//! `student-school-not-updated-in-bookmarked`, `student-field-differs-in-bookmarked`,
+//! `student-namesake-in-bookmarked`, `phantom-enrollment-in-bookmarked`, `new-campus-enrollment-missing-in-bookmarked`,
 //! `import-error`, `transfer-clean`.
 //!
 //! ## Limits
@@ -65,8 +73,9 @@ use serde_json::{Value, json};
 
 use crate::common::{
     OnBookmarked, Report, Resolved, School, StudentQuery, bm_class_by_sid, bm_enrollment_json, bm_org_name, bm_student,
-    bm_student_json, check_rekeyed, check_sis_student, find_school, is_current, resolve_student, sides_summary,
-    sis_enrollment_json, sis_enrollment_school, sis_org_name, sis_state, sis_user_json, unresolved_student,
+    bm_student_json, check_rekeyed, check_sis_student, check_student_fields, find_school, is_current, resolve_student,
+    sides_summary, sis_enrollment_json, sis_enrollment_school, sis_org_name, sis_state, sis_user_json,
+    unresolved_student,
 };
 use crate::findings::{
     NewCampusEnrollmentMissingInBookmarked, NewCampusMissingFromOrgRolesInSource, NoNewCampusEnrollmentsInSource,
@@ -150,8 +159,9 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
     let mut r = Report::default();
     let schools = json!({ "old_campus": old.json(), "new_campus": new.json() });
 
-    let student = match resolve_student(case, query, None, |s| s.is_at(case, old) || s.is_at(case, new)) {
-        Resolved::One(one) => one,
+    let resolution = resolve_student(case, query, None, |s| s.is_at(case, old) || s.is_at(case, new));
+    let student = match &resolution.resolved {
+        Resolved::One(one) => *one,
         Resolved::Preferred { chosen, among } => {
             r.report(&StudentDisambiguatedBySchool {
                 query: query.to_owned(),
@@ -161,7 +171,7 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
                 new_campus: new.name().to_owned(),
                 ids: among.iter().map(|s| s.sourced_id().to_owned()).collect(),
             });
-            chosen
+            *chosen
         }
         Resolved::NotFound => {
             let source = json!({ "student_name": query, "schools": schools });
@@ -188,7 +198,7 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
                     where_: "",
                     school_input: false,
                 },
-                Some(&shown),
+                Some(shown),
                 source,
                 json!({}),
             );
@@ -288,6 +298,10 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
                 r.import_errors(pf, [sid.as_str()]);
             }
             OnBookmarked::Live(b) => {
+                // The school is judged below, against the new campus.
+                if let Some(u) = student.sis.filter(|_| !student.by_name) {
+                    platform_msgs.extend(check_student_fields(&mut r, src, pf, u, b, false));
+                }
                 if !new.is_bm(&b.organization_id) && new_in_roles {
                     platform_msgs.push(r.report(&StudentSchoolNotUpdatedInBookmarked {
                         name: name.clone(),
@@ -349,6 +363,9 @@ fn diagnose(case: &Case, query: &str, old: &School<'_>, new: &School<'_>) -> Ver
                 r.import_errors(pf, error_ids);
             }
         }
+    }
+    if judge_platform {
+        platform_msgs.extend(resolution.report_namesakes(&mut r, case, &student));
     }
     let platform_problem = !platform_msgs.is_empty();
     let status = Status::from_sides(source_problem, platform_problem);
@@ -524,6 +541,28 @@ mod tests {
         assert!(codes(&v).contains(&"phantom-enrollment-in-bookmarked"));
         // The platform following the SIS's school is not blamed on the platform.
         assert!(!codes(&v).contains(&"student-school-not-updated-in-bookmarked"));
+    }
+
+    /// The issue's second story: a student unique by name in the SIS, with a platform-only
+    /// namesake at the old school: the phantoms are reported, not an ambiguity.
+    #[test]
+    fn a_platform_only_namesake_does_not_make_the_transfer_ambiguous() {
+        let mut w = world();
+        w.mirror();
+        w.bm_enrollment("enr-stu-sofia-cls-l-math").status = PlatformStatus::Active;
+        let mut leftover = w.bm_student("stu-sofia").clone();
+        leftover.id = "bm-sofia-old".into();
+        leftover.sourced_id = "stu-sofia-old".into();
+        leftover.organization_id = "bm-sch-lincoln".into();
+        w.platform.students.push(leftover);
+        let v = ok(&w, "Sofía Pérez-Núñez");
+        assert_eq!(v.status, Status::IssueInBookmarked, "{}", v.summary);
+        assert!(codes(&v).contains(&"phantom-enrollment-in-bookmarked"));
+        assert!(codes(&v).contains(&"student-namesake-in-bookmarked"));
+        // Namesakes on both sides, at the schools concerned, stay ambiguous.
+        w.student("stu-sofia-2", "Sofia", "Perez-Nunez", "sch-lincoln");
+        let v = ok(&w, "Sofía Pérez-Núñez");
+        assert_eq!(v.status, Status::Ambiguous, "{}", v.summary);
     }
 
     #[test]

@@ -245,6 +245,25 @@ fn table() -> Vec<(&'static str, Verdict)> {
             w.bm_student("stu-mateo").organization_id = bm("sch-lincoln");
             ct(&w)
         }),
+        ("student-field-differs-in-bookmarked", {
+            let mut w = mirrored(family());
+            w.bm_student("stu-mateo").last_name = "Rois".into();
+            sm(&w, ANA, "Mateo Ríos")
+        }),
+        ("student-namesake-in-bookmarked", {
+            let mut w = mirrored(transfer());
+            let mut leftover = w.bm_student("stu-mateo").clone();
+            leftover.id = "bm-stu-mateo-old".into();
+            leftover.sourced_id = "stu-mateo-old".into();
+            leftover.organization_id = bm("sch-lincoln");
+            w.platform.students.push(leftover);
+            ct(&w)
+        }),
+        ("class-field-differs-in-bookmarked", {
+            let mut w = mirrored(family());
+            w.platform.classes[0].title = "Math 8".into();
+            md_class(&w, "Math 3")
+        }),
         ("class-missing-in-bookmarked", {
             let mut w = mirrored(family());
             w.drop_bm("cls-math");

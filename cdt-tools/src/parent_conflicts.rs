@@ -11,8 +11,8 @@
 //!   differ) or duplicate records of one person (same name, different `sourcedId`s);
 //! - on the platform, whether several active parents have the email; whether an active
 //!   parent with the email has a `sourcedId` the SIS no longer sends for it (email
-//!   reassigned or stale); whether each live SIS parent's platform row has the same name
-//!   and email; and whether the parent's students are the same on both sides (the SIS
+//!   reassigned or stale); whether each live SIS parent's platform row has the same first
+//!   name, last name and email (one finding a field, with both values); and whether the parent's students are the same on both sides (the SIS
 //!   parent's linked students against the platform's `parent_students`).
 //!
 //! ## Why it matters
@@ -48,20 +48,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use cdt_core::matching::same_text;
 use cdt_core::platform::Parent;
 use cdt_core::roster::User;
 use cdt_core::{Case, InputKind, InputSpec, Inputs, Lookup, Result, Status, Tool, ToolSpec, Verdict};
 use serde_json::{Value, json};
 
 use crate::common::{
-    Report, bm_parent_by_sid, bm_parent_json, emails_agree, has_email, name_key, same_person_name, sides_summary,
+    Report, bm_parent_by_sid, bm_parent_json, check_parent_names, emails_agree, has_email, name_key, sides_summary,
     sis_state, sis_user_json,
 };
 use crate::findings::{
     DuplicateParentRecordsInSource, EmailSharedInSource, ParentConsistent, ParentEmailDiffersInBookmarked,
-    ParentInactiveInSource, ParentMissingInBookmarked, ParentNameDiffersInBookmarked, ParentNotFound,
-    ParentStudentsDiffer, SeveralParentsWithEmailInBookmarked, SisParent, StaleParentEmailInBookmarked,
+    ParentInactiveInSource, ParentMissingInBookmarked, ParentNotFound, ParentStudentsDiffer,
+    SeveralParentsWithEmailInBookmarked, SisParent, StaleParentEmailInBookmarked,
 };
 
 /// The `parent-conflicts` diagnostic: who shares a parent email, and what to do.
@@ -270,19 +269,7 @@ fn diagnose(case: &Case, email: &str) -> Verdict {
             }
             continue;
         };
-        if !same_person_name(u, &b.first_name, &b.last_name) {
-            platform_msgs.push(r.report(&ParentNameDiffersInBookmarked {
-                id: b.id.clone(),
-                bm_name: b.full_name(),
-                sis_name: u.full_name(),
-                sid: u.sourced_id.clone(),
-                field: if same_text(&u.given_name, &b.first_name) {
-                    "last_name"
-                } else {
-                    "first_name"
-                },
-            }));
-        }
+        platform_msgs.extend(check_parent_names(&mut r, pf, u, b));
         if !emails_agree(u.email.as_deref(), b.email.as_deref()) {
             platform_msgs.push(r.report(&ParentEmailDiffersInBookmarked::of(u, b)));
         }

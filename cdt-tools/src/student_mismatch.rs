@@ -14,6 +14,13 @@
 //! 2. Bookmarked: the parent and the student exist and are active, the parent's email is
 //!    the SIS's, and a `parent_students` row links them. The platform's import errors
 //!    about missing records are listed.
+//! 3. What people see: the student's and the linked parents' names (given or preferred,
+//!    family), the student's email, school and grade, on the platform row matched by
+//!    `sourcedId`, against the SIS (the source of truth); each difference is a finding
+//!    naming the field and both values, even when the link itself is in place.
+//!
+//! A name the SIS gives to one student resolves to that student even when the platform
+//! has namesakes: those are reported on their own (`student-namesake-in-bookmarked`).
 //!
 //! ## Why it matters
 //!
@@ -33,17 +40,21 @@
 //!   deleted or disabled, or no longer sends the parent or the student (only Bookmarked
 //!   has them).
 //! - `ISSUE_IN_BOOKMARKED`: the SIS is right, but Bookmarked lacks the parent, the student
-//!   or the `parent_students` row, has one of them deleted, or has another email for the
-//!   parent.
-//! - `NO_ISSUE`: both sides link them and both are live: the problem is likely not roster
-//!   data (e.g. the parent signs in with another email).
+//!   or the `parent_students` row, has one of them deleted, has another email for the
+//!   parent, shows the student or the parent with another name (or the student with
+//!   another email, school or grade), or has an active namesake of the student the SIS
+//!   does not send.
+//! - `NO_ISSUE`: both sides link them, both are live and show the same: the problem is
+//!   likely not roster data (e.g. the parent signs in with another email).
 //!
 //! Finding codes: `parent-not-found`, `student-not-found`, `student-ambiguous`,
 //! `student-disambiguated-by-parent-link`, `email-shared-in-source`,
 //! `parent-not-in-source`, `parent-inactive-in-source`, `student-not-in-source`,
 //! `student-inactive-in-source`, `parent-student-link-missing-in-source`,
 //! `parent-missing-in-bookmarked`, `parent-deleted-in-bookmarked`,
-//! `parent-email-differs-in-bookmarked`, `student-missing-in-bookmarked`,
+//! `parent-email-differs-in-bookmarked`, `parent-name-differs-in-bookmarked`,
+//! `student-field-differs-in-bookmarked`, `student-namesake-in-bookmarked`,
+//! `student-missing-in-bookmarked`,
 //! `student-deleted-in-bookmarked`, `student-sourced-id-differs-in-bookmarked`,
 //! `parent-student-link-missing-in-bookmarked`,
 //! `import-error`, `parent-student-link-ok`.
@@ -67,9 +78,10 @@ use cdt_core::{
 use serde_json::{Value, json};
 
 use crate::common::{
-    OnBookmarked, Pending, Report, Resolved, StudentQuery, StudentRecord, and_list, bm_linked, bm_parent_by_sid,
-    bm_parent_json, bm_student, bm_student_json, check_rekeyed, check_sis_student, emails_agree, has_email,
-    resolve_student, sis_linked, sis_state, sis_user_json, source_verdict, unresolved_student,
+    OnBookmarked, Pending, Report, Resolution, Resolved, StudentQuery, StudentRecord, and_list, bm_linked,
+    bm_parent_by_sid, bm_parent_json, bm_student, bm_student_json, check_parent_names, check_rekeyed,
+    check_sis_student, check_student_fields, emails_agree, has_email, resolve_student, sis_linked, sis_state,
+    sis_user_json, source_verdict, unresolved_student,
 };
 use crate::findings::{
     EmailSharedInSource, ParentDeletedInBookmarked, ParentEmailDiffersInBookmarked, ParentInactiveInSource,
@@ -193,9 +205,9 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
         .map(|p| bm_parent_json(pf, p))
         .collect();
 
-    let resolved = resolve_student(case, query, None, |s| parents.iter().any(|p| p.linked_to(case, s)));
-    if parents.is_empty() || matches!(resolved, Resolved::NotFound) {
-        let found: Vec<Value> = match &resolved {
+    let resolution = resolve_student(case, query, None, |s| parents.iter().any(|p| p.linked_to(case, s)));
+    if parents.is_empty() || matches!(resolution.resolved, Resolved::NotFound) {
+        let found: Vec<Value> = match &resolution.resolved {
             Resolved::One(one) => vec![one.candidate_json(case)],
             Resolved::Preferred { among: all, .. } | Resolved::Ambiguous(all) => {
                 all.iter().map(|s| s.candidate_json(case)).collect()
@@ -205,8 +217,8 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
         let found = json!({ "parent_email": email, "parents": sis_parents, "students": found });
         return not_found(r, email, query, parents.is_empty(), found, &bm_parents);
     }
-    let student = match resolved {
-        Resolved::One(one) => one,
+    let student = match &resolution.resolved {
+        Resolved::One(one) => *one,
         Resolved::Preferred { chosen, among } => {
             r.report(&StudentDisambiguatedByParentLink {
                 query: query.to_owned(),
@@ -214,7 +226,7 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
                 chosen: chosen.label(case),
                 ids: among.iter().map(|s| s.sourced_id().to_owned()).collect(),
             });
-            chosen
+            *chosen
         }
         Resolved::Ambiguous(shown) => {
             return unresolved_student(
@@ -225,7 +237,7 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
                     where_: "",
                     school_input: false,
                 },
-                Some(&shown),
+                Some(shown),
                 json!({ "parent_email": email, "parents": sis_parents }),
                 json!({ "parents": bm_parents }),
             );
@@ -259,7 +271,7 @@ fn diagnose(case: &Case, email: &str, query: &str) -> Verdict {
         .collect();
     let student_label = student.label(case);
     let parent_labels: Vec<String> = linked.iter().map(ParentRecord::label).collect();
-    match check_platform(&mut r, case, &parents, &linked, &student) {
+    match check_platform(&mut r, case, &parents, &linked, &student, &resolution) {
         None => {
             r.report(&ParentStudentLinkOk {
                 parents: parent_labels.clone(),
@@ -405,6 +417,7 @@ fn check_platform(
     parents: &[ParentRecord<'_>],
     linked: &[ParentRecord<'_>],
     student: &StudentRecord<'_>,
+    resolution: &Resolution<'_>,
 ) -> Option<String> {
     let pf = &case.platform;
     // Platform parents with the email under a sourcedId the SIS does not send for it.
@@ -476,10 +489,29 @@ fn check_platform(
         }
         any_ok |= ok;
     }
-    if any_ok {
-        return None;
+    // What people see, compared field by field (every difference is reported, linked or
+    // not), and the platform's namesakes of the student.
+    let mut seen: Vec<String> = Vec::new();
+    if rekeyed.is_none()
+        && let (Some(u), Some(s)) = (student.sis, student.bm)
+        && s.status.is_active()
+    {
+        seen.extend(check_student_fields(r, &case.source, pf, u, s, true));
     }
-    let first = rekeyed.or_else(|| pending.first().map(|p| p.finding.message.clone()));
+    for p in linked {
+        if let (Some(u), Some(b)) = (p.sis, p.bm)
+            && b.status.is_active()
+        {
+            seen.extend(check_parent_names(r, pf, u, b));
+        }
+    }
+    seen.extend(resolution.report_namesakes(r, case, student));
+    if any_ok {
+        return seen.into_iter().next();
+    }
+    let first = rekeyed
+        .or_else(|| pending.first().map(|p| p.finding.message.clone()))
+        .or_else(|| seen.into_iter().next());
     for p in pending {
         r.add_pending(p);
     }
@@ -674,6 +706,64 @@ mod tests {
         assert_eq!(v.status, Status::IssueInBookmarked);
         assert!(codes(&v).contains(&"parent-email-differs-in-bookmarked"));
         assert!(fixes(&v, System::Bookmarked, "email"));
+    }
+
+    /// The issue's first story: both sides link them, but Bookmarked holds the student under
+    /// another given name, or a family name with transposed letters or a moved hyphen.
+    #[test]
+    fn linked_records_are_compared_field_by_field() {
+        for (first, last, field) in [
+            ("Matías", "Ríos", "first_name"),
+            ("Mateo", "Rois", "last_name"),
+            ("Mateo", "Rí-os", "last_name"),
+        ] {
+            let mut w = world();
+            w.mirror();
+            w.bm_student("stu-mateo").first_name = first.into();
+            w.bm_student("stu-mateo").last_name = last.into();
+            let v = run(&w, ANA, "Mateo Ríos");
+            assert_eq!(v.status, Status::IssueInBookmarked, "{first} {last}: {}", v.summary);
+            let f = v
+                .findings
+                .iter()
+                .find(|f| f.code == "student-field-differs-in-bookmarked")
+                .expect("the difference is a finding");
+            assert!(f.message.contains(&format!("{field} `")), "{}", f.message);
+            assert!(f.record_ids.contains(&"bm-stu-mateo".to_owned()));
+            assert!(fixes(&v, System::Bookmarked, field));
+        }
+        // Case, accents and spacing are not differences.
+        let mut w = world();
+        w.mirror();
+        w.bm_student("stu-mateo").first_name = "  MATEO ".into();
+        w.bm_student("stu-mateo").last_name = "rios".into();
+        w.bm_parent("par-ana").last_name = "RIOS".into();
+        let v = run(&w, ANA, "Mateo Ríos");
+        assert_eq!(v.status, Status::NoIssue, "{}", v.summary);
+        // The parent's name too, with the import error that explains it.
+        let mut w = world();
+        w.mirror();
+        w.bm_parent("par-ana").first_name = "Anna".into();
+        w.import_error("par-ana", "user", "givenName too long");
+        let v = run(&w, ANA, "Mateo Ríos");
+        assert_eq!(v.status, Status::IssueInBookmarked, "{}", v.summary);
+        assert!(codes(&v).contains(&"parent-name-differs-in-bookmarked"));
+        assert!(codes(&v).contains(&"import-error"));
+    }
+
+    #[test]
+    fn a_name_unique_in_the_sis_resolves_despite_platform_namesakes() {
+        let mut w = world();
+        w.mirror();
+        let mut leftover = w.bm_student("stu-mateo").clone();
+        leftover.id = "bm-old-mateo".into();
+        leftover.sourced_id = "stu-old-mateo".into();
+        w.platform.students.push(leftover);
+        let v = run(&w, ANA, "Mateo Ríos");
+        assert_eq!(v.status, Status::IssueInBookmarked, "{}", v.summary);
+        assert_eq!(v.comparison["student"]["sourcedId"], "stu-mateo");
+        assert!(codes(&v).contains(&"student-namesake-in-bookmarked"));
+        assert!(!codes(&v).contains(&"student-ambiguous"));
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! platform data, and the read-only role's options), [`fake_api`] (a real HTTP server
 //! on loopback speaking the Bookmarked API of `docs/platform-api.md`, with injectable
 //! faults), [`service`] (skip-or-fail when a service is missing) and [`conformance`]
-//! (the check every platform backend passes).
+//! (the check every platform backend passes), and [`accuracy`] (the property-based
+//! accuracy harness of the built-in tools against an oracle).
 
+pub mod accuracy;
 pub mod conformance;
 pub mod fake_api;
 pub mod fake_oneroster;

@@ -9,7 +9,9 @@ use cdt_core::roster::User;
 use serde_json::{Value, json};
 
 use super::names::{bm_name, bm_student_by_sid, same_person_name, sis_enrollment_school, sis_name, sis_state};
+use super::report::Report;
 use super::school::{School, bm_org_name, sis_org_name};
+use crate::findings::StudentNamesakeInBookmarked;
 
 /// A student as both sides know them, paired by `sourcedId`.
 #[derive(Clone, Copy, Debug)]
@@ -210,21 +212,48 @@ pub(crate) enum Resolved<'a> {
     Ambiguous(Vec<StudentRecord<'a>>),
 }
 
-/// Resolves the student a query names: the best matches on either side (at `school`, if
-/// given); when several, the only one `prefer` keeps; else the ones it keeps (all when it
-/// keeps none) are ambiguous.
+/// A resolved query, with the platform's namesakes of the student the SIS names: active
+/// platform students of the same name that the SIS does not send (a duplicate or a
+/// leftover record), reported by the tool, never a reason for ambiguity.
+pub(crate) struct Resolution<'a> {
+    pub(crate) resolved: Resolved<'a>,
+    pub(crate) namesakes: Vec<StudentRecord<'a>>,
+}
+
+/// Resolves the student a query names (at `school`, if given), the SIS being the source
+/// of truth for who is who:
+///
+/// - among the best matches on either side, the SIS's students are the candidates, and
+///   platform-only matches are only namesakes;
+/// - when only the platform has the best matches, they are the candidates;
+/// - among several candidates, the only one `prefer` keeps is chosen; else the ones it
+///   keeps (all when it keeps none) are ambiguous.
 pub(crate) fn resolve_student<'a>(
     case: &'a Case,
     query: &str,
     school: Option<&School<'_>>,
     prefer: impl Fn(&StudentRecord<'a>) -> bool,
-) -> Resolved<'a> {
+) -> Resolution<'a> {
     let mut found = find_students(case, query);
     if let Some(s) = school {
         found.retain(|r| r.is_at(case, s));
     }
-    let found = keep_best(found);
-    match found.as_slice() {
+    // The best matches on either side; among them, the SIS's are the candidates and the
+    // platform-only ones are namesakes. A query that names a platform-only student better
+    // than anyone in the SIS names that student.
+    let best = keep_best(found);
+    let (in_sis, bm_only): (Vec<StudentRecord<'a>>, Vec<StudentRecord<'a>>) =
+        best.into_iter().partition(|r| r.sis.is_some());
+    let (candidates, namesakes) = if in_sis.is_empty() {
+        (bm_only, Vec::new())
+    } else {
+        let namesakes: Vec<StudentRecord<'a>> = bm_only
+            .into_iter()
+            .filter(|r| r.bm.is_some_and(|s| s.status.is_active()))
+            .collect();
+        (in_sis, namesakes)
+    };
+    let resolved = match candidates.as_slice() {
         [] => Resolved::NotFound,
         [one] => Resolved::One(*one),
         many => {
@@ -232,11 +261,50 @@ pub(crate) fn resolve_student<'a>(
             match kept.as_slice() {
                 [one] => Resolved::Preferred {
                     chosen: *one,
-                    among: found,
+                    among: candidates,
                 },
-                [] => Resolved::Ambiguous(found),
+                [] => Resolved::Ambiguous(candidates),
                 _ => Resolved::Ambiguous(kept),
             }
         }
+    };
+    let namesakes = match resolved {
+        Resolved::One(_) | Resolved::Preferred { .. } => namesakes,
+        Resolved::NotFound | Resolved::Ambiguous(_) => Vec::new(),
+    };
+    Resolution { resolved, namesakes }
+}
+
+impl Resolution<'_> {
+    /// Reports the platform's namesakes of `chosen`, if any; returns the message.
+    pub(crate) fn report_namesakes(&self, r: &mut Report, case: &Case, chosen: &StudentRecord<'_>) -> Option<String> {
+        if self.namesakes.is_empty() {
+            return None;
+        }
+        let labels: Vec<String> = self
+            .namesakes
+            .iter()
+            .filter_map(|n| n.bm)
+            .map(|s| {
+                format!(
+                    "{} ({}, sourced_id {}, {})",
+                    s.full_name(),
+                    s.id,
+                    s.sourced_id,
+                    bm_org_name(&case.platform, &s.organization_id)
+                )
+            })
+            .collect();
+        let ids: Vec<String> = self
+            .namesakes
+            .iter()
+            .filter_map(|n| n.bm)
+            .flat_map(|s| [s.id.clone(), s.sourced_id.clone()])
+            .collect();
+        Some(r.report(&StudentNamesakeInBookmarked {
+            chosen: chosen.label(case),
+            labels,
+            ids,
+        }))
     }
 }

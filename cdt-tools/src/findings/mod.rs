@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use cdt_core::{Finding, Remediation, Severity, Status, System};
 
 mod class;
+mod fields;
 mod lookup;
 mod outcome;
 mod parent;
@@ -19,6 +20,7 @@ mod student;
 mod transfer;
 
 pub(crate) use class::*;
+pub(crate) use fields::*;
 pub(crate) use lookup::*;
 pub(crate) use outcome::*;
 pub(crate) use parent::*;
@@ -168,7 +170,7 @@ pub fn catalogue() -> Vec<Entry> {
         entry::<ParentMissingInBookmarked>(&[IssueInBookmarked, IssueInSource, IssueInBoth], &[SM, PC]),
         entry::<ParentDeletedInBookmarked>(&[IssueInBookmarked], &[SM]),
         entry::<ParentEmailDiffersInBookmarked>(BM, &[SM, PC]),
-        entry::<ParentNameDiffersInBookmarked>(BM, &[PC]),
+        entry::<ParentNameDiffersInBookmarked>(BM, &[SM, PC]),
         entry::<SeveralParentsWithEmailInBookmarked>(BM, &[PC]),
         entry::<StaleParentEmailInBookmarked>(BM, &[PC]),
         entry::<ParentStudentsDiffer>(BM, &[PC]),
@@ -177,8 +179,11 @@ pub fn catalogue() -> Vec<Entry> {
         entry::<StudentDeletedInBookmarked>(BM, &[SM, MD, CT]),
         entry::<StudentSourcedIdDiffersInBookmarked>(BM, &[SM, MD, CT]),
         entry::<StudentSchoolNotUpdatedInBookmarked>(BM, &[CT]),
+        entry::<StudentFieldDiffersInBookmarked>(BM, &[SM, MD, CT]),
+        entry::<StudentNamesakeInBookmarked>(BM, &[SM, MD, CT]),
         entry::<ClassMissingInBookmarked>(&[IssueInBookmarked], &[MD]),
         entry::<ClassDeletedInBookmarked>(&[IssueInBookmarked], &[MD]),
+        entry::<ClassFieldDiffersInBookmarked>(&[IssueInBookmarked], &[MD]),
         entry::<EnrollmentMissingInBookmarked>(&[IssueInBookmarked], &[MD]),
         entry::<EnrollmentDeletedInBookmarked>(&[IssueInBookmarked], &[MD]),
         entry::<ExtraEnrollmentInBookmarked>(&[IssueInBookmarked], &[MD]),

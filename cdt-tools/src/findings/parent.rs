@@ -4,6 +4,7 @@ use cdt_core::platform::Parent;
 use cdt_core::roster::User;
 use cdt_core::{Remediation, Severity, System};
 
+use super::fields::FieldDiff;
 use super::student::{not_live_field, not_live_reason};
 use super::{Violation, and_list};
 
@@ -434,27 +435,34 @@ impl Violation for ParentEmailDiffersInBookmarked {
     }
 }
 
-/// Bookmarked has another name for the parent than the SIS.
+/// Bookmarked has another name for the parent than the SIS: one finding a field.
 pub(crate) struct ParentNameDiffersInBookmarked {
     /// The platform id and name.
     pub(crate) id: String,
     pub(crate) bm_name: String,
     pub(crate) sis_name: String,
     pub(crate) sid: String,
-    /// `first_name` or `last_name`.
-    pub(crate) field: &'static str,
+    /// The field (`first_name` or `last_name`) and both values.
+    pub(crate) diff: FieldDiff,
 }
 
 impl Violation for ParentNameDiffersInBookmarked {
     const CODE: &'static str = "parent-name-differs-in-bookmarked";
     const SEVERITY: Severity = Severity::Error;
     const SYSTEM: System = System::Bookmarked;
-    const SUMMARY: &'static str = "Bookmarked has another name for the parent than the SIS (often the email was reassigned). Rename the parent, or re-run the import.";
+    const SUMMARY: &'static str = "Bookmarked has another first or last name for the parent (matched by sourcedId) than the SIS (often the email was reassigned, or the platform copy is stale). One finding a field, with both values. Rename the parent, or re-run the import.";
 
     fn message(&self) -> String {
         format!(
-            "Bookmarked names parent {} `{}`, the SIS `{}` ({}).",
-            self.id, self.bm_name, self.sis_name, self.sid
+            "Bookmarked names parent {} `{}`, the SIS `{}` ({}): {} `{}` where the SIS has {} `{}`.",
+            self.id,
+            self.bm_name,
+            self.sis_name,
+            self.sid,
+            self.diff.field,
+            self.diff.bm,
+            self.diff.sis_field,
+            self.diff.sis
         )
     }
 
@@ -467,12 +475,12 @@ impl Violation for ParentNameDiffersInBookmarked {
             Remediation::new(
                 System::Bookmarked,
                 format!(
-                    "Rename parent {} to `{}` as in the SIS (first_name, last_name), or re-run the district's import.",
-                    self.id, self.sis_name
+                    "Set parent {}'s {} to `{}` as in the SIS, or re-run the district's import.",
+                    self.id, self.diff.field, self.diff.sis
                 ),
             )
             .records([self.id.clone()])
-            .field(self.field),
+            .field(self.diff.field),
         ]
     }
 }

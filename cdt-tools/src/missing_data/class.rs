@@ -12,8 +12,8 @@ use super::at_school;
 use super::enrollments::{ClassOnBookmarked, bm_class, check_enrollment, extra_enrollment};
 use crate::common::{
     OnBookmarked, Report, School, and_list, bm_class_by_sid, bm_class_json, bm_enrollment_json, bm_org_name,
-    bm_student, bm_student_by_sid, is_current, sis_class_json, sis_enrollment_json, sis_org_name, sis_state,
-    source_verdict,
+    bm_student, bm_student_by_sid, check_class_fields, is_current, sis_class_json, sis_enrollment_json, sis_org_name,
+    sis_state, source_verdict,
 };
 use crate::findings::{ClassAmbiguous, ClassDeletedInSource, ClassNotFound, ClassNotInSource, RecordsAgree};
 
@@ -211,7 +211,12 @@ pub(super) fn diagnose_class(case: &Case, query: &str, school: Option<&School<'_
             missing.push(format!("class {} deleted", class.title()));
             error_ids.insert(csid.clone());
         }
-        ClassOnBookmarked::Live(_) => {
+        ClassOnBookmarked::Live(b) => {
+            if let Some(c) = class.sis {
+                for msg in check_class_fields(&mut r, src, pf, c, b) {
+                    missing.push(msg.trim_end_matches('.').to_owned());
+                }
+            }
             let mut expected_students: BTreeSet<&str> = BTreeSet::new();
             for e in &expected {
                 expected_students.insert(e.user_sourced_id.as_str());

@@ -15,7 +15,11 @@
 //!   it against the platform's enrollments in it.
 //!
 //! Every record missing on the platform comes with the platform's import errors about it
-//! (student, class and enrollment `sourcedId`s).
+//! (student, class and enrollment `sourcedId`s). A record both sides have is compared
+//! field by field as people see it (a student's names, email, school and grade; a
+//! class's title, school and period, i.e. its term): each difference is a finding naming
+//! the field and both values. A name the SIS gives to one student resolves to that
+//! student even when the platform has namesakes, which are reported on their own.
 //!
 //! ## Why it matters
 //!
@@ -31,15 +35,17 @@
 //! - `ISSUE_IN_SOURCE`: the SIS has the student deleted or disabled, or no current
 //!   enrollment for them, or the class `tobedeleted`, or only Bookmarked has the record.
 //! - `ISSUE_IN_BOOKMARKED`: the SIS is right but Bookmarked lacks (or deleted) the student,
-//!   the class or a current enrollment, or still has active enrollments the SIS no longer
-//!   has.
+//!   the class or a current enrollment, still has active enrollments the SIS no longer
+//!   has, shows the student or the class with another value than the SIS, or has an
+//!   active namesake of the student the SIS does not send.
 //! - `NO_ISSUE`: the record and all its current enrollments agree.
 //!
 //! Finding codes: `student-not-found`, `class-not-found`, `student-ambiguous`,
 //! `class-ambiguous`, `student-not-in-source`, `student-inactive-in-source`,
 //! `no-current-enrollments-in-source`, `class-not-in-source`, `class-deleted-in-source`,
 //! `student-missing-in-bookmarked`, `student-deleted-in-bookmarked`,
-//! `student-sourced-id-differs-in-bookmarked`,
+//! `student-sourced-id-differs-in-bookmarked`, `student-field-differs-in-bookmarked`,
+//! `student-namesake-in-bookmarked`, `class-field-differs-in-bookmarked`,
 //! `class-missing-in-bookmarked`, `class-deleted-in-bookmarked`,
 //! `enrollment-missing-in-bookmarked`, `enrollment-deleted-in-bookmarked`,
 //! `extra-enrollment-in-bookmarked`, `import-error`, `records-agree`.
@@ -344,6 +350,21 @@ mod tests {
         assert_eq!(v.status, Status::IssueInBookmarked, "{}", v.summary);
         assert!(codes(&v).contains(&"student-sourced-id-differs-in-bookmarked"));
         assert!(fixes(&v, System::Bookmarked, "sourced_id"));
+    }
+
+    /// The SIS names a student only partly (a middle name), the platform exactly: the
+    /// platform-only student is the one meant, and the SIS no longer sends them.
+    #[test]
+    fn an_exact_platform_only_match_beats_a_partial_sis_one() {
+        let mut w = world();
+        w.student("stu-eleanor", "Eleanor", "Miller", "sch-lincoln").middle_name = Some("Ella".into());
+        w.student("stu-ella", "Ella", "Miller", "sch-lincoln");
+        w.mirror();
+        w.roster.users.retain(|u| u.sourced_id != "stu-ella");
+        let v = student(&w, "Ella Miller");
+        assert_eq!(v.status, Status::IssueInSource, "{}", v.summary);
+        assert!(codes(&v).contains(&"student-not-in-source"));
+        assert!(!codes(&v).contains(&"student-namesake-in-bookmarked"));
     }
 
     #[test]

@@ -11,8 +11,8 @@ use super::at_school;
 use super::enrollments::{check_enrollment, extra_enrollment};
 use crate::common::{
     OnBookmarked, Report, Resolved, School, StudentQuery, StudentRecord, and_list, bm_class_by_sid, bm_enrollment_json,
-    bm_student, bm_student_json, check_rekeyed, check_sis_student, is_current, resolve_student, sis_enrollment_json,
-    sis_state, sis_user_json, source_verdict, unresolved_student,
+    bm_student, bm_student_json, check_rekeyed, check_sis_student, check_student_fields, is_current, resolve_student,
+    sis_enrollment_json, sis_state, sis_user_json, source_verdict, unresolved_student,
 };
 use crate::findings::{NoCurrentEnrollmentsInSource, RecordsAgree};
 
@@ -23,8 +23,9 @@ pub(super) fn diagnose_student(case: &Case, query: &str, school: Option<&School<
     let where_ = at_school(school);
     let school_json = school.map(School::json);
 
-    let student = match resolve_student(case, query, school, |_| false) {
-        Resolved::One(one) | Resolved::Preferred { chosen: one, .. } => one,
+    let resolution = resolve_student(case, query, school, |_| false);
+    let student = match &resolution.resolved {
+        Resolved::One(one) | Resolved::Preferred { chosen: one, .. } => *one,
         Resolved::NotFound => {
             let source = json!({ "student_name": query, "school": school_json });
             return unresolved_student(
@@ -50,7 +51,7 @@ pub(super) fn diagnose_student(case: &Case, query: &str, school: Option<&School<
                     where_: &where_,
                     school_input: true,
                 },
-                Some(&shown),
+                Some(shown),
                 source,
                 json!({}),
             );
@@ -113,6 +114,11 @@ pub(super) fn diagnose_student(case: &Case, query: &str, school: Option<&School<
             error_ids.insert(sid.clone());
         }
         OnBookmarked::Live(s) => {
+            if let Some(u) = student.sis.filter(|_| !student.by_name) {
+                for msg in check_student_fields(&mut r, src, pf, u, s, true) {
+                    missing.push(msg.trim_end_matches('.').to_owned());
+                }
+            }
             for e in &current {
                 check_enrollment(&mut r, case, e, s, &name, &mut missing, &mut error_ids);
             }
@@ -129,6 +135,9 @@ pub(super) fn diagnose_student(case: &Case, query: &str, school: Option<&School<
                 }
             }
         }
+    }
+    if let Some(msg) = resolution.report_namesakes(&mut r, case, &student) {
+        missing.push(msg.trim_end_matches('.').to_owned());
     }
     r.import_errors(pf, error_ids.iter().map(String::as_str));
     let bookmarked_data = student_bookmarked_data(case, &r, &student, &bm_enrollments);
