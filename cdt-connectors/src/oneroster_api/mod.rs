@@ -842,6 +842,56 @@ impl SourceConnector for OneRosterApi {
     }
 }
 
+/// Entry points for fuzzing the readers of server answers (`fuzz/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use serde_json::Value;
+
+    use super::{imsx, link_has_next, model};
+
+    /// Reads `body` as every kind of answer a OneRoster server sends: an error status
+    /// (both versions), a listing or a single record of each collection; and `link`
+    /// as a `Link` header. Returns how many records were read.
+    #[must_use]
+    pub fn read_answer(body: &[u8], link: &str) -> usize {
+        let _ = imsx::parse(body);
+        let _ = link_has_next(link);
+        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+            return 0;
+        };
+        let mut n = 0;
+        let mut each = |keys: [&str; 2], read: &dyn Fn(&Value)| {
+            if let Some(list) = v.get(keys[0]).and_then(Value::as_array) {
+                list.iter().for_each(read);
+                n += list.len();
+            }
+            if let Some(one) = v.get(keys[1]) {
+                read(one);
+                n += 1;
+            }
+        };
+        each(["orgs", "org"], &|r| {
+            std::hint::black_box(model::org(r));
+        });
+        each(["users", "user"], &|r| {
+            std::hint::black_box(model::user(r));
+        });
+        each(["classes", "class"], &|r| {
+            std::hint::black_box(model::class(r));
+        });
+        each(["courses", "course"], &|r| {
+            std::hint::black_box(model::course(r));
+        });
+        each(["academicSessions", "academicSession"], &|r| {
+            std::hint::black_box(model::academic_session(r));
+        });
+        each(["enrollments", "enrollment"], &|r| {
+            std::hint::black_box(model::enrollment(r));
+        });
+        n
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
