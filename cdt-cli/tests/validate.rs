@@ -28,9 +28,9 @@ fn the_demo_bundle_is_valid_and_its_true_warnings_are_shown() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let text = stdout(&out);
     assert!(text.contains("valid: 0 error(s), 2 warning(s)"), "{text}");
-    assert!(text.contains("users.csv 643"), "{text}");
+    assert!(text.contains("users.csv 647"), "{text}");
     assert!(
-        text.contains("enrollments.csv, row 1688, column classSourcedId: `demo-cls-forensic` is tobedeleted"),
+        text.contains("enrollments.csv, row 1689, column classSourcedId: `demo-cls-forensic` is tobedeleted"),
         "{text}"
     );
 }
