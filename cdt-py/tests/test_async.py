@@ -78,5 +78,5 @@ def test_load_async(demo_dir: Path) -> None:
         )
 
     roster, platform = asyncio.run(main())
-    assert len(roster.users) == 643
-    assert len(platform.students) == 321
+    assert len(roster.users) == 647
+    assert len(platform.students) == 325

@@ -98,7 +98,7 @@ def test_tables_html(settings: Path) -> None:
     platform = cdt.load_customer("demo-district", settings).platform()
     html = platform._repr_html_()
     _assert_inert(html)
-    assert "<th>students</th><td>321</td>" in html
+    assert "<th>students</th><td>325</td>" in html
     html = platform.students._repr_html_()
     _assert_inert(html)
-    assert "… 301 more rows" in html
+    assert "… 305 more rows" in html

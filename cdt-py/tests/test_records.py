@@ -27,11 +27,11 @@ def platform() -> cdt.Platform:
 def test_roster_tables(roster: cdt.Roster) -> None:
     assert roster.table_names == ["orgs", "users", "classes", "courses", "academic_sessions", "enrollments"]
     sizes = {name: len(t) for name, t in roster.tables().items()}
-    assert sizes == {"orgs": 4, "users": 643, "classes": 128, "courses": 115, "academic_sessions": 3, "enrollments": 1701}
+    assert sizes == {"orgs": 4, "users": 647, "classes": 129, "courses": 116, "academic_sessions": 3, "enrollments": 1705}
     assert roster.version == "1.1"
     assert "demo/oneroster" in roster.description
     assert isinstance(roster.warnings, list)
-    assert "643 users" in repr(roster)
+    assert "647 users" in repr(roster)
     assert roster.users is roster.users  # built once, then cached
 
 
@@ -40,8 +40,8 @@ def test_platform_tables_match_across_sources(platform: cdt.Platform, demo_dir: 
     via_customer = cdt.load_customer("demo-district", settings).platform()
     for name in platform.table_names:
         assert getattr(platform, name).to_dicts() == getattr(snap, name).to_dicts() == getattr(via_customer, name).to_dicts(), name
-    assert len(platform.students) == 321
-    assert "321 students" in repr(platform)
+    assert len(platform.students) == 325
+    assert "325 students" in repr(platform)
 
 
 def test_customer_roster(settings: Path, roster: cdt.Roster) -> None:
@@ -57,19 +57,19 @@ def test_records_are_a_sequence_of_dicts(roster: cdt.Roster) -> None:
     assert set(first) == set(users.columns)
     assert users[-1] == users.to_dicts()[-1]
     assert [u["sourced_id"] for u in users][:3] == [u["sourced_id"] for u in users.to_dicts()[:3]]
-    with pytest.raises(IndexError, match="users: index 643 out of range"):
-        users[643]
+    with pytest.raises(IndexError, match="users: index 647 out of range"):
+        users[647]
     with pytest.raises(IndexError):
-        users[-644]
+        users[-648]
     mateo = next(u for u in users if u["sourced_id"] == "demo-stu-mateo")
     assert mateo["agent_sourced_ids"] == ["demo-par-rodrigo"]
-    assert "643 rows" in repr(users)
+    assert "647 rows" in repr(users)
 
 
 def test_arrow_pycapsule_stream_and_schema(roster: cdt.Roster) -> None:
     pa = pytest.importorskip("pyarrow")
     table = pa.table(roster.users)
-    assert table.num_rows == 643
+    assert table.num_rows == 647
     assert table.column_names == roster.users.columns
     assert table.schema.field("enabled").type == pa.bool_()
     assert table.schema.field("agent_sourced_ids").type == pa.list_(pa.string())
@@ -77,7 +77,7 @@ def test_arrow_pycapsule_stream_and_schema(roster: cdt.Roster) -> None:
     schema = pa.schema(roster.users)
     assert schema.names == table.column_names
     reader = pa.RecordBatchReader.from_stream(roster.enrollments)
-    assert sum(b.num_rows for b in reader) == 1701
+    assert sum(b.num_rows for b in reader) == 1705
     assert roster.users.to_arrow().equals(table)
 
 
@@ -86,12 +86,12 @@ def test_polars_and_pandas_frames(roster: cdt.Roster, platform: cdt.Platform) ->
     pd = pytest.importorskip("pandas")
     df = roster.users.to_polars()
     assert isinstance(df, pl.DataFrame)
-    assert df.height == 643 and df.columns == roster.users.columns
+    assert df.height == 647 and df.columns == roster.users.columns
     assert pl.DataFrame(roster.users).equals(df)
     pdf = platform.students.to_pandas()
     assert isinstance(pdf, pd.DataFrame)
     assert list(pdf.columns) == platform.students.columns
-    assert len(pdf) == 321
+    assert len(pdf) == 325
 
 
 def test_pandas_without_pyarrow(roster: cdt.Roster, monkeypatch: pytest.MonkeyPatch) -> None:

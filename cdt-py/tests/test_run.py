@@ -182,6 +182,10 @@ def test_inactive_customer_runs_with_a_warning(settings: Path, tmp_path: Path, d
     data["integration"]["location"]["path"] = str(demo_dir / "oneroster")
     data["platform"]["path"] = str(demo_dir / "platform.sqlite")
     (tmp_path / "demo-district.json").write_text(json.dumps(data))
+    # Paths outside the settings folder need the administrator's data_roots.
+    (tmp_path / "_environments.json").write_text(
+        json.dumps({"data_roots": [str(demo_dir)], "staging": {}, "production": {}})
+    )
     r = cdt.load_customer("demo-district", tmp_path).run("parent-conflicts", parent_email="nobody.here@unknown-family.example")
     assert r.status == "NOT_FOUND"
     assert any("inactive" in w for w in r.warnings)
