@@ -14,3 +14,9 @@ for d in sorted(glob.glob("../cdt-connectors/tests/fixtures/*/")):
         for f in sorted(glob.glob(d + "*.csv")):
             z.write(f, os.path.basename(f))
 PY
+# Plugin manifests and verdicts: the examples' manifests and the golden verdict.
+mkdir -p corpus/plugin_manifest corpus/verdict
+for f in ../plugins/examples/*/plugin.toml; do
+    [ -f "$f" ] && cp "$f" "corpus/plugin_manifest/$(basename "$(dirname "$f")").toml"
+done
+cp ../cdt-wasm/tests/golden/verdict.json corpus/verdict/golden.json

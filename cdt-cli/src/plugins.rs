@@ -6,14 +6,27 @@ use anyhow::Context;
 use cdt_core::Registry;
 use clap::Args;
 
-/// The default plugin folder: where `scripts/setup.d/20-plugins` builds the examples.
-const DEFAULT_DIR: &str = "plugins/dist";
+/// The default plugin folder: per user, never the current directory (a folder that
+/// came with a download must not run by being where `cdt` was started).
+/// `$XDG_DATA_HOME/cdt/plugins`, else `$HOME/.local/share/cdt/plugins`.
+fn default_dir() -> Option<PathBuf> {
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    std::env::var_os("XDG_DATA_HOME")
+        .and_then(absolute)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .and_then(absolute)
+                .map(|h| h.join(".local").join("share"))
+        })
+        .map(|d| d.join("cdt").join("plugins"))
+}
 
 /// Plugin options, shared by every command.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct PluginArgs {
     /// The folder of WASM plugins (one folder each, with plugin.toml and plugin.wasm);
-    /// default `plugins/dist`, skipped quietly when it does not exist.
+    /// default `$XDG_DATA_HOME/cdt/plugins` (`~/.local/share/cdt/plugins`), skipped
+    /// quietly when it does not exist. The examples build into `plugins/dist`.
     #[arg(long, env = "CDT_PLUGINS_DIR", global = true, value_name = "DIR")]
     pub(crate) plugins_dir: Option<PathBuf>,
     /// Load no plugins: the built-in tools only.
@@ -31,11 +44,10 @@ pub(crate) fn registry(args: &PluginArgs) -> anyhow::Result<Registry> {
     let dir = if let Some(dir) = &args.plugins_dir {
         dir.clone()
     } else {
-        let dir = PathBuf::from(DEFAULT_DIR);
-        if !dir.is_dir() {
-            tracing::debug!("no plugin folder at {DEFAULT_DIR}; built-in tools only");
+        let Some(dir) = default_dir().filter(|d| d.is_dir()) else {
+            tracing::debug!("no per-user plugin folder; built-in tools only");
             return Ok(registry);
-        }
+        };
         dir
     };
     let report = cdt_wasm::load_dir(&mut registry, &dir)

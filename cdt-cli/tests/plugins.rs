@@ -23,15 +23,27 @@ fn built() -> bool {
     ok
 }
 
-fn cdt(args: &[&str]) -> Output {
+/// `cdt` in the repository root, with `data_home` as `XDG_DATA_HOME` (the per-user
+/// plugin folder is `<data_home>/cdt/plugins`).
+fn cdt_with(data_home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cdt"))
         .args(args)
         .current_dir(root())
         .env_remove("CDT_SETTINGS_DIR")
         .env_remove("CDT_PLUGINS_DIR")
         .env_remove("CDT_LOG")
+        .env("XDG_DATA_HOME", data_home)
         .output()
         .unwrap()
+}
+
+/// `cdt` in the repository root with the example plugins as the per-user folder.
+fn cdt(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    let plugins = home.path().join("cdt");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::os::unix::fs::symlink(root().join("plugins/dist"), plugins.join("plugins")).unwrap();
+    cdt_with(home.path(), args)
 }
 
 fn stdout(o: &Output) -> String {
@@ -57,6 +69,24 @@ fn tools_lists_plugins_beside_builtins_unless_told_not_to() {
     let out = cdt(&["tools", "--plugins-dir", "no/such/dir"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/dir"));
+}
+
+#[test]
+fn the_default_plugin_folder_is_per_user_never_the_current_directory() {
+    if !built() {
+        return;
+    }
+    // `cdt` runs in the repository root, beside `plugins/dist`: not loaded unless named.
+    let empty = tempfile::tempdir().unwrap();
+    let out = cdt_with(empty.path(), &["tools"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains("student-mismatch") && !text.contains("concurrent-schools"),
+        "{text}"
+    );
+    let out = cdt_with(empty.path(), &["tools", "--plugins-dir", "plugins/dist"]);
+    assert!(stdout(&out).contains("concurrent-schools"));
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `cdt-http`: serve the HTTP API, logging to stderr at `CDT_LOG` (an `EnvFilter`,
 //! `info` by default). `CDT_HTTP_ADDR` (default `127.0.0.1:8080`) and
 //! `CDT_SETTINGS_DIR` (default `customer-integration-settings`); WASM plugins from
-//! `CDT_PLUGINS_DIR` (default `plugins/dist` when it exists; `CDT_PLUGINS_DIR=` for none);
+//! `CDT_PLUGINS_DIR` (none when unset or empty: a service loads only the plugins it is
+//! told to);
 //! runs on files under `CDT_DATA_DIR` only (unset: runs on customers only).
 
 use std::process::ExitCode;
@@ -24,12 +25,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let plugins = std::env::var("CDT_PLUGINS_DIR").ok();
-    let plugin_dir = match plugins.as_deref() {
-        Some("") => None,
-        Some(d) => Some(std::path::PathBuf::from(d)),
-        None => Some(std::path::PathBuf::from("plugins/dist")).filter(|d| d.is_dir()),
-    };
+    let plugin_dir = std::env::var_os("CDT_PLUGINS_DIR")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from);
     if let Some(pdir) = plugin_dir {
         match cdt_wasm::load_dir(&mut registry, &pdir) {
             Ok(report) => tracing::info!(loaded = ?report.loaded, failed = report.failed.len(), "plugins"),

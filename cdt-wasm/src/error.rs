@@ -151,6 +151,7 @@ pub enum Error {
 
 impl Error {
     /// An [`Error::Io`] for a path.
+    #[cfg(feature = "host")]
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),

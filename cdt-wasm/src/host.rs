@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::{debug, info, warn};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, ResourceLimiter, Store, Trap,
+    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, ResourceLimiter, Store,
+    StoreContextMut, Trap,
 };
 
 use crate::cache;
@@ -23,7 +24,7 @@ mod bindings {
     });
 }
 
-use bindings::{Diagnostic, DiagnosticPre, Level};
+use bindings::{DiagnosticPre, Level};
 
 /// How a run's CPU time is bounded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +90,8 @@ impl Default for HostConfig {
 /// The per-run state inside a store: limits, and what the plugin logged.
 pub(crate) struct RunState {
     plugin: Arc<str>,
+    /// Fuel a host call costs before its bytes; `None` when runs are not fuelled.
+    host_call_fuel: Option<u64>,
     memory_cap: usize,
     memory_exceeded: bool,
     log_lines: usize,
@@ -99,9 +102,10 @@ pub(crate) struct RunState {
 }
 
 impl RunState {
-    fn new(plugin: Arc<str>, limits: &PluginLimits) -> Self {
+    fn new(plugin: Arc<str>, limits: &PluginLimits, host_call_fuel: Option<u64>) -> Self {
         Self {
             plugin,
+            host_call_fuel,
             memory_cap: limits.memory,
             memory_exceeded: false,
             log_lines: 0,
@@ -133,10 +137,21 @@ impl RunState {
     }
 }
 
-impl bindings::DiagnosticImports for RunState {
-    fn log(&mut self, level: Level, message: String) {
-        RunState::log(self, level, &message);
+/// The host's one import, `log`, charged to the run's fuel: a fixed cost per call plus
+/// one unit per byte the call moved. Fuel counts the plugin's instructions, not the
+/// host's work, so without this a loop logging megabytes would never run out.
+fn log_import(mut store: StoreContextMut<'_, RunState>, (level, message): (Level, String)) -> wasmtime::Result<()> {
+    if let Some(per_call) = store.data().host_call_fuel {
+        let cost = per_call.saturating_add(message.len() as u64);
+        let left = store.get_fuel()?;
+        if left < cost {
+            store.set_fuel(0)?;
+            return Err(Trap::OutOfFuel.into());
+        }
+        store.set_fuel(left - cost)?;
     }
+    store.data_mut().log(level, &message);
+    Ok(())
 }
 
 impl ResourceLimiter for RunState {
@@ -170,7 +185,7 @@ pub struct Host {
     engine: Engine,
     linker: Linker<RunState>,
     config: HostConfig,
-    _ticker: Option<Ticker>,
+    _ticker: Ticker,
 }
 
 impl std::fmt::Debug for Host {
@@ -181,7 +196,7 @@ impl std::fmt::Debug for Host {
     }
 }
 
-/// The thread that advances the engine's epoch, in [`Budget::Epoch`] mode.
+/// The thread that advances the engine's epoch: the wall-clock deadline of every run.
 struct Ticker {
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -192,7 +207,7 @@ impl Drop for Ticker {
     }
 }
 
-/// The epoch tick in [`Budget::Epoch`] mode.
+/// The epoch tick.
 const TICK: Duration = Duration::from_millis(10);
 
 impl Host {
@@ -204,7 +219,7 @@ impl Host {
             .max_wasm_stack(config.limits.max_wasm_stack)
             .wasm_backtrace_max_frames(None)
             .consume_fuel(config.budget == Budget::Fuel)
-            .epoch_interruption(matches!(config.budget, Budget::Epoch { .. }));
+            .epoch_interruption(true);
         if config.pooling {
             let mut pool = PoolingAllocationConfig::default();
             let n = config.limits.concurrent_runs;
@@ -225,10 +240,11 @@ impl Host {
             message: format!("{e:#}"),
         })?;
         let mut linker = Linker::new(&engine);
-        Diagnostic::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |s| s).map_err(|e| Error::Engine {
+        linker.root().func_wrap("log", log_import).map_err(|e| Error::Engine {
             message: format!("{e:#}"),
         })?;
-        let ticker = matches!(config.budget, Budget::Epoch { .. }).then(|| {
+        // Epochs bound every run's wall time, fuelled or not.
+        let ticker = {
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let weak = engine.weak();
             let flag = Arc::clone(&stop);
@@ -242,7 +258,7 @@ impl Host {
                 }
             });
             Ticker { stop }
-        });
+        };
         Ok(Self {
             engine,
             linker,
@@ -297,7 +313,8 @@ impl Host {
         let component = if let Some(c) = cached {
             c
         } else {
-            let c = Component::new(&self.engine, bytes).map_err(|e| reject(format!("does not compile: {e:#}")))?;
+            crate::shape::check(bytes, &self.config.limits).map_err(&reject)?;
+            let c = self.compile(bytes).map_err(reject)?;
             if let Some(dir) = cache_dir {
                 cache::store(dir, &self.engine, &sha, &c);
             }
@@ -314,6 +331,33 @@ impl Host {
             ))
         })?;
         Ok(Prepared { pre })
+    }
+
+    /// Compiles a component on a thread of its own, waiting at most the compile
+    /// timeout: past it, the caller moves on (the thread finishes in the background
+    /// and its result is dropped), so one plugin cannot stall the others' loading.
+    fn compile(&self, bytes: &[u8]) -> std::result::Result<Component, String> {
+        let engine = self.engine.clone();
+        let owned = bytes.to_vec();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("cdt-plugin-compile".into())
+            .spawn(move || {
+                let _ = tx.send(Component::new(&engine, &owned));
+            })
+            .map_err(|e| format!("cannot start compiling it: {e}"))?;
+        let timeout = self.config.limits.compile_timeout;
+        match rx.recv_timeout(timeout) {
+            Ok(Ok(c)) => Ok(c),
+            Ok(Err(e)) => Err(format!("does not compile: {e:#}")),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(format!(
+                "did not compile within {} s; it was left behind so the other plugins could load",
+                timeout.as_secs_f64()
+            )),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err("the compiler stopped without an answer".into())
+            }
+        }
     }
 
     /// Runs a prepared plugin on a case document: a fresh store and instance, the
@@ -333,17 +377,7 @@ impl Host {
                 cap: limits.input,
             });
         }
-        let mut store = Store::new(&self.engine, RunState::new(Arc::clone(plugin), limits));
-        store.limiter(|s| s);
-        match self.config.budget {
-            Budget::Fuel => store.set_fuel(limits.fuel).map_err(|e| Error::Engine {
-                message: format!("{e:#}"),
-            })?,
-            Budget::Epoch { deadline } => {
-                let ticks = (deadline.as_millis() / TICK.as_millis()).max(1);
-                store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-            }
-        }
+        let mut store = self.store(plugin, limits)?;
         let instance = prepared
             .pre
             .instantiate(&mut store)
@@ -372,20 +406,37 @@ impl Host {
     /// Creates a store and an instance and drops them, without calling the plugin:
     /// the fixed cost of a run, for benchmarks.
     pub(crate) fn instantiate_only(&self, plugin: &Arc<str>, prepared: &Prepared, limits: &PluginLimits) -> Result<()> {
-        let mut store = Store::new(&self.engine, RunState::new(Arc::clone(plugin), limits));
-        store.limiter(|s| s);
-        if self.config.budget == Budget::Fuel {
-            store.set_fuel(limits.fuel).map_err(|e| Error::Engine {
-                message: format!("{e:#}"),
-            })?;
-        } else {
-            store.set_epoch_deadline(1000);
-        }
+        let mut store = self.store(plugin, limits)?;
         prepared
             .pre
             .instantiate(&mut store)
             .map_err(|e| self.failure(plugin, &store, limits, &e, "while starting"))?;
         Ok(())
+    }
+
+    /// A fresh store for one run, its limits armed: memory, fuel (when fuelled) and
+    /// the wall-clock deadline.
+    fn store(&self, plugin: &Arc<str>, limits: &PluginLimits) -> Result<Store<RunState>> {
+        let fuelled = self.config.budget == Budget::Fuel;
+        let host_call_fuel = fuelled.then_some(self.config.limits.host_call_fuel);
+        let mut store = Store::new(&self.engine, RunState::new(Arc::clone(plugin), limits, host_call_fuel));
+        store.limiter(|s| s);
+        if fuelled {
+            store.set_fuel(limits.fuel).map_err(|e| Error::Engine {
+                message: format!("{e:#}"),
+            })?;
+        }
+        let ticks = (self.deadline().as_millis() / TICK.as_millis()).max(1);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        Ok(store)
+    }
+
+    /// The wall-clock deadline of a run: the epoch budget's, else the host's.
+    fn deadline(&self) -> Duration {
+        match self.config.budget {
+            Budget::Epoch { deadline } => deadline,
+            Budget::Fuel => self.config.limits.run_deadline,
+        }
     }
 
     fn failure(
@@ -407,10 +458,7 @@ impl Host {
             },
             Some(Trap::Interrupt) => Error::Timeout {
                 id,
-                deadline_ms: match self.config.budget {
-                    Budget::Epoch { deadline } => u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-                    Budget::Fuel => 0,
-                },
+                deadline_ms: u64::try_from(self.deadline().as_millis()).unwrap_or(u64::MAX),
             },
             Some(Trap::StackOverflow) => Error::StackOverflow { id },
             Some(Trap::UnreachableCodeReached) => Error::Trapped {
@@ -449,13 +497,13 @@ mod tests {
     #[test]
     fn plugin_logs_are_capped_in_lines_and_bytes() {
         let limits = HostLimits::default().plugin_limits(None, None, None).unwrap();
-        let mut state = RunState::new(Arc::from("spammer"), &limits);
+        let mut state = RunState::new(Arc::from("spammer"), &limits, None);
         for _ in 0..100_000 {
             state.log(Level::Info, "spam");
         }
         assert_eq!(state.log_lines, limits.log_lines);
         assert_eq!(state.dropped_logs, 100_000 - limits.log_lines);
-        let mut state = RunState::new(Arc::from("shouter"), &limits);
+        let mut state = RunState::new(Arc::from("shouter"), &limits, None);
         state.log(Level::Error, &"x".repeat(limits.log_bytes + 1));
         assert_eq!((state.log_lines, state.dropped_logs), (0, 1));
     }
@@ -463,7 +511,7 @@ mod tests {
     #[test]
     fn growing_memory_past_the_cap_is_refused_and_remembered() {
         let limits = HostLimits::default().plugin_limits(None, Some(1), None).unwrap();
-        let mut state = RunState::new(Arc::from("hog"), &limits);
+        let mut state = RunState::new(Arc::from("hog"), &limits, None);
         assert!(state.memory_growing(0, 1 << 20, None).unwrap());
         assert!(state.memory_growing(1 << 20, (1 << 20) + 65536, None).is_err());
         assert!(state.memory_exceeded);

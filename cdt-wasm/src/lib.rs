@@ -26,23 +26,35 @@
 //! `docs/plugin-interface.md` documents the interface and `docs/plugin-authors-guide.md`
 //! how to write a plugin.
 
+#[cfg(feature = "host")]
 mod cache;
 pub mod error;
+#[cfg(feature = "host")]
+mod files;
+#[cfg(feature = "host")]
 mod host;
 pub mod limits;
 pub mod manifest;
+#[cfg(feature = "host")]
 mod plugin;
+#[cfg(feature = "host")]
+pub mod shape;
 pub mod wire;
 
+#[cfg(feature = "host")]
 use std::path::Path;
+#[cfg(feature = "host")]
 use std::sync::{Arc, OnceLock};
 
 pub use error::{Error, Result};
+#[cfg(feature = "host")]
 pub use host::{Budget, Cache, Host, HostConfig, Prepared};
 pub use limits::{HostLimits, PluginLimits};
 pub use manifest::{ABI, Manifest};
+#[cfg(feature = "host")]
 pub use plugin::{LoadReport, WasmTool, load_dir_with};
 
+#[cfg(feature = "host")]
 /// The process's default host (fuel, pooling, the per-user compiled cache),
 /// made on first use.
 pub fn default_host() -> Result<Arc<Host>> {
@@ -54,6 +66,7 @@ pub fn default_host() -> Result<Arc<Host>> {
     Ok(Arc::clone(HOST.get_or_init(|| host)))
 }
 
+#[cfg(feature = "host")]
 /// Loads every plugin in `dir` into `registry` with the [default host](default_host):
 /// see [`load_dir_with`].
 pub fn load_dir(registry: &mut cdt_core::Registry, dir: &Path) -> Result<LoadReport> {

@@ -1,6 +1,8 @@
 //! The limits of the sandbox: the host's defaults and maxima, and a plugin's
 //! effective limits (its manifest may ask for other values within the maxima).
 
+use std::time::Duration;
+
 /// One mebibyte.
 const MIB: u64 = 1024 * 1024;
 
@@ -31,6 +33,26 @@ pub struct HostLimits {
     pub max_log_bytes: usize,
     /// Runs at once (pooling allocator slots).
     pub concurrent_runs: u32,
+    /// The wall-clock deadline of one run, whatever its fuel: a run that spends its
+    /// time in the host (copying what it logs, say) is stopped too.
+    pub run_deadline: Duration,
+    /// Fuel a call into the host costs, on top of one unit per byte it moves.
+    pub host_call_fuel: u64,
+    /// The longest a component may take to compile; past it, loading moves on to the
+    /// next plugin and this one is refused.
+    pub compile_timeout: Duration,
+    /// The most function bodies in a component (all its core modules).
+    pub max_functions: u64,
+    /// The largest function body, in bytes.
+    pub max_function_bytes: u64,
+    /// The most locals in one function.
+    pub max_locals: u64,
+    /// The most branch targets (`block`, `loop`, `if`, `br_table` entries) in one
+    /// function.
+    pub max_branch_targets: u64,
+    /// The largest `locals × branch targets` of one function: what makes compiling
+    /// slow when both are large.
+    pub max_compile_cost: u64,
 }
 
 impl Default for HostLimits {
@@ -48,6 +70,17 @@ impl Default for HostLimits {
             max_log_lines: 64,
             max_log_bytes: 16 * 1024,
             concurrent_runs: 64,
+            run_deadline: Duration::from_secs(10),
+            host_call_fuel: 1000,
+            compile_timeout: Duration::from_secs(20),
+            max_functions: 50_000,
+            max_function_bytes: 1024 * 1024,
+            // The example plugins' largest function: 51 locals, 389 branch targets, a
+            // product of 11,904. A function of 1,000 locals and 1,000 `br_table`
+            // targets in a loop (a product of 1,000,000) takes seconds to compile.
+            max_locals: 5_000,
+            max_branch_targets: 50_000,
+            max_compile_cost: 1_000_000,
         }
     }
 }

@@ -12,6 +12,9 @@ use crate::limits::{HostLimits, PluginLimits};
 /// The interface version this host speaks.
 pub const ABI: &str = "cdt:plugin@1.0.0";
 
+/// The largest `plugin.toml` read, in bytes.
+const MAX_MANIFEST: u64 = 64 * 1024;
+
 /// The SIS tables a plugin may ask for.
 pub const SOURCE_TABLES: [&str; 6] = [
     "orgs",
@@ -163,9 +166,21 @@ fn snake(s: &str) -> bool {
 }
 
 impl Manifest {
-    /// Reads and checks `path`.
+    /// Reads and checks `path`: a regular file (never a link, a pipe or a device) of at
+    /// most 64 KiB.
+    #[cfg(feature = "host")]
     pub fn read(path: &Path, host: &HostLimits) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::files::read_capped(path, MAX_MANIFEST).map_err(|e| match e {
+            crate::files::ReadError::Io(source) => Error::io(path, source),
+            other => Error::Manifest {
+                path: path.to_owned(),
+                message: format!("{other}"),
+            },
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::Manifest {
+            path: path.to_owned(),
+            message: "is not UTF-8 text".into(),
+        })?;
         Self::parse(&text, path, host)
     }
 
@@ -175,7 +190,7 @@ impl Manifest {
             path: path.to_owned(),
             message,
         };
-        if text.len() > 64 * 1024 {
+        if text.len() as u64 > MAX_MANIFEST {
             return Err(bad("the manifest is over 64 KiB".into()));
         }
         let raw: Raw = toml::from_str(text).map_err(|e| bad(e.message().to_owned() + &span(text, e.span())))?;
@@ -197,6 +212,12 @@ impl Manifest {
         if raw.description.len() > 2000 {
             return Err(bad("`description` must be at most 2000 characters".into()));
         }
+        // Manifest text reaches terminals (`cdt tools`, `cdt run`) and logs: escape
+        // sequences, stray line breaks and bidirectional controls are refused here,
+        // once, rather than trusted to every place that prints them.
+        printable("version", &raw.version, false).map_err(&bad)?;
+        printable("title", &raw.title, false).map_err(&bad)?;
+        printable("description", &raw.description, true).map_err(&bad)?;
         if let Some(h) = &raw.sha256
             && (h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()))
         {
@@ -213,6 +234,7 @@ impl Manifest {
             if inputs.iter().any(|x| x.name == i.name) {
                 return Err(bad(format!("input `{}` is declared twice", i.name)));
             }
+            printable(&format!("inputs.{}.help", i.name), &i.help, false).map_err(&bad)?;
             inputs.push(InputSpec {
                 name: i.name,
                 kind: i.kind,
@@ -262,6 +284,21 @@ impl Manifest {
             data: raw.data,
             limits,
         })
+    }
+}
+
+/// Refuses a manifest string with a control character (a line break only where
+/// `multiline`) or a bidirectional control; the error names the key and the character.
+fn printable(key: &str, value: &str, multiline: bool) -> std::result::Result<(), String> {
+    match value
+        .chars()
+        .find(|&c| cdt_core::text::is_unsafe_char(c) && !(multiline && c == '\n'))
+    {
+        Some(c) => Err(format!(
+            "`{key}` holds the control character U+{:04X}; manifest text must be printable",
+            u32::from(c)
+        )),
+        None => Ok(()),
     }
 }
 
@@ -343,6 +380,18 @@ platform = ["parents"]
             ),
             (GOOD.to_owned() + "net = true\n", "unknown field `net`"),
             ("id = ".to_owned(), "line 1"),
+            (
+                GOOD.replace("title = \"Guardians\"", "title = \"Guard\\u001b[2Jians\""),
+                "`title` holds the control character U+001B",
+            ),
+            (
+                GOOD.replace("help = \"the email\"", "help = \"the\\nemail\""),
+                "`inputs.parent_email.help` holds the control character U+000A",
+            ),
+            (
+                GOOD.replace("version = \"1.0.0\"", "version = \"1.0\\u202e0\""),
+                "`version` holds the control character U+202E",
+            ),
         ] {
             let err = parse(&change).unwrap_err().to_string();
             assert!(err.starts_with("p/plugin.toml: "), "{err}");

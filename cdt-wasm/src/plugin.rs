@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use cdt_core::text::one_line;
 use cdt_core::{Case, Inputs, Lookup, Registry, Tool, ToolSpec, Verdict};
 use tracing::{debug, warn};
 
@@ -40,14 +41,16 @@ impl WasmTool {
         let manifest = Manifest::read(&dir.join("plugin.toml"), &host.config().limits)?;
         let path = dir.join("plugin.wasm");
         let max = host.config().limits.max_component;
-        let size = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
-        if size > max {
-            return Err(Error::Rejected {
-                path,
-                message: format!("{size} bytes, over the {max}-byte limit for a plugin"),
-            });
-        }
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = crate::files::read_capped(&path, max).map_err(|e| match e {
+            crate::files::ReadError::Io(source) => Error::Io {
+                path: path.clone(),
+                source,
+            },
+            other => Error::Rejected {
+                path: path.clone(),
+                message: format!("{other}"),
+            },
+        })?;
         let prepared = host.prepare(&path, &bytes, manifest.sha256.as_deref(), cache_dir)?;
         Ok(Self {
             id: Arc::from(manifest.spec.id.as_str()),
@@ -136,6 +139,18 @@ pub fn load_dir_with(host: &Arc<Host>, registry: &mut Registry, dir: &Path) -> R
         Cache::Dir(d) => Some(d.clone()),
         Cache::Off => None,
     };
+    // A cache inside the folder being loaded ships with the plugins, key and all: it
+    // would authenticate whatever machine code came with them. Never use one.
+    let cache_dir = cache_dir.filter(|c| {
+        let inside = within(c, dir);
+        if inside {
+            warn!(
+                cache = %one_line(&c.to_string_lossy()),
+                "the compiled plugin cache is inside the plugins folder; it is not used"
+            );
+        }
+        !inside
+    });
     let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .filter_map(std::result::Result::ok)
@@ -145,6 +160,18 @@ pub fn load_dir_with(host: &Arc<Host>, registry: &mut Registry, dir: &Path) -> R
     folders.sort();
     let mut report = LoadReport::default();
     for folder in folders {
+        // A folder name reaches terminals and logs: one that would print a line break
+        // or an escape sequence is refused, named in a cleaned form.
+        let name = folder.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        if name.chars().any(cdt_core::text::is_unsafe_char) {
+            let err = Error::Rejected {
+                path: PathBuf::from(one_line(&folder.to_string_lossy()).into_owned()),
+                message: "the plugin folder's name holds a control character; rename the folder".into(),
+            };
+            warn!("plugin not loaded: {err}");
+            report.failed.push((folder, err));
+            continue;
+        }
         match WasmTool::load(host, &folder, cache_dir.as_deref()) {
             Ok(tool) => {
                 let id = tool.id.to_string();
@@ -170,4 +197,25 @@ pub fn load_dir_with(host: &Arc<Host>, registry: &mut Registry, dir: &Path) -> R
         }
     }
     Ok(report)
+}
+
+/// Whether `path` is `dir` or inside it, comparing the canonical paths where they
+/// exist (a cache folder not yet created is compared through its nearest parent).
+fn within(path: &Path, dir: &Path) -> bool {
+    let Ok(dir) = dir.canonicalize() else { return false };
+    let mut probe = path.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = probe.canonicalize() {
+            let full: PathBuf = rest.iter().rev().fold(real, |p: PathBuf, c| p.join(c));
+            return full.starts_with(&dir);
+        }
+        match (probe.file_name().map(std::ffi::OsStr::to_owned), probe.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                probe = parent.to_path_buf();
+            }
+            _ => return false,
+        }
+    }
 }

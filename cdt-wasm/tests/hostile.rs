@@ -592,3 +592,244 @@ fn a_cache_shipped_with_the_plugins_is_ignored() {
         "the shipped cache was not touched"
     );
 }
+
+/// A component importing the host's `log` whose core module gets `pages` pages of
+/// memory and the lowered import as `$log (level, ptr, len)`. `body` must define and
+/// export the core function `diagnose (i32 i32) -> i32`.
+fn logging_component(pages: u32, body: &str) -> String {
+    format!(
+        r#"(component
+  (type $level (enum "debug" "info" "warn" "error"))
+  (import "level" (type $lvl (eq $level)))
+  (import "log" (func $log (param "level" $lvl) (param "message" string)))
+  (core module $mem (memory (export "memory") {pages}))
+  (core instance $memi (instantiate $mem))
+  (alias core export $memi "memory" (core memory $m))
+  (core func $log_lower (canon lower (func $log) (memory $m)))
+  (core module $main
+    (import "host" "log" (func $log (param i32 i32 i32)))
+    (import "env" "memory" (memory {pages}))
+    (global $heap (mut i32) (i32.const 8192))
+    (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (global.get $heap))
+      (global.set $heap (i32.add (global.get $heap) (local.get 3)))
+      (local.get $p))
+    {body}
+  )
+  (core instance $i (instantiate $main
+    (with "host" (instance (export "log" (func $log_lower))))
+    (with "env" (instance (export "memory" (memory $m))))))
+  (func (export "diagnose") (param "case" string) (result (result string (error string)))
+    (canon lift (core func $i "diagnose") (memory $m) (realloc (core func $i "cabi_realloc"))))
+)"#
+    )
+}
+
+/// A plugin that logs `len` bytes of its memory in an endless loop.
+fn log_flood(len: u32) -> String {
+    logging_component(
+        256,
+        &format!(
+            r#"(func (export "diagnose") (param i32 i32) (result i32)
+             (loop $again
+               (call $log (i32.const 1) (i32.const 65536) (i32.const {len}))
+               (br $again))
+             (i32.const 0))"#
+        ),
+    )
+}
+
+/// Logging is charged to fuel by the bytes it moves: a loop logging megabytes runs out
+/// instead of copying forever while its few instructions barely cost anything.
+#[test]
+fn logging_megabytes_in_a_loop_runs_out_of_fuel() {
+    let host = host();
+    let root = tempfile::tempdir().unwrap();
+    let tool = load(&host, root.path(), "log-flood", &log_flood(8 * 1024 * 1024)).unwrap();
+    let err = run(&tool).unwrap_err();
+    assert!(matches!(err, Error::OutOfFuel { .. }), "{err}");
+    assert_still_serving(&host, root.path());
+    // A plugin that logs a little is still served, and its lines are capped.
+    let quiet = logging_component(
+        1,
+        &(r#"(data (i32.const 2048) "hello")
+           (func $say (call $log (i32.const 1) (i32.const 2048) (i32.const 5)))
+           (start $say)
+           "#
+        .to_owned()
+            + &returning(0, GOOD_VERDICT)),
+    );
+    let tool = load(&host, root.path(), "quiet", &quiet).unwrap();
+    assert_eq!(run(&tool).unwrap().status, Status::NoIssue);
+}
+
+/// Under epoch interruption the same flood ends at the deadline.
+#[test]
+fn logging_in_a_loop_hits_the_epoch_deadline() {
+    let host = host_with(
+        HostLimits::default(),
+        Budget::Epoch {
+            deadline: Duration::from_millis(200),
+        },
+    );
+    let root = tempfile::tempdir().unwrap();
+    let tool = load(&host, root.path(), "log-flood", &log_flood(1024 * 1024)).unwrap();
+    let err = run(&tool).unwrap_err();
+    assert!(matches!(err, Error::Timeout { deadline_ms: 200, .. }), "{err}");
+}
+
+/// Fuel is not the only bound: a fuelled run also has a wall-clock deadline.
+#[test]
+fn a_fuelled_run_also_has_a_wall_clock_deadline() {
+    let limits = HostLimits {
+        default_fuel: HostLimits::default().max_fuel,
+        run_deadline: Duration::from_millis(50),
+        ..HostLimits::default()
+    };
+    let host = host_with(limits, Budget::Fuel);
+    let err = run_err(
+        &host,
+        "slow",
+        r#"(func (export "diagnose") (param i32 i32) (result i32)
+             (loop $forever (br $forever))
+             (i32.const 0))"#,
+    );
+    assert!(matches!(err, Error::Timeout { deadline_ms: 50, .. }), "{err}");
+}
+
+/// One function shaped to be expensive to compile: `locals` locals, all updated on
+/// each turn of a loop around a `br_table` of `targets` entries.
+fn expensive_to_compile(locals: u32, targets: u32) -> String {
+    let decls = " i64".repeat(locals as usize);
+    let sets = (1..=locals).fold(String::new(), |mut s, i| {
+        let _ = write!(s, "(local.set {i} (i64.add (local.get {i}) (i64.const 1)))");
+        s
+    });
+    let table = " 0 1".repeat(targets as usize / 2);
+    component(&format!(
+        "(func $slow (param i32) (local{decls})
+             (loop $l (block $b {sets} (br_table{table} 0 (local.get 0))) {sets} (br $l)))
+           {}",
+        returning(0, GOOD_VERDICT)
+    ))
+}
+
+/// A component shaped to stall the compiler is refused before compiling, naming the
+/// limit; one that slips past the shape check is cut off by the compile timeout. Either
+/// way the next plugin loads at once.
+#[test]
+fn components_shaped_to_stall_the_compiler_are_refused() {
+    let host = host();
+    let err = load_err(&host, "many-locals", &expensive_to_compile(6000, 10));
+    assert!(
+        err.to_string().contains("the most locals in one function is 6000"),
+        "{err}"
+    );
+    let err = load_err(&host, "locals-times-branches", &expensive_to_compile(2000, 2000));
+    assert!(
+        err.to_string()
+            .contains("the largest locals × branch targets of one function is 4006000"),
+        "{err}"
+    );
+
+    // Just under the shape limits: seconds of compiling, cut off after one.
+    let limits = HostLimits {
+        compile_timeout: Duration::from_secs(1),
+        ..HostLimits::default()
+    };
+    let host = host_with(limits, Budget::Fuel);
+    let err = load_err(&host, "slow-to-compile", &expensive_to_compile(990, 1000));
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    assert!(err.to_string().contains("did not compile within 1 s"), "{err}");
+}
+
+/// `plugin.wasm` and `plugin.toml` are read only as regular files, never through a
+/// link, never from a pipe or a device, and never past their caps.
+#[test]
+fn a_plugins_files_must_be_regular_and_within_their_caps() {
+    let host = host();
+    let root = tempfile::tempdir().unwrap();
+    let good = wat::parse_str(component(&returning(0, GOOD_VERDICT))).unwrap();
+
+    let dir = write_plugin(root.path(), "zero", &good);
+    std::fs::remove_file(dir.join("plugin.wasm")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("plugin.wasm")).unwrap();
+    let err = WasmTool::load(&host, &dir, None).unwrap_err().to_string();
+    assert!(err.contains("zero/plugin.wasm: it is a symbolic link"), "{err}");
+
+    let dir = write_plugin(root.path(), "pipe", &good);
+    std::fs::remove_file(dir.join("plugin.wasm")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join("plugin.wasm"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let err = WasmTool::load(&host, &dir, None).unwrap_err().to_string();
+    assert!(
+        err.contains("pipe/plugin.wasm: it is a pipe, a socket or a device"),
+        "{err}"
+    );
+
+    let dir = write_plugin(root.path(), "huge-manifest", &good);
+    let mut text = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
+    let _ = writeln!(text, "# {}", "x".repeat(2 * 1024 * 1024));
+    std::fs::write(dir.join("plugin.toml"), text).unwrap();
+    let err = WasmTool::load(&host, &dir, None).unwrap_err().to_string();
+    assert!(
+        err.contains("huge-manifest/plugin.toml: over the 65536-byte limit"),
+        "{err}"
+    );
+
+    let dir = write_plugin(root.path(), "linked-manifest", &good);
+    std::fs::remove_file(dir.join("plugin.toml")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("plugin.toml")).unwrap();
+    let err = WasmTool::load(&host, &dir, None).unwrap_err().to_string();
+    assert!(err.contains("it is a symbolic link"), "{err}");
+    assert_still_serving(&host, root.path());
+}
+
+/// A plugin folder whose name would print a line break or an escape sequence is
+/// refused, named in a cleaned form; the others load.
+#[test]
+fn a_plugin_folder_named_to_forge_output_is_refused() {
+    let host = host();
+    let root = tempfile::tempdir().unwrap();
+    let good = wat::parse_str(component(&returning(0, GOOD_VERDICT))).unwrap();
+    write_plugin(root.path(), "good", &good);
+    let evil = root.path().join("x\nERROR plugin `good` failed\u{1b}[2J");
+    std::fs::create_dir(&evil).unwrap();
+    std::fs::write(evil.join("plugin.toml"), MANIFEST.replace("ID", "evil")).unwrap();
+    std::fs::write(evil.join("plugin.wasm"), &good).unwrap();
+    let mut registry = cdt_core::Registry::empty();
+    let report = cdt_wasm::load_dir_with(&host, &mut registry, root.path()).unwrap();
+    assert_eq!(report.loaded, ["good"]);
+    let message = report.failed[0].1.to_string();
+    assert!(!message.contains('\n') && !message.contains('\u{1b}'), "{message:?}");
+    assert!(message.contains("holds a control character"), "{message}");
+}
+
+/// A cache folder inside the plugins folder ships with the plugins (its key too), so it
+/// is never used: nothing is read from it or written to it.
+#[test]
+fn a_cache_inside_the_plugins_folder_is_never_used() {
+    let root = tempfile::tempdir().unwrap();
+    let plugins = root.path().join("plugins");
+    std::fs::create_dir(&plugins).unwrap();
+    let good = wat::parse_str(component(&returning(0, GOOD_VERDICT))).unwrap();
+    write_plugin(&plugins, "shipped", &good);
+    let host = Arc::new(
+        Host::new(HostConfig {
+            cache: Cache::Dir(plugins.join(".cache")),
+            ..HostConfig::default()
+        })
+        .unwrap(),
+    );
+    let mut registry = cdt_core::Registry::empty();
+    let report = cdt_wasm::load_dir_with(&host, &mut registry, &plugins).unwrap();
+    assert_eq!(report.loaded, ["shipped"], "{:?}", report.failed);
+    assert!(
+        !plugins.join(".cache").exists(),
+        "the cache inside the plugins folder was used"
+    );
+}
