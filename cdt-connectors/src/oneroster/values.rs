@@ -33,6 +33,8 @@ pub(crate) fn lenient_date(v: &str) -> Option<NaiveDate> {
     }
     for fmt in [
         "%m/%d/%Y",
+        // Only when month-first is impossible (`15/06/2023`): see `dates.rs`.
+        "%d/%m/%Y",
         "%Y/%m/%d",
         "%Y-%m-%dT%H:%M:%S%.fZ",
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -155,6 +157,8 @@ mod tests {
         assert!(canonical_date("2026-02-30").is_none());
         assert!(canonical_date("2026-2-28").is_none());
         assert_eq!(lenient_date("8/27/2018"), NaiveDate::from_ymd_opt(2018, 8, 27));
+        assert_eq!(lenient_date("15/06/2023"), NaiveDate::from_ymd_opt(2023, 6, 15));
+        assert_eq!(lenient_date("06/07/2023"), NaiveDate::from_ymd_opt(2023, 6, 7), "month-first when either");
         assert!(canonical_datetime("2026-11-01T12:00:00.000Z"));
         assert!(!canonical_datetime("2026-11-01T12:00:00Z"));
         assert!(lenient_datetime("2026-11-01T12:00:00Z"));
