@@ -448,7 +448,13 @@ fn vendor_file_names_are_read_with_a_warning_or_refused_by_name() {
 
     let r = validate(&shape("vendor-prefix-district"));
     assert_finding(&r, PackageNonstandardFileName, "OneRoster_manifest.csv", None, None);
-    assert_finding(&r, PackageNonstandardFileName, "users_20251116_lakeside.csv", None, None);
+    assert_finding(
+        &r,
+        PackageNonstandardFileName,
+        "users_20251116_lakeside.csv",
+        None,
+        None,
+    );
     assert!(
         r.with_code(ManifestFileMissing).next().is_none(),
         "users.csv is there under another name"
@@ -459,7 +465,8 @@ fn vendor_file_names_are_read_with_a_warning_or_refused_by_name() {
     assert_finding(&r, PackageAmbiguousFile, "users_20251117_district.csv", None, None);
     let f = r.with_code(PackageAmbiguousFile).next().unwrap();
     assert!(
-        f.message.contains("`users_20251116_district.csv`, `users_20251117_district.csv` all look like users.csv"),
+        f.message
+            .contains("`users_20251116_district.csv`, `users_20251117_district.csv` all look like users.csv"),
         "{f}"
     );
     assert!(!r.rows.contains_key("users_20251116_district.csv"), "neither is read");
@@ -514,7 +521,10 @@ fn headers_are_checked_as_the_certified_validator_checks_them() {
     // Each is its own code, not an unknown column; a metadata column at the end is fine.
     assert!(r.with_code(HeaderUnknownColumn).next().is_none(), "{:#?}", r.findings);
     assert!(!r.findings.iter().any(|f| f.column.as_deref() == Some("metadata.house")));
-    assert_eq!(r.counts.by_code["header.column_order"], 1, "one column moved, one finding");
+    assert_eq!(
+        r.counts.by_code["header.column_order"], 1,
+        "one column moved, one finding"
+    );
 }
 
 #[test]
@@ -525,7 +535,11 @@ fn the_mode_of_a_file_without_a_manifest_is_inferred_once_not_an_error_a_row() {
     assert_finding(&r, LifecycleInferredMode, "orgs.csv", None, None);
     assert!(!r.has_errors(), "{:#?}", r.findings);
     assert_eq!(r.counts.by_code["lifecycle.inferred_mode"], 2);
-    let f = r.findings.iter().find(|f| f.file == "users.csv" && f.code == LifecycleInferredMode).unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.file == "users.csv" && f.code == LifecycleInferredMode)
+        .unwrap();
     assert!(f.message.ends_with("so it was read as delta"), "{f}");
     let roster = OneRosterCsv::new(shape("v11-no-manifest-delta")).read().unwrap();
     assert_eq!(roster.user("par-1").unwrap().status, RecordStatus::ToBeDeleted);
@@ -533,7 +547,11 @@ fn the_mode_of_a_file_without_a_manifest_is_inferred_once_not_an_error_a_row() {
     let r = validate(&shape("v12-no-manifest-mixed"));
     assert_finding(&r, LifecycleMixedMode, "users.csv", Some(3), None);
     assert_finding(&r, LifecycleMixedMode, "roles.csv", Some(3), None);
-    assert!(r.with_code(LifecycleForbiddenInBulk).next().is_none(), "{:#?}", r.findings);
+    assert!(
+        r.with_code(LifecycleForbiddenInBulk).next().is_none(),
+        "{:#?}",
+        r.findings
+    );
 
     // A blank and an unknown mode in the manifest: one finding each, no file missing.
     let r = validate(&shape("manifest-blank-mode"));
@@ -541,7 +559,11 @@ fn the_mode_of_a_file_without_a_manifest_is_inferred_once_not_an_error_a_row() {
     assert_finding(&r, ManifestInvalidFileMode, "manifest.csv", Some(16), Some("value"));
     assert_finding(&r, LifecycleInferredMode, "users.csv", None, None);
     assert!(r.with_code(ManifestFileMissing).next().is_none(), "{:#?}", r.findings);
-    assert!(r.with_code(LifecycleForbiddenInBulk).next().is_none(), "{:#?}", r.findings);
+    assert!(
+        r.with_code(LifecycleForbiddenInBulk).next().is_none(),
+        "{:#?}",
+        r.findings
+    );
 }
 
 #[test]
@@ -560,20 +582,40 @@ fn dates_are_read_the_same_way_in_a_whole_column() {
         .iter()
         .find(|f| f.row == Some(2) && f.column.as_deref() == Some("startDate"))
         .unwrap();
-    assert!(f.message.contains("read day-first (DD/MM/YYYY), like `25/08/2023` on row 3"), "{f}");
+    assert!(
+        f.message
+            .contains("read day-first (DD/MM/YYYY), like `25/08/2023` on row 3"),
+        "{f}"
+    );
     assert!(!r.has_errors(), "{:#?}", r.findings);
     assert!(r.with_code(ValueDateOrder).next().is_none());
 
     // Ambiguous: once per column, read month-first, and the message says so.
     let r = validate(&shape("dates-ambiguous"));
-    assert_finding(&r, ValueAmbiguousDate, "academicSessions.csv", Some(2), Some("startDate"));
+    assert_finding(
+        &r,
+        ValueAmbiguousDate,
+        "academicSessions.csv",
+        Some(2),
+        Some("startDate"),
+    );
     assert_finding(&r, ValueAmbiguousDate, "academicSessions.csv", Some(2), Some("endDate"));
     assert_eq!(r.counts.by_code["value.ambiguous_date"], 2);
-    assert!(r.findings.iter().all(|f| f.message.contains("read month-first (MM/DD/YYYY)")));
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.message.contains("read month-first (MM/DD/YYYY)"))
+    );
 
     // Both orders in one column: one error.
     let r = validate(&shape("dates-mixed"));
-    assert_finding(&r, ValueMixedDateOrder, "academicSessions.csv", Some(3), Some("startDate"));
+    assert_finding(
+        &r,
+        ValueMixedDateOrder,
+        "academicSessions.csv",
+        Some(3),
+        Some("startDate"),
+    );
     assert_eq!(r.counts.by_code["value.mixed_date_order"], 1);
     // Every date finding says how the value was read.
     for f in r.findings.iter().filter(|f| f.code == ValueDateFormat) {

@@ -79,7 +79,12 @@ fn every_shape_reports_what_its_snapshot_says() {
 #[test]
 fn a_roster_reads_the_same_whatever_the_shape_of_its_names() {
     let want = OneRosterCsv::new(shapes().join("v11-manifest")).read().unwrap();
-    for shape in ["vendor-date-suffix", "vendor-prefix-district", "wrong-case", "exact-and-dated-copy"] {
+    for shape in [
+        "vendor-date-suffix",
+        "vendor-prefix-district",
+        "wrong-case",
+        "exact-and-dated-copy",
+    ] {
         let got = OneRosterCsv::new(shapes().join(shape)).read().unwrap();
         assert_eq!(got.users, want.users, "{shape}");
         assert_eq!(got.orgs, want.orgs, "{shape}");

@@ -31,23 +31,25 @@ pub(crate) enum Slash {
 /// when neither order gives a calendar date.
 pub(crate) fn slash(v: &str) -> Option<Slash> {
     let mut parts = v.split('/');
-    let (a, b, y) = (parts.next()?, parts.next()?, parts.next()?);
+    let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some()
-        || !(1..=2).contains(&a.len())
-        || !(1..=2).contains(&b.len())
-        || y.len() != 4
-        || ![a, b, y].iter().all(|p| p.bytes().all(|c| c.is_ascii_digit()))
+        || !(1..=2).contains(&first.len())
+        || !(1..=2).contains(&second.len())
+        || year.len() != 4
+        || ![first, second, year]
+            .iter()
+            .all(|p| p.bytes().all(|c| c.is_ascii_digit()))
     {
         return None;
     }
-    let (a, b, y): (u32, u32, i32) = (a.parse().ok()?, b.parse().ok()?, y.parse().ok()?);
-    let month_first = NaiveDate::from_ymd_opt(y, a, b);
-    let day_first = NaiveDate::from_ymd_opt(y, b, a);
+    let (first, second, year): (u32, u32, i32) = (first.parse().ok()?, second.parse().ok()?, year.parse().ok()?);
+    let month_first = NaiveDate::from_ymd_opt(year, first, second);
+    let day_first = NaiveDate::from_ymd_opt(year, second, first);
     Some(match (month_first, day_first) {
-        (Some(m), Some(d)) if m == d => Slash::Same(m),
-        (Some(m), Some(d)) => Slash::Either(m, d),
-        (Some(m), None) => Slash::MonthFirst(m),
-        (None, Some(d)) => Slash::DayFirst(d),
+        (Some(month), Some(day)) if month == day => Slash::Same(month),
+        (Some(month), Some(day)) => Slash::Either(month, day),
+        (Some(month), None) => Slash::MonthFirst(month),
+        (None, Some(day)) => Slash::DayFirst(day),
         (None, None) => return None,
     })
 }
@@ -124,6 +126,9 @@ impl DateColumn {
 
     /// Reads a value of the column as the column reads so far.
     pub(crate) fn read(&self, v: &str) -> Option<NaiveDate> {
+        if let Some(d) = super::values::canonical_date(v) {
+            return Some(d);
+        }
         match slash(v) {
             Some(Slash::Either(_, d)) if self.day_first() => Some(d),
             _ => super::values::lenient_date(v),
@@ -136,7 +141,10 @@ impl DateColumn {
         // other dates that could be either order were".
         let either = |e: &Example| match self.either_count {
             0 | 1 => format!("`{}` (row {}), which could be either order, was", e.value, e.row),
-            2 => format!("`{}` (row {}) and 1 other date that could be either order were", e.value, e.row),
+            2 => format!(
+                "`{}` (row {}) and 1 other date that could be either order were",
+                e.value, e.row
+            ),
             n => format!(
                 "`{}` (row {}) and {} other dates that could be either order were",
                 e.value,

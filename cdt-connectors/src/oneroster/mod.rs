@@ -12,10 +12,10 @@
 //! is an `Err`.
 
 mod check;
-mod dates;
 pub mod codes;
-mod ids;
+mod dates;
 mod header;
+mod ids;
 mod manifest;
 mod names;
 mod pipe;
@@ -392,7 +392,10 @@ fn recognise_files<'a>(bundle: &'a Bundle, bundle_name: &str, sink: &mut Sink) -
     let mut out = Recognised {
         tables: HashMap::new(),
         manifest: None,
-        present: candidates.iter().map(|(k, _, _)| k.file_name().trim_end_matches(".csv").to_ascii_lowercase()).collect(),
+        present: candidates
+            .iter()
+            .map(|(k, _, _)| k.file_name().trim_end_matches(".csv").to_ascii_lowercase())
+            .collect(),
     };
     let mut known: Vec<Known> = Vec::new();
     for (k, _, _) in &candidates {
@@ -401,8 +404,11 @@ fn recognise_files<'a>(bundle: &'a Bundle, bundle_name: &str, sink: &mut Sink) -
         }
     }
     for k in known {
-        let mut these: Vec<(Match, &Member)> =
-            candidates.iter().filter(|(x, _, _)| *x == k).map(|&(_, how, m)| (how, m)).collect();
+        let mut these: Vec<(Match, &Member)> = candidates
+            .iter()
+            .filter(|(x, _, _)| *x == k)
+            .map(|&(_, how, m)| (how, m))
+            .collect();
         these.sort_by_key(|&(how, m)| (how, m.name.clone()));
         let spec_name = k.file_name();
         let chosen = match these.as_slice() {
@@ -424,14 +430,20 @@ fn recognise_files<'a>(bundle: &'a Bundle, bundle_name: &str, sink: &mut Sink) -
                 Some((*how, *m))
             }
             all => {
-                let listed = all.iter().map(|(_, m)| format!("`{}`", m.name)).collect::<Vec<_>>().join(", ");
+                let listed = all
+                    .iter()
+                    .map(|(_, m)| format!("`{}`", m.name))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 for (_, m) in all {
                     sink.push(Finding::new(
                         &m.name,
                         None,
                         None,
                         Code::PackageAmbiguousFile,
-                        format!("{listed} all look like {spec_name}; none of them was read. Keep one, named {spec_name}"),
+                        format!(
+                            "{listed} all look like {spec_name}; none of them was read. Keep one, named {spec_name}"
+                        ),
                     ));
                 }
                 None
@@ -484,6 +496,7 @@ fn recognise_files<'a>(bundle: &'a Bundle, bundle_name: &str, sink: &mut Sink) -
 
 /// What a bundle in which no OneRoster file was recognised holds, for its finding.
 fn nothing_recognised_message(bundle: &Bundle) -> String {
+    use std::fmt::Write as _;
     const SHOWN: usize = 20;
     let mut names: Vec<&str> = bundle.members().iter().map(|m| m.name.as_str()).collect();
     names.extend(bundle.others.iter().map(String::as_str));
@@ -491,10 +504,14 @@ fn nothing_recognised_message(bundle: &Bundle) -> String {
     if names.is_empty() {
         msg.push_str("the bundle holds no file");
     } else {
-        let listed: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{}`", table::clip(n))).collect();
-        msg.push_str(&format!("found: {}", listed.join(", ")));
+        let listed: Vec<String> = names
+            .iter()
+            .take(SHOWN)
+            .map(|n| format!("`{}`", table::clip(n)))
+            .collect();
+        let _ = write!(msg, "found: {}", listed.join(", "));
         if names.len() > SHOWN {
-            msg.push_str(&format!(" and {} more", names.len() - SHOWN));
+            let _ = write!(msg, " and {} more", names.len() - SHOWN);
         }
     }
     msg.push_str(". OneRoster files are named users.csv, orgs.csv, classes.csv, enrollments.csv…");

@@ -52,7 +52,12 @@ pub(crate) enum Match {
 fn all_known() -> impl Iterator<Item = Known> {
     std::iter::once(Known::Manifest)
         .chain(Table::ALL.into_iter().map(Known::Table))
-        .chain(OTHER_FILES.iter().filter(|f| **f != "manifest").map(|f| Known::Other(f)))
+        .chain(
+            OTHER_FILES
+                .iter()
+                .filter(|f| **f != "manifest")
+                .map(|f| Known::Other(f)),
+        )
 }
 
 /// What a CSV file name is, and how closely it matches; `None` when it is no
@@ -107,7 +112,10 @@ mod tests {
             );
         }
         assert_eq!(recognise("Manifest.csv"), Some((Known::Manifest, Match::Case)));
-        assert_eq!(recognise("resources.csv"), Some((Known::Other("resources"), Match::Exact)));
+        assert_eq!(
+            recognise("resources.csv"),
+            Some((Known::Other("resources"), Match::Exact))
+        );
         assert_eq!(recognise("students.csv"), None);
         assert_eq!(recognise("users_classes.csv"), None, "two files in one name");
         assert_eq!(recognise("superusers.csv"), None);

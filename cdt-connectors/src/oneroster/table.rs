@@ -267,7 +267,11 @@ fn resolve_header(job: &FileJob, rec: &Record<'_>, sink: &mut Sink) -> Header {
     let mut cols = Vec::with_capacity(rec.len());
     let mut seen: Vec<&'static str> = Vec::new();
     let raws: Vec<String> = (0..rec.len())
-        .map(|i| String::from_utf8_lossy(rec.get(i).unwrap_or_default()).trim().to_owned())
+        .map(|i| {
+            String::from_utf8_lossy(rec.get(i).unwrap_or_default())
+                .trim()
+                .to_owned()
+        })
         .collect();
     for (i, name) in raws.iter().enumerate() {
         let name = name.as_str();

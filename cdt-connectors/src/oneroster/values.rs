@@ -158,7 +158,11 @@ mod tests {
         assert!(canonical_date("2026-2-28").is_none());
         assert_eq!(lenient_date("8/27/2018"), NaiveDate::from_ymd_opt(2018, 8, 27));
         assert_eq!(lenient_date("15/06/2023"), NaiveDate::from_ymd_opt(2023, 6, 15));
-        assert_eq!(lenient_date("06/07/2023"), NaiveDate::from_ymd_opt(2023, 6, 7), "month-first when either");
+        assert_eq!(
+            lenient_date("06/07/2023"),
+            NaiveDate::from_ymd_opt(2023, 6, 7),
+            "month-first when either"
+        );
         assert!(canonical_datetime("2026-11-01T12:00:00.000Z"));
         assert!(!canonical_datetime("2026-11-01T12:00:00Z"));
         assert!(lenient_datetime("2026-11-01T12:00:00Z"));
