@@ -590,6 +590,25 @@ fn dates_are_read_the_same_way_in_a_whole_column() {
     assert!(!r.has_errors(), "{:#?}", r.findings);
     assert!(r.with_code(ValueDateOrder).next().is_none());
 
+    // A column whose dates could all be either order follows the file's other date
+    // column when it shows an order.
+    let (roster, r) = OneRosterCsv::new(shape("dates-follow-other-column"))
+        .read_with_report()
+        .unwrap();
+    let start = |id: &str| {
+        roster
+            .academic_sessions
+            .iter()
+            .find(|s| s.sourced_id == id)
+            .unwrap()
+            .start_date
+    };
+    assert_eq!(start("as-y"), d("2023-09-01"));
+    assert_eq!(start("as-t2"), d("2024-01-08"));
+    assert_finding(&r, ValueDateFormat, "academicSessions.csv", Some(2), Some("startDate"));
+    assert!(r.with_code(ValueAmbiguousDate).next().is_none(), "{:#?}", r.findings);
+    assert!(!r.has_errors(), "{:#?}", r.findings);
+
     // Ambiguous: once per column, read month-first, and the message says so.
     let r = validate(&shape("dates-ambiguous"));
     assert_finding(

@@ -159,7 +159,7 @@ codes! {
     ValueDateOrder = "value.date_order", Error,
         "An end date is before its start date.";
     ValueAmbiguousDate = "value.ambiguous_date", Warning,
-        "A date column holds dates such as `06/07/2023` that could be day-first or month-first, and no value of the column tells which. Reported once per column; the message says how they were read (month-first). Export dates as `YYYY-MM-DD`.";
+        "A date column holds dates such as `06/07/2023` that could be day-first or month-first, and no value of the column (nor of the file's other date columns) tells which. Reported once per column; the message says how they were read (month-first). Export dates as `YYYY-MM-DD`.";
     ValueMixedDateOrder = "value.mixed_date_order", Error,
         "A date column holds both day-first (`15/06/2023`) and month-first (`06/15/2023`) dates. Reported once per column; each value was read in the only order it allows and the message says how the others were read. Export dates as `YYYY-MM-DD`.";
     ValueList = "value.invalid_list", Warning,

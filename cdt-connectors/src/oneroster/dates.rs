@@ -3,7 +3,9 @@
 //! A date such as `15/06/2023` can only be day-first and `06/15/2023` only month-first;
 //! `06/07/2023` could be either. A column is read in the order its unambiguous values
 //! show: the dates that could be either are read day-first only when some value of the
-//! column can only be day-first (else month-first, as US exports write them). What is
+//! column can only be day-first (else month-first, as US exports write them). A column
+//! whose values show no order follows the file's other date columns when they agree
+//! (a term's `startDate` of `01/09/2023` follows its `endDate` of `20/12/2023`). What is
 //! ambiguous is reported once per column, a column with both orders once as an error,
 //! and every message says how the values were read. The work per cell is one parse of
 //! the value; what is kept per column is a few counters and the first examples.
@@ -124,19 +126,35 @@ impl DateColumn {
         self.day_first.is_some() && self.month_first.is_none()
     }
 
-    /// Reads a value of the column as the column reads so far.
-    pub(crate) fn read(&self, v: &str) -> Option<NaiveDate> {
+    /// Whether the column shows an order of its own.
+    fn shows_order(&self) -> bool {
+        self.day_first.is_some() || self.month_first.is_some()
+    }
+
+    /// Whether the dates that could be either order are read day-first: the column's
+    /// own values say so, or, when they say nothing, the file's other date columns do.
+    pub(crate) fn reads_day_first(&self, file_day_first: bool) -> bool {
+        if self.shows_order() {
+            self.day_first()
+        } else {
+            file_day_first
+        }
+    }
+
+    /// Reads a value of the column as the column (or the file) reads so far.
+    pub(crate) fn read(&self, v: &str, file_day_first: bool) -> Option<NaiveDate> {
         if let Some(d) = super::values::canonical_date(v) {
             return Some(d);
         }
         match slash(v) {
-            Some(Slash::Either(_, d)) if self.day_first() => Some(d),
+            Some(Slash::Either(_, d)) if self.reads_day_first(file_day_first) => Some(d),
             _ => super::values::lenient_date(v),
         }
     }
 
-    /// The column's findings, once every row is read.
-    pub(crate) fn finish(&self, file: &str, sink: &mut Sink) {
+    /// The column's findings, once every row is read; `order` is what the file's date
+    /// columns show together, for a column that shows nothing itself.
+    pub(crate) fn finish(&self, file: &str, order: Option<&FileOrder<'_>>, sink: &mut Sink) {
         // "`06/07/2023`, which could be either order, was" or "`06/07/2023` and 2
         // other dates that could be either order were".
         let either = |e: &Example| match self.either_count {
@@ -166,6 +184,27 @@ impl DateColumn {
                     format!(
                         "the column has day-first dates (`{}`, row {}) and month-first dates (`{}`, row {}); each was read in the only order it allows (DD/MM/YYYY, MM/DD/YYYY){rest}",
                         d.value, d.row, m.value, m.row
+                    ),
+                ));
+            }
+            (None, None, Some((e, mf, df))) if let Some(o) = order => {
+                let (how, read) = if o.day_first {
+                    ("day-first (DD/MM/YYYY)", df)
+                } else {
+                    ("month-first (MM/DD/YYYY)", mf)
+                };
+                sink.push(Finding::new(
+                    file,
+                    Some(e.row),
+                    Some(self.column),
+                    Code::ValueDateFormat,
+                    format!(
+                        "dates are not written YYYY-MM-DD: {} read {how} like the file's other dates (`{}` in {} on row {}): `{}` as {read}",
+                        either(e),
+                        o.example.value,
+                        o.column,
+                        o.example.row,
+                        e.value
                     ),
                 ));
             }
@@ -208,6 +247,36 @@ impl DateColumn {
             )),
             _ => {}
         }
+    }
+}
+
+/// The order the date columns of a file show together: one column's values can only
+/// be read in this order and no column's only in the other.
+#[derive(Debug)]
+pub(crate) struct FileOrder<'a> {
+    pub(crate) day_first: bool,
+    column: &'static str,
+    example: &'a Example,
+}
+
+/// What the date columns of a file show together, if they agree.
+pub(crate) fn file_order(columns: &[DateColumn]) -> Option<FileOrder<'_>> {
+    let day = columns.iter().find_map(|c| c.day_first.as_ref().map(|e| (c.column, e)));
+    let month = columns
+        .iter()
+        .find_map(|c| c.month_first.as_ref().map(|e| (c.column, e)));
+    match (day, month) {
+        (Some((column, example)), None) => Some(FileOrder {
+            day_first: true,
+            column,
+            example,
+        }),
+        (None, Some((column, example))) => Some(FileOrder {
+            day_first: false,
+            column,
+            example,
+        }),
+        _ => None,
     }
 }
 

@@ -957,10 +957,10 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
     }
 }
 
-/// A date of the column at `pos`, read as the column reads so far.
+/// A date of the column at `pos`, read as the column (or the file) reads so far.
 fn read_date(out: &FileOutput, pos: Option<usize>, v: &str) -> Option<chrono::NaiveDate> {
     match out.dates.iter().find(|d| Some(d.pos) == pos) {
-        Some(d) => d.read(v),
+        Some(d) => d.read(v, dates::file_order(&out.dates).is_some_and(|o| o.day_first)),
         None => values::lenient_date(v),
     }
 }
@@ -977,18 +977,21 @@ fn dated_records(out: &FileOutput) -> usize {
 /// The findings of each date column, once every row is read; the dates that could be
 /// either order are turned day-first in the records of a day-first column.
 fn finish_columns(out: &mut FileOutput, file: &str, sink: &mut Sink) {
-    for d in &out.dates {
-        d.finish(file, sink);
-        if !d.day_first() {
+    let FileOutput { dates, built, job, .. } = out;
+    let order = dates::file_order(dates);
+    let file_day_first = order.as_ref().is_some_and(|o| o.day_first);
+    for d in dates.iter() {
+        d.finish(file, order.as_ref(), sink);
+        if !d.reads_day_first(file_day_first) {
             continue;
         }
         for &at in &d.records {
             let at = at as usize;
-            let field = match (out.job.table, d.column) {
-                (Table::AcademicSessions, "startDate") => out.built.sessions.get_mut(at).map(|s| &mut s.start_date),
-                (Table::AcademicSessions, "endDate") => out.built.sessions.get_mut(at).map(|s| &mut s.end_date),
-                (Table::Enrollments, "beginDate") => out.built.enrollments.get_mut(at).map(|e| &mut e.begin_date),
-                (Table::Enrollments, "endDate") => out.built.enrollments.get_mut(at).map(|e| &mut e.end_date),
+            let field = match (job.table, d.column) {
+                (Table::AcademicSessions, "startDate") => built.sessions.get_mut(at).map(|s| &mut s.start_date),
+                (Table::AcademicSessions, "endDate") => built.sessions.get_mut(at).map(|s| &mut s.end_date),
+                (Table::Enrollments, "beginDate") => built.enrollments.get_mut(at).map(|e| &mut e.begin_date),
+                (Table::Enrollments, "endDate") => built.enrollments.get_mut(at).map(|e| &mut e.end_date),
                 _ => None,
             };
             if let Some(Some(date)) = field {
