@@ -801,9 +801,13 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
                     });
                 }
                 if !values::canonical_datetime(v) {
-                    if values::lenient_datetime(v) {
+                    if let Some(read) = values::read_datetime(v) {
                         ctx.add(col.name, Code::ValueDateFormat, || {
-                            format!("`{}` is not written YYYY-MM-DDTHH:MM:SS.sssZ", clip(v))
+                            format!(
+                                "`{}` is not written YYYY-MM-DDTHH:MM:SS.sssZ; read as {} (UTC)",
+                                clip(v),
+                                read.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                            )
                         });
                     } else {
                         ctx.add(col.name, Code::ValueDateTime, || {
