@@ -1,7 +1,7 @@
 //! `cdt validate <path>`: checks a OneRoster bundle and reports what is wrong with it.
 //!
 //! Exit codes: 0 no finding of error severity, 1 findings of error severity, 2 the
-//! bundle could not be read.
+//! bundle could not be read, or no OneRoster file was recognised in it.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -48,7 +48,10 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         summary(&report, args.limit)
     };
     crate::output::emit(&text)?;
-    Ok(if report.has_errors() {
+    // A bundle in which no OneRoster file was recognised could not be checked at all.
+    Ok(if report.recognised_nothing() {
+        ExitCode::from(2)
+    } else if report.has_errors() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -150,3 +150,23 @@ fn an_unreadable_bundle_exits_2_naming_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("roster.xlsx"));
 }
+
+#[test]
+fn a_folder_with_no_oneroster_file_exits_2_and_lists_what_it_holds() {
+    let out = cdt(&["validate", "cdt-connectors/tests/fixtures/shapes/nothing-recognised"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("NOT VALID"), "{text}");
+    assert!(
+        text.contains("no OneRoster file was recognised, so nothing was checked; found: `students.csv`, `teachers.csv`, `readme.txt`"),
+        "{text}"
+    );
+    // Also a single CSV file that is no OneRoster file, and with --json.
+    let one = "cdt-connectors/tests/fixtures/shapes/nothing-recognised/students.csv";
+    assert_eq!(cdt(&["validate", one]).status.code(), Some(2));
+    assert_eq!(cdt(&["validate", one, "--json"]).status.code(), Some(2));
+    // Vendor names are read, with warnings: valid.
+    let out = cdt(&["validate", "cdt-connectors/tests/fixtures/shapes/vendor-date-suffix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("package.nonstandard_file_name"));
+}

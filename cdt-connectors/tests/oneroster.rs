@@ -432,6 +432,216 @@ fn a_hybrid_bundle_with_10_style_headers_is_read_leniently() {
     );
 }
 
+/// A bundle of the shapes corpus (`tests/fixtures/shapes/`, see `tests/shapes.rs`).
+fn shape(name: &str) -> PathBuf {
+    fixture("shapes").join(name)
+}
+
+#[test]
+fn vendor_file_names_are_read_with_a_warning_or_refused_by_name() {
+    use Code::*;
+    let r = validate(&shape("vendor-date-suffix"));
+    assert_finding(&r, PackageNonstandardFileName, "users-2025-11-16.csv", None, None);
+    assert_finding(&r, PackageNonstandardFileName, "orgs-2025-11-16.csv", None, None);
+    assert_eq!(r.rows["users-2025-11-16.csv"], 3);
+    assert!(!r.has_errors(), "{:#?}", r.findings);
+
+    let r = validate(&shape("vendor-prefix-district"));
+    assert_finding(&r, PackageNonstandardFileName, "OneRoster_manifest.csv", None, None);
+    assert_finding(
+        &r,
+        PackageNonstandardFileName,
+        "users_20251116_lakeside.csv",
+        None,
+        None,
+    );
+    assert!(
+        r.with_code(ManifestFileMissing).next().is_none(),
+        "users.csv is there under another name"
+    );
+
+    let r = validate(&shape("ambiguous-users"));
+    assert_finding(&r, PackageAmbiguousFile, "users_20251116_district.csv", None, None);
+    assert_finding(&r, PackageAmbiguousFile, "users_20251117_district.csv", None, None);
+    let f = r.with_code(PackageAmbiguousFile).next().unwrap();
+    assert!(
+        f.message
+            .contains("`users_20251116_district.csv`, `users_20251117_district.csv` all look like users.csv"),
+        "{f}"
+    );
+    assert!(!r.rows.contains_key("users_20251116_district.csv"), "neither is read");
+
+    let r = validate(&shape("exact-and-dated-copy"));
+    assert_finding(&r, PackageAmbiguousFile, "users-2025-10-01.csv", None, None);
+    assert_eq!(r.rows["users.csv"], 3);
+    assert!(!r.rows.contains_key("users-2025-10-01.csv"));
+
+    let r = validate(&shape("wrong-case"));
+    for file in ["Manifest.csv", "Orgs.csv", "USERS.CSV"] {
+        assert_finding(&r, PackageFileNameCase, file, None, None);
+    }
+    let f = r.findings.iter().find(|f| f.file == "USERS.CSV").unwrap();
+    assert!(f.message.contains("should be named `users.csv`"), "{f}");
+    assert!(!r.has_errors(), "{:#?}", r.findings);
+}
+
+#[test]
+fn nothing_recognised_is_never_valid_and_lists_what_was_found() {
+    let r = validate(&shape("nothing-recognised"));
+    assert!(r.recognised_nothing() && r.has_errors());
+    assert_finding(&r, Code::PackageNothingRecognised, "nothing-recognised", None, None);
+    let f = r.with_code(Code::PackageNothingRecognised).next().unwrap();
+    assert!(
+        f.message.contains("`students.csv`, `teachers.csv`, `readme.txt`"),
+        "{f}"
+    );
+    // One file that is no OneRoster file, and the connector's load.
+    let one = shape("nothing-recognised").join("students.csv");
+    assert!(validate(&one).recognised_nothing());
+    let err = OneRosterCsv::new(shape("nothing-recognised")).read().unwrap_err();
+    assert!(err.to_string().contains("no OneRoster file was recognised"), "{err}");
+    assert!(!validate(&shape("v11-manifest")).recognised_nothing());
+}
+
+#[test]
+fn headers_are_checked_as_the_certified_validator_checks_them() {
+    use Code::*;
+    let r = validate(&shape("header-shapes"));
+    assert_finding(&r, HeaderEmptyColumnName, "orgs.csv", Some(1), None);
+    assert_finding(
+        &r,
+        HeaderMetadataBeforeSpecColumn,
+        "orgs.csv",
+        Some(1),
+        Some("metadata.region"),
+    );
+    assert_finding(&r, HeaderColumnOrder, "users.csv", Some(1), Some("orgSourcedIds"));
+    assert_finding(&r, HeaderMissingOptionalColumn, "users.csv", Some(1), Some("userIds"));
+    assert_eq!(HeaderMissingOptionalColumn.severity(), Severity::Warning);
+    // Each is its own code, not an unknown column; a metadata column at the end is fine.
+    assert!(r.with_code(HeaderUnknownColumn).next().is_none(), "{:#?}", r.findings);
+    assert!(!r.findings.iter().any(|f| f.column.as_deref() == Some("metadata.house")));
+    assert_eq!(
+        r.counts.by_code["header.column_order"], 1,
+        "one column moved, one finding"
+    );
+}
+
+#[test]
+fn the_mode_of_a_file_without_a_manifest_is_inferred_once_not_an_error_a_row() {
+    use Code::*;
+    let r = validate(&shape("v11-no-manifest-delta"));
+    assert_finding(&r, LifecycleInferredMode, "users.csv", None, None);
+    assert_finding(&r, LifecycleInferredMode, "orgs.csv", None, None);
+    assert!(!r.has_errors(), "{:#?}", r.findings);
+    assert_eq!(r.counts.by_code["lifecycle.inferred_mode"], 2);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.file == "users.csv" && f.code == LifecycleInferredMode)
+        .unwrap();
+    assert!(f.message.ends_with("so it was read as delta"), "{f}");
+    let roster = OneRosterCsv::new(shape("v11-no-manifest-delta")).read().unwrap();
+    assert_eq!(roster.user("par-1").unwrap().status, RecordStatus::ToBeDeleted);
+
+    let r = validate(&shape("v12-no-manifest-mixed"));
+    assert_finding(&r, LifecycleMixedMode, "users.csv", Some(3), None);
+    assert_finding(&r, LifecycleMixedMode, "roles.csv", Some(3), None);
+    assert!(
+        r.with_code(LifecycleForbiddenInBulk).next().is_none(),
+        "{:#?}",
+        r.findings
+    );
+
+    // A blank and an unknown mode in the manifest: one finding each, no file missing.
+    let r = validate(&shape("manifest-blank-mode"));
+    assert_finding(&r, ManifestInvalidFileMode, "manifest.csv", Some(8), Some("value"));
+    assert_finding(&r, ManifestInvalidFileMode, "manifest.csv", Some(16), Some("value"));
+    assert_finding(&r, LifecycleInferredMode, "users.csv", None, None);
+    assert!(r.with_code(ManifestFileMissing).next().is_none(), "{:#?}", r.findings);
+    assert!(
+        r.with_code(LifecycleForbiddenInBulk).next().is_none(),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn dates_are_read_the_same_way_in_a_whole_column() {
+    use Code::*;
+    // Day-first: `25/08/2023` can only be day-first, so `01/08/2023` is 1 August.
+    let (roster, r) = OneRosterCsv::new(shape("dates-day-first")).read_with_report().unwrap();
+    let session = |id: &str| roster.academic_sessions.iter().find(|s| s.sourced_id == id).unwrap();
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    assert_eq!(session("as-y").start_date, d("2023-08-01"));
+    assert_eq!(session("as-t1").start_date, d("2023-08-25"));
+    assert_eq!(session("as-t2").start_date, d("2024-01-08"));
+    assert_finding(&r, ValueDateFormat, "academicSessions.csv", Some(2), Some("startDate"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.row == Some(2) && f.column.as_deref() == Some("startDate"))
+        .unwrap();
+    assert!(
+        f.message
+            .contains("read day-first (DD/MM/YYYY), like `25/08/2023` on row 3"),
+        "{f}"
+    );
+    assert!(!r.has_errors(), "{:#?}", r.findings);
+    assert!(r.with_code(ValueDateOrder).next().is_none());
+
+    // A column whose dates could all be either order follows the file's other date
+    // column when it shows an order.
+    let (roster, r) = OneRosterCsv::new(shape("dates-follow-other-column"))
+        .read_with_report()
+        .unwrap();
+    let start = |id: &str| {
+        roster
+            .academic_sessions
+            .iter()
+            .find(|s| s.sourced_id == id)
+            .unwrap()
+            .start_date
+    };
+    assert_eq!(start("as-y"), d("2023-09-01"));
+    assert_eq!(start("as-t2"), d("2024-01-08"));
+    assert_finding(&r, ValueDateFormat, "academicSessions.csv", Some(2), Some("startDate"));
+    assert!(r.with_code(ValueAmbiguousDate).next().is_none(), "{:#?}", r.findings);
+    assert!(!r.has_errors(), "{:#?}", r.findings);
+
+    // Ambiguous: once per column, read month-first, and the message says so.
+    let r = validate(&shape("dates-ambiguous"));
+    assert_finding(
+        &r,
+        ValueAmbiguousDate,
+        "academicSessions.csv",
+        Some(2),
+        Some("startDate"),
+    );
+    assert_finding(&r, ValueAmbiguousDate, "academicSessions.csv", Some(2), Some("endDate"));
+    assert_eq!(r.counts.by_code["value.ambiguous_date"], 2);
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.message.contains("read month-first (MM/DD/YYYY)"))
+    );
+
+    // Both orders in one column: one error.
+    let r = validate(&shape("dates-mixed"));
+    assert_finding(
+        &r,
+        ValueMixedDateOrder,
+        "academicSessions.csv",
+        Some(3),
+        Some("startDate"),
+    );
+    assert_eq!(r.counts.by_code["value.mixed_date_order"], 1);
+    // Every date finding says how the value was read.
+    for f in r.findings.iter().filter(|f| f.code == ValueDateFormat) {
+        assert!(f.message.contains(" as 20"), "{f}");
+    }
+}
+
 #[test]
 fn every_code_has_a_test() {
     // The codes the tests above and the hostile-file tests meet; a new code must be
@@ -439,6 +649,12 @@ fn every_code_has_a_test() {
     let mut seen = BTreeSet::new();
     for name in ["v11-small", "v12-small", "v11-delta", "broken-v11", "broken-v12"] {
         seen.extend(validate(&fixture(name)).findings.iter().map(|f| f.code));
+    }
+    for entry in std::fs::read_dir(fixture("shapes")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            seen.extend(validate(&path).findings.iter().map(|f| f.code));
+        }
     }
     let elsewhere = [
         Code::PackageMissingManifest,

@@ -67,13 +67,21 @@ macro_rules! codes {
 
 codes! {
     PackageMissingManifest = "package.missing_manifest", Warning,
-        "The bundle has no `manifest.csv`. The OneRoster version is guessed from the `users.csv` header and every file is read as bulk. Add a manifest naming `oneroster.version` and each `file.*` mode.";
+        "The bundle has no `manifest.csv`. The OneRoster version is guessed from the `users.csv` header and each file's mode (bulk or delta) is inferred from its content (`lifecycle.inferred_mode`). Add a manifest naming `oneroster.version` and each `file.*` mode.";
     PackageUnknownFile = "package.unknown_file", Info,
         "A CSV file that OneRoster does not define is in the bundle. It is ignored. Remove it, or check the name is spelled as the specification spells it.";
     PackageDuplicateFile = "package.duplicate_file", Error,
         "Two files have the same name once case is ignored (e.g. `users.csv` and `Users.csv`). Only the first is read. Keep one.";
     PackageXlsx = "package.xlsx", Warning,
         "The bundle is an Excel workbook. XLSX is not part of OneRoster: each sheet was converted to CSV and checked with the same rules. Ask the SIS for a CSV export.";
+    PackageFileNameCase = "package.file_name_case", Warning,
+        "A OneRoster file is named with different case than the specification (e.g. `Users.csv`). It is read as that file; the message names the expected spelling. Strict consumers look for the exact name.";
+    PackageNonstandardFileName = "package.nonstandard_file_name", Warning,
+        "A file whose name is a OneRoster file name with a date, a district or a prefix added (e.g. `users-2025-11-16.csv`, `users_20251116_district.csv`, `OneRoster_users.csv`). It is read as that file; consumers look for the exact name (`users.csv`). Rename it.";
+    PackageAmbiguousFile = "package.ambiguous_file", Error,
+        "Two files of the bundle could be the same OneRoster file (e.g. `users-2025-11-16.csv` and `users-2025-11-17.csv`). The message says which file looks like which. When one has the exact name it is read; otherwise none is. Keep one.";
+    PackageNothingRecognised = "package.nothing_recognised", Error,
+        "No file of the bundle is a OneRoster file, so nothing was checked: the bundle is not valid (`cdt validate` exits with code 2). The message lists what was found. Check the files are named as the specification names them (`users.csv`, `orgs.csv`…).";
     ManifestInvalidHeader = "manifest.invalid_header", Error,
         "The header of `manifest.csv` is not `propertyName,value`. The manifest is ignored.";
     ManifestDuplicateProperty = "manifest.duplicate_property", Error,
@@ -87,7 +95,7 @@ codes! {
     ManifestInvalidVersion = "manifest.invalid_oneroster_version", Error,
         "`oneroster.version` is not `1.1` or `1.2`. The bundle is read as the version its `users.csv` header suggests.";
     ManifestInvalidFileMode = "manifest.invalid_file_mode", Error,
-        "A `file.*` property is not `bulk`, `delta` or `absent`. The file is read as bulk.";
+        "A `file.*` property is blank or not `bulk`, `delta` or `absent`. The file's mode is inferred from its content, and the file is not reported missing.";
     ManifestMissingFileMode = "manifest.missing_file_mode", Warning,
         "A file is in the bundle but the manifest has no `file.*` row for it. It is read as bulk.";
     ManifestFileMissing = "manifest.file_missing", Error,
@@ -124,6 +132,14 @@ codes! {
         "A column from another OneRoster version (e.g. `role` in a 1.2 `users.csv`, or a 1.0-style header). It is read leniently.";
     HeaderCase = "header.case_mismatch", Info,
         "A header is spelled with different case than the specification (e.g. `SourcedId`). It is matched anyway; strict consumers reject it.";
+    HeaderMissingOptionalColumn = "header.missing_optional_column", Warning,
+        "An optional column is not in the header. The specification lists every column in the header, even when its values are blank; its values are read as blank, but consumers that read columns by position misread the file.";
+    HeaderColumnOrder = "header.column_order", Error,
+        "The columns are not in the specification's order (the message says where the column belongs). `cdt` reads them by name; consumers that read them by position misread the file.";
+    HeaderMetadataBeforeSpecColumn = "header.metadata_before_spec_column", Error,
+        "A `metadata.*` extension column comes before a column of the specification. Extension columns go after all of the specification's columns.";
+    HeaderEmptyColumnName = "header.empty_column_name", Error,
+        "A header cell is empty (often a trailing comma). Every column needs a name; the column is ignored.";
     ValueRequired = "value.required_missing", Error,
         "A required value is blank.";
     ValueEnum = "value.invalid_enum", Error,
@@ -142,6 +158,10 @@ codes! {
         "The value is not a four-digit year.";
     ValueDateOrder = "value.date_order", Error,
         "An end date is before its start date.";
+    ValueAmbiguousDate = "value.ambiguous_date", Warning,
+        "A date column holds dates such as `06/07/2023` that could be day-first or month-first, and no value of the column (nor of the file's other date columns) tells which. Reported once per column; the message says how they were read (month-first). Export dates as `YYYY-MM-DD`.";
+    ValueMixedDateOrder = "value.mixed_date_order", Error,
+        "A date column holds both day-first (`15/06/2023`) and month-first (`06/15/2023`) dates. Reported once per column; each value was read in the only order it allows and the message says how the others were read. Export dates as `YYYY-MM-DD`.";
     ValueList = "value.invalid_list", Warning,
         "A list has empty items, or spaces around its commas (e.g. `a,,b`). Items are trimmed and empty ones dropped.";
     ValueGrade = "value.invalid_grade", Warning,
@@ -158,6 +178,10 @@ codes! {
         "In a bulk file, `status` and `dateLastModified` must be blank; a record missing from a bulk file is deleted. Leave them blank or declare the file `delta` in the manifest.";
     LifecycleRequiredInDelta = "lifecycle.field_required_in_delta", Error,
         "In a delta file, `status` and `dateLastModified` are required on every row.";
+    LifecycleInferredMode = "lifecycle.inferred_mode", Info,
+        "No manifest (or no usable mode in it) says whether the file is bulk or delta, so its mode was inferred from its content: `status` and `dateLastModified` filled on every row means delta, blank on every row bulk. Said once per file.";
+    LifecycleMixedMode = "lifecycle.mixed_mode", Error,
+        "With no mode declared, the file is neither bulk nor delta: `status` and `dateLastModified` are filled on some rows and blank on others. Reported once per file (with the first row of each kind) instead of on every row. Fill both on every row (delta) or leave both blank (bulk), and declare the mode in the manifest.";
     LifecycleDeletedTarget = "lifecycle.reference_to_deleted", Warning,
         "An active record refers to a record that is `tobedeleted` (e.g. an active enrollment of a deleted user).";
     ReferenceMissing = "reference.missing_target", Error,

@@ -14,6 +14,9 @@ pub(crate) enum Declared {
     Bulk,
     Delta,
     Absent,
+    /// Blank or not a mode: the file's mode is inferred from its content, and the file
+    /// is not reported missing.
+    Unknown,
 }
 
 /// What the manifest says.
@@ -118,17 +121,31 @@ pub(crate) fn parse(bytes: &[u8], sink: &mut Sink) -> Manifest {
                         Some(row),
                         Some("value"),
                         Code::ManifestInvalidFileMode,
-                        format!(
-                            "`{}` is not bulk, delta or absent; the file is read as bulk",
-                            clip(other)
-                        ),
+                        if other.is_empty() {
+                            format!(
+                                "the mode of {stem}.csv is blank; expected bulk, delta or absent. Its mode is inferred from its content"
+                            )
+                        } else if ["bulk", "delta", "absent"].iter().any(|m| m.eq_ignore_ascii_case(other)) {
+                            format!(
+                                "`{}` should be written `{}`; it was read as that mode",
+                                clip(other),
+                                other.to_ascii_lowercase()
+                            )
+                        } else {
+                            format!(
+                                "`{}` is not bulk, delta or absent; the mode of {stem}.csv is inferred from its content",
+                                clip(other)
+                            )
+                        },
                     ));
                     if other.eq_ignore_ascii_case("delta") {
                         Declared::Delta
                     } else if other.eq_ignore_ascii_case("absent") {
                         Declared::Absent
-                    } else {
+                    } else if other.eq_ignore_ascii_case("bulk") {
                         Declared::Bulk
+                    } else {
+                        Declared::Unknown
                     }
                 }
             };

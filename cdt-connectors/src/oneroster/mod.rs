@@ -13,8 +13,11 @@
 
 mod check;
 pub mod codes;
+mod dates;
+mod header;
 mod ids;
 mod manifest;
+mod names;
 mod pipe;
 pub mod report;
 mod scan;
@@ -24,7 +27,7 @@ mod values;
 #[cfg(feature = "xlsx")]
 pub(crate) mod xlsx;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -39,8 +42,9 @@ pub use report::{Counts, Finding, ValidationReport};
 use crate::bundle::{Bundle, Limits, Member};
 use crate::error::Result;
 use manifest::Declared;
+use names::{Known, Match};
 use report::Sink;
-use spec::{OTHER_FILES, Table, Version};
+use spec::{Table, Version};
 use table::{FileJob, FileOutput, Mode};
 
 /// Reads OneRoster bundles (ZIP, folder, single CSV file or XLSX).
@@ -100,8 +104,22 @@ impl SourceConnector for OneRosterCsv {
 
 /// Reads a bundle at `path` into a roster. Validation findings are summarised in
 /// [`Roster::warnings`]; see [`read_bundle_with_report`] for all of them.
+///
+/// A bundle in which no OneRoster file was recognised is an error: an empty roster
+/// would read as "nobody is there".
 pub fn read_bundle(path: &Path, limits: Limits) -> Result<Roster> {
-    read_bundle_with_report(path, limits).map(|(r, _)| r)
+    let (roster, report) = read_bundle_with_report(path, limits)?;
+    if report.recognised_nothing() {
+        let message = report
+            .with_code(Code::PackageNothingRecognised)
+            .next()
+            .map_or_else(|| "no OneRoster file was recognised".to_owned(), |f| f.message.clone());
+        return Err(crate::error::Error::Bundle {
+            path: path.to_owned(),
+            message,
+        });
+    }
+    Ok(roster)
 }
 
 /// Reads a bundle at `path` into a roster, with its validation report.
@@ -130,12 +148,6 @@ pub fn read_bytes_with_report(name: &str, bytes: Vec<u8>, limits: Limits) -> Res
     Ok((roster.unwrap_or_default(), report))
 }
 
-fn table_of(name: &str) -> Option<Table> {
-    Table::ALL
-        .into_iter()
-        .find(|t| t.file_name().eq_ignore_ascii_case(name))
-}
-
 fn run(path: &Path, limits: Limits, build: bool) -> Result<(Option<Roster>, ValidationReport)> {
     let bundle = Bundle::open(path, limits)?;
     run_bundle(&bundle, path, limits, build)
@@ -155,42 +167,20 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
     }
 
     // Which member is which file.
-    let mut tables: HashMap<Table, &Member> = HashMap::new();
-    let mut manifest_member = None;
-    let mut seen: HashMap<String, &str> = HashMap::new();
-    for m in bundle.members() {
-        let lower = m.name.to_ascii_lowercase();
-        if let Some(first) = seen.get(&lower) {
-            sink.push(Finding::new(
-                &m.name,
-                None,
-                None,
-                Code::PackageDuplicateFile,
-                format!(
-                    "`{}` and `{first}` are the same file once case is ignored; only `{first}` is read",
-                    m.name
-                ),
-            ));
-            continue;
-        }
-        seen.insert(lower.clone(), &m.name);
-        if lower == "manifest.csv" {
-            manifest_member = Some(m);
-        } else if let Some(t) = table_of(&m.name) {
-            tables.insert(t, m);
-        } else if !OTHER_FILES
-            .iter()
-            .any(|f| format!("{}.csv", f.to_ascii_lowercase()) == lower)
-        {
-            sink.push(Finding::new(
-                &m.name,
-                None,
-                None,
-                Code::PackageUnknownFile,
-                format!("`{}` is not a OneRoster file; it is ignored", m.name),
-            ));
-        }
-    }
+    let Some(Recognised {
+        tables,
+        manifest: manifest_member,
+        present,
+    }) = recognise_files(bundle, &bundle_name, &mut sink)
+    else {
+        let description = format!("OneRoster bundle, {}", bundle.describe());
+        let mut report = ValidationReport {
+            bundle: description,
+            ..ValidationReport::default()
+        };
+        report.finish(sink);
+        return Ok((build.then(Roster::default), report));
+    };
 
     // The manifest and the version.
     let manifest = if let Some(m) = manifest_member {
@@ -203,7 +193,7 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
                     None,
                     None,
                     Code::PackageMissingManifest,
-                    "the bundle has no manifest.csv: the version was guessed and every file read as bulk",
+                    "the bundle has no manifest.csv: the version was guessed and each file's mode inferred from its content",
                 ));
             }
             None
@@ -248,10 +238,7 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
     let mut jobs = Vec::new();
     if let Some(m) = &manifest {
         for (stem, mode) in &m.files {
-            let present = bundle
-                .members()
-                .iter()
-                .any(|x| x.name.eq_ignore_ascii_case(&format!("{stem}.csv")));
+            let present = present.contains(stem.as_str());
             let file = format!("{stem}.csv");
             match (mode, present) {
                 (Declared::Bulk | Declared::Delta, false) => sink.push(Finding::new(
@@ -308,10 +295,11 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
                 name: member.name.clone(),
                 table: *table,
                 version,
-                mode: if declared == Some(Declared::Delta) {
-                    Mode::Delta
-                } else {
-                    Mode::Bulk
+                mode: match declared {
+                    Some(Declared::Delta) => Mode::Delta,
+                    Some(Declared::Bulk | Declared::Absent) => Mode::Bulk,
+                    None if manifest.is_some() => Mode::Bulk,
+                    None | Some(Declared::Unknown) => Mode::Infer,
                 },
                 build,
                 size: member.size,
@@ -358,6 +346,176 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
         r
     });
     Ok((roster, report))
+}
+
+/// The files of a bundle recognised as OneRoster files.
+struct Recognised<'a> {
+    tables: HashMap<Table, &'a Member>,
+    manifest: Option<&'a Member>,
+    /// The stems (in lower case) of every OneRoster file present, read or not.
+    present: HashSet<String>,
+}
+
+/// Tells which member is which OneRoster file, with findings for names that are not
+/// the specification's; `None` (with a finding listing what was found) when no file
+/// was recognised.
+fn recognise_files<'a>(bundle: &'a Bundle, bundle_name: &str, sink: &mut Sink) -> Option<Recognised<'a>> {
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut candidates: Vec<(Known, Match, &Member)> = Vec::new();
+    for m in bundle.members() {
+        let lower = m.name.to_ascii_lowercase();
+        if let Some(first) = seen.get(&lower) {
+            sink.push(Finding::new(
+                &m.name,
+                None,
+                None,
+                Code::PackageDuplicateFile,
+                format!(
+                    "`{}` and `{first}` are the same file once case is ignored; only `{first}` is read",
+                    m.name
+                ),
+            ));
+            continue;
+        }
+        seen.insert(lower, &m.name);
+        match names::recognise(&m.name) {
+            Some((known, how)) => candidates.push((known, how, m)),
+            None => sink.push(Finding::new(
+                &m.name,
+                None,
+                None,
+                Code::PackageUnknownFile,
+                format!("`{}` is not a OneRoster file; it is ignored", m.name),
+            )),
+        }
+    }
+    let mut out = Recognised {
+        tables: HashMap::new(),
+        manifest: None,
+        present: candidates
+            .iter()
+            .map(|(k, _, _)| k.file_name().trim_end_matches(".csv").to_ascii_lowercase())
+            .collect(),
+    };
+    let mut known: Vec<Known> = Vec::new();
+    for (k, _, _) in &candidates {
+        if !known.contains(k) {
+            known.push(*k);
+        }
+    }
+    for k in known {
+        let mut these: Vec<(Match, &Member)> = candidates
+            .iter()
+            .filter(|(x, _, _)| *x == k)
+            .map(|&(_, how, m)| (how, m))
+            .collect();
+        these.sort_by_key(|&(how, m)| (how, m.name.clone()));
+        let spec_name = k.file_name();
+        let chosen = match these.as_slice() {
+            [] => None,
+            [(how, m)] => Some((*how, *m)),
+            [(how, m), rest @ ..] if *how != Match::Affixed => {
+                for (_, other) in rest {
+                    sink.push(Finding::new(
+                        &other.name,
+                        None,
+                        None,
+                        Code::PackageAmbiguousFile,
+                        format!(
+                            "`{}` looks like {spec_name}, but `{}` is in the bundle too and was read as {spec_name}; `{}` is ignored",
+                            other.name, m.name, other.name
+                        ),
+                    ));
+                }
+                Some((*how, *m))
+            }
+            all => {
+                let listed = all
+                    .iter()
+                    .map(|(_, m)| format!("`{}`", m.name))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                for (_, m) in all {
+                    sink.push(Finding::new(
+                        &m.name,
+                        None,
+                        None,
+                        Code::PackageAmbiguousFile,
+                        format!(
+                            "{listed} all look like {spec_name}; none of them was read. Keep one, named {spec_name}"
+                        ),
+                    ));
+                }
+                None
+            }
+        };
+        let Some((how, m)) = chosen else { continue };
+        if matches!(k, Known::Other(_)) {
+            continue;
+        }
+        match how {
+            Match::Exact => {}
+            Match::Case => sink.push(Finding::new(
+                &m.name,
+                None,
+                None,
+                Code::PackageFileNameCase,
+                format!("`{}` should be named `{spec_name}`; it was read as {spec_name}", m.name),
+            )),
+            Match::Affixed => sink.push(Finding::new(
+                &m.name,
+                None,
+                None,
+                Code::PackageNonstandardFileName,
+                format!(
+                    "`{}` is not a OneRoster file name; it looks like {spec_name} and was read as it. Name it `{spec_name}`",
+                    m.name
+                ),
+            )),
+        }
+        match k {
+            Known::Manifest => out.manifest = Some(m),
+            Known::Table(t) => {
+                out.tables.insert(t, m);
+            }
+            Known::Other(_) => {}
+        }
+    }
+    if out.tables.is_empty() && out.manifest.is_none() {
+        sink.push(Finding::new(
+            bundle_name,
+            None,
+            None,
+            Code::PackageNothingRecognised,
+            nothing_recognised_message(bundle),
+        ));
+        return None;
+    }
+    Some(out)
+}
+
+/// What a bundle in which no OneRoster file was recognised holds, for its finding.
+fn nothing_recognised_message(bundle: &Bundle) -> String {
+    use std::fmt::Write as _;
+    const SHOWN: usize = 20;
+    let mut names: Vec<&str> = bundle.members().iter().map(|m| m.name.as_str()).collect();
+    names.extend(bundle.others.iter().map(String::as_str));
+    let mut msg = String::from("no OneRoster file was recognised, so nothing was checked; ");
+    if names.is_empty() {
+        msg.push_str("the bundle holds no file");
+    } else {
+        let listed: Vec<String> = names
+            .iter()
+            .take(SHOWN)
+            .map(|n| format!("`{}`", table::clip(n)))
+            .collect();
+        let _ = write!(msg, "found: {}", listed.join(", "));
+        if names.len() > SHOWN {
+            let _ = write!(msg, " and {} more", names.len() - SHOWN);
+        }
+    }
+    msg.push_str(". OneRoster files are named users.csv, orgs.csv, classes.csv, enrollments.csv…");
+    msg
 }
 
 /// The roster's warnings: a count of the findings and the first errors.

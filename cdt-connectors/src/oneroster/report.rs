@@ -112,6 +112,13 @@ impl ValidationReport {
         self.counts.errors > 0
     }
 
+    /// Whether no file of the bundle was recognised as a OneRoster file, so nothing
+    /// was checked (`package.nothing_recognised`): never a valid bundle.
+    #[must_use]
+    pub fn recognised_nothing(&self) -> bool {
+        self.counts.by_code.contains_key(Code::PackageNothingRecognised.id())
+    }
+
     /// The findings with this code.
     pub fn with_code(&self, code: Code) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.code == code)

@@ -10,6 +10,8 @@ use std::io::Read;
 use cdt_core::roster::{AcademicSession, Class, Course, Enrollment, Org, RecordStatus, Role, User, UserRole};
 
 use super::codes::{Code, Severity};
+use super::dates::{self, DateColumn};
+use super::header;
 use super::pipe;
 use super::report::{Finding, Sink};
 use super::scan::{Record, Records, RowSource, Stop};
@@ -89,6 +91,100 @@ impl RefColumn {
 pub(crate) enum Mode {
     Bulk,
     Delta,
+    /// Not declared: inferred from the file's content once it is read (see
+    /// [`Lifecycle`]); the file's output then holds the inferred mode.
+    Infer,
+}
+
+/// How many rows of a file of undeclared mode have `status` and `dateLastModified`
+/// filled, to infer its mode: both on every row is delta, neither on any row bulk.
+#[derive(Debug, Default)]
+pub(crate) struct Lifecycle {
+    /// Rows with both filled, and the first of them.
+    full: (u64, u64),
+    /// Rows with both blank, and the first of them.
+    blank: (u64, u64),
+    /// Rows with one filled and not the other, and the first of them.
+    partial: (u64, u64),
+}
+
+impl Lifecycle {
+    fn note(&mut self, row: u64, status: bool, modified: bool) {
+        let slot = match (status, modified) {
+            (true, true) => &mut self.full,
+            (false, false) => &mut self.blank,
+            _ => &mut self.partial,
+        };
+        if slot.0 == 0 {
+            slot.1 = row;
+        }
+        slot.0 += 1;
+    }
+
+    /// The mode the rows show, with the finding that says so.
+    fn infer(&self, file: &str) -> (Mode, Finding) {
+        let (full, blank, partial) = (self.full.0, self.blank.0, self.partial.0);
+        if partial == 0 && blank == 0 && full > 0 {
+            return (
+                Mode::Delta,
+                Finding::new(
+                    file,
+                    None,
+                    None,
+                    Code::LifecycleInferredMode,
+                    format!(
+                        "the mode of {file} is not declared; status and dateLastModified are filled on every row, so it was read as delta"
+                    ),
+                ),
+            );
+        }
+        if partial == 0 && full == 0 {
+            return (
+                Mode::Bulk,
+                Finding::new(
+                    file,
+                    None,
+                    None,
+                    Code::LifecycleInferredMode,
+                    format!(
+                        "the mode of {file} is not declared; status and dateLastModified are blank on every row, so it was read as bulk"
+                    ),
+                ),
+            );
+        }
+        let mut parts = Vec::new();
+        for (what, (n, row)) in [
+            ("filled", self.full),
+            ("blank", self.blank),
+            ("filled for one and blank for the other", self.partial),
+        ] {
+            if n > 0 {
+                parts.push(format!("{what} on {n} row(s) (first row {row})"));
+            }
+        }
+        // The first row unlike the first row of the file.
+        let kinds = [self.full, self.blank, self.partial];
+        let first = kinds.iter().filter(|k| k.0 > 0).map(|k| k.1).min().unwrap_or(0);
+        let first_odd = kinds
+            .iter()
+            .filter(|k| k.0 > 0 && k.1 != first)
+            .map(|k| k.1)
+            .min()
+            .unwrap_or(first);
+        (
+            Mode::Bulk,
+            Finding::new(
+                file,
+                Some(first_odd),
+                None,
+                Code::LifecycleMixedMode,
+                format!(
+                    "the mode of {file} is not declared, and its rows are neither bulk nor delta: status and dateLastModified are {}. A bulk file leaves both blank on every row, a delta file fills both; it was read as bulk",
+                    parts.join(", ")
+                ),
+            ),
+        )
+    }
 }
 
 /// What reading one file needs to know.
@@ -147,6 +243,10 @@ pub(crate) struct FileOutput {
     pub(crate) built: Built,
     /// Whether the header has the columns the records need (else nothing is built).
     pub(crate) readable: bool,
+    /// The date columns, read the same way in the whole column.
+    pub(crate) dates: Vec<DateColumn>,
+    /// For a file of undeclared mode, what its rows show.
+    pub(crate) lifecycle: Lifecycle,
 }
 
 /// The header, resolved against the specification.
@@ -166,11 +266,28 @@ fn resolve_header(job: &FileJob, rec: &Record<'_>, sink: &mut Sink) -> Header {
     let spec_cols = spec::columns(job.table, job.version);
     let mut cols = Vec::with_capacity(rec.len());
     let mut seen: Vec<&'static str> = Vec::new();
-    for i in 0..rec.len() {
-        let raw = String::from_utf8_lossy(rec.get(i).unwrap_or_default());
-        let name = raw.trim();
+    let raws: Vec<String> = (0..rec.len())
+        .map(|i| {
+            String::from_utf8_lossy(rec.get(i).unwrap_or_default())
+                .trim()
+                .to_owned()
+        })
+        .collect();
+    for (i, name) in raws.iter().enumerate() {
+        let name = name.as_str();
         let mut col = None;
-        if let Some(c) = spec_cols.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
+        if name.is_empty() {
+            sink.push(Finding::new(
+                &job.name,
+                Some(1),
+                None,
+                Code::HeaderEmptyColumnName,
+                format!(
+                    "header cell {} is empty (a trailing comma?); every column needs a name, and this one is ignored",
+                    i + 1
+                ),
+            ));
+        } else if let Some(c) = spec_cols.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
             if c.name != name {
                 sink.push(Finding::new(
                     &job.name,
@@ -181,7 +298,7 @@ fn resolve_header(job: &FileJob, rec: &Record<'_>, sink: &mut Sink) -> Header {
                 ));
             }
             col = Some(*c);
-        } else if name.to_ascii_lowercase().starts_with("metadata.") {
+        } else if header::is_metadata(name) {
         } else if let Some(c) = spec::legacy_alias(job.table, job.version, name) {
             sink.push(Finding::new(
                 &job.name,
@@ -243,6 +360,8 @@ fn resolve_header(job: &FileJob, rec: &Record<'_>, sink: &mut Sink) -> Header {
             ));
         }
     }
+    let names: Vec<&str> = raws.iter().map(String::as_str).collect();
+    header::check(&job.name, &names, &cols, spec_cols, sink);
     Header {
         width: cols.len(),
         cols,
@@ -317,6 +436,8 @@ pub(crate) fn process_with<R: Read>(
         role_pairs: HashSet::new(),
         built: Built::default(),
         readable: true,
+        dates: Vec::new(),
+        lifecycle: Lifecycle::default(),
         job: job.clone(),
     };
     let mut records = Records::new(reader, limits.max_file_bytes, limits.max_row_bytes, limits.max_columns);
@@ -372,6 +493,14 @@ pub(crate) fn process_with<R: Read>(
             ),
         )),
     }
+    finish_columns(&mut out, name, &mut sink);
+    if job.mode == Mode::Infer {
+        let (mode, finding) = out.lifecycle.infer(name);
+        out.job.mode = mode;
+        if out.rows > 0 {
+            sink.push(finding);
+        }
+    }
     let notes = records.notes();
     if notes.bom {
         sink.push(Finding::new(
@@ -421,6 +550,9 @@ fn run(job: &FileJob, records: &mut impl RowSource, sink: &mut Sink, out: &mut F
     out.readable = plan.readable;
     for (i, c) in header.cols.iter().enumerate() {
         if let Some(c) = c {
+            if c.kind == Kind::Date {
+                out.dates.push(DateColumn::new(c.name, i));
+            }
             match c.kind {
                 Kind::Ref(t) | Kind::RefList(t) => {
                     out.refs.push(RefColumn {
@@ -504,8 +636,26 @@ fn run(job: &FileJob, records: &mut impl RowSource, sink: &mut Sink, out: &mut F
             });
         }
         check_row(&header, &cells, &mut ctx, out, &plan);
+        if job.mode == Mode::Infer {
+            out.lifecycle.note(
+                rec.row,
+                !cells.get(plan.status).is_empty(),
+                !cells.get(plan.modified).is_empty(),
+            );
+        }
+        let before = dated_records(out);
         if job.build && plan.readable {
             build(job, &plan, &cells, out);
+        }
+        if !out.dates.is_empty() {
+            let built = dated_records(out) > before;
+            let at = u32::try_from(before).unwrap_or(u32::MAX);
+            for d in &mut out.dates {
+                if d.row_either && built {
+                    d.records.push(at);
+                }
+                d.row_either = false;
+            }
         }
         if let Some(code) = ctx.error {
             let id = cells.get(plan.id);
@@ -523,6 +673,7 @@ fn run(job: &FileJob, records: &mut impl RowSource, sink: &mut Sink, out: &mut F
 struct Plan {
     id: Option<usize>,
     status: Option<usize>,
+    modified: Option<usize>,
     org_type: Option<usize>,
     /// The start and end date columns whose order is checked.
     dates: Option<(&'static str, Option<usize>, &'static str, Option<usize>)>,
@@ -547,6 +698,7 @@ impl Plan {
         Self {
             id,
             status: header.pos("status"),
+            modified: header.pos("dateLastModified"),
             org_type: if job.table == Table::Orgs {
                 header.pos("type")
             } else {
@@ -649,9 +801,13 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
                     });
                 }
                 if !values::canonical_datetime(v) {
-                    if values::lenient_datetime(v) {
+                    if let Some(read) = values::read_datetime(v) {
                         ctx.add(col.name, Code::ValueDateFormat, || {
-                            format!("`{}` is not written YYYY-MM-DDTHH:MM:SS.sssZ", clip(v))
+                            format!(
+                                "`{}` is not written YYYY-MM-DDTHH:MM:SS.sssZ; read as {} (UTC)",
+                                clip(v),
+                                read.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                            )
                         });
                     } else {
                         ctx.add(col.name, Code::ValueDateTime, || {
@@ -687,11 +843,17 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
             },
             Kind::Date => {
                 if values::canonical_date(v).is_none() {
-                    match values::lenient_date(v) {
-                        Some(d) => ctx.add(col.name, Code::ValueDateFormat, || {
-                            format!("`{v}` is not written YYYY-MM-DD; read as {d}")
-                        }),
-                        None => ctx.add(col.name, Code::ValueDate, || {
+                    let slash = dates::slash(v);
+                    if let Some(s) = slash
+                        && let Some(d) = out.dates.iter_mut().find(|d| d.pos == i)
+                    {
+                        d.note(ctx.row, v, s);
+                    }
+                    match (slash, values::lenient_date(v)) {
+                        // Reported once for the column (`dates.rs`).
+                        (Some(dates::Slash::Either(..)), _) => {}
+                        (_, Some(d)) => ctx.add(col.name, Code::ValueDateFormat, || dates::noncanonical(v, slash, d)),
+                        (_, None) => ctx.add(col.name, Code::ValueDate, || {
                             format!("`{}` is not a date; expected YYYY-MM-DD", clip(v))
                         }),
                     }
@@ -767,8 +929,8 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
     // Date order.
     if let Some((start_col, start, end_col, end)) = plan.dates
         && let (Some(a), Some(b)) = (
-            values::lenient_date(cells.get(start)),
-            values::lenient_date(cells.get(end)),
+            read_date(out, start, cells.get(start)),
+            read_date(out, end, cells.get(end)),
         )
         && b < a
     {
@@ -795,6 +957,50 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
                 });
             }
             out.role_pairs.insert(pair);
+        }
+    }
+}
+
+/// A date of the column at `pos`, read as the column (or the file) reads so far.
+fn read_date(out: &FileOutput, pos: Option<usize>, v: &str) -> Option<chrono::NaiveDate> {
+    match out.dates.iter().find(|d| Some(d.pos) == pos) {
+        Some(d) => d.read(v, dates::file_order(&out.dates).is_some_and(|o| o.day_first)),
+        None => values::lenient_date(v),
+    }
+}
+
+/// How many records with dates the file has built.
+fn dated_records(out: &FileOutput) -> usize {
+    match out.job.table {
+        Table::AcademicSessions => out.built.sessions.len(),
+        Table::Enrollments => out.built.enrollments.len(),
+        _ => 0,
+    }
+}
+
+/// The findings of each date column, once every row is read; the dates that could be
+/// either order are turned day-first in the records of a day-first column.
+fn finish_columns(out: &mut FileOutput, file: &str, sink: &mut Sink) {
+    let FileOutput { dates, built, job, .. } = out;
+    let order = dates::file_order(dates);
+    let file_day_first = order.as_ref().is_some_and(|o| o.day_first);
+    for d in dates.iter() {
+        d.finish(file, order.as_ref(), sink);
+        if !d.reads_day_first(file_day_first) {
+            continue;
+        }
+        for &at in &d.records {
+            let at = at as usize;
+            let field = match (job.table, d.column) {
+                (Table::AcademicSessions, "startDate") => built.sessions.get_mut(at).map(|s| &mut s.start_date),
+                (Table::AcademicSessions, "endDate") => built.sessions.get_mut(at).map(|s| &mut s.end_date),
+                (Table::Enrollments, "beginDate") => built.enrollments.get_mut(at).map(|e| &mut e.begin_date),
+                (Table::Enrollments, "endDate") => built.enrollments.get_mut(at).map(|e| &mut e.end_date),
+                _ => None,
+            };
+            if let Some(Some(date)) = field {
+                *date = dates::swap(*date);
+            }
         }
     }
 }

@@ -33,6 +33,8 @@ pub(crate) fn lenient_date(v: &str) -> Option<NaiveDate> {
     }
     for fmt in [
         "%m/%d/%Y",
+        // Only when month-first is impossible (`15/06/2023`): see `dates.rs`.
+        "%d/%m/%Y",
         "%Y/%m/%d",
         "%Y-%m-%dT%H:%M:%S%.fZ",
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -58,19 +60,23 @@ pub(crate) fn canonical_datetime(v: &str) -> bool {
         && digits(&b[20..23]).is_some()
 }
 
-/// A datetime in another common shape (no milliseconds, no `Z`, a space, a date alone).
-pub(crate) fn lenient_datetime(v: &str) -> bool {
-    canonical_datetime(v)
-        || chrono::DateTime::parse_from_rfc3339(v).is_ok()
-        || [
-            "%Y-%m-%dT%H:%M:%S%.f",
-            "%Y-%m-%d %H:%M:%S%.f",
-            "%m/%d/%Y %H:%M:%S",
-            "%m/%d/%Y %H:%M",
-        ]
-        .iter()
-        .any(|f| chrono::NaiveDateTime::parse_from_str(v, f).is_ok())
-        || lenient_date(v).is_some()
+/// A datetime in another common shape (no milliseconds, no `Z`, a space, a date
+/// alone), read as UTC (an offset is applied; a time
+/// without one is taken as UTC; a date alone is midnight).
+pub(crate) fn read_datetime(v: &str) -> Option<chrono::NaiveDateTime> {
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Some(d.naive_utc());
+    }
+    [
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(v, f).ok())
+    .or_else(|| lenient_date(v).and_then(|d| d.and_hms_opt(0, 0, 0)))
 }
 
 /// `YYYY`.
@@ -155,11 +161,21 @@ mod tests {
         assert!(canonical_date("2026-02-30").is_none());
         assert!(canonical_date("2026-2-28").is_none());
         assert_eq!(lenient_date("8/27/2018"), NaiveDate::from_ymd_opt(2018, 8, 27));
+        assert_eq!(lenient_date("15/06/2023"), NaiveDate::from_ymd_opt(2023, 6, 15));
+        assert_eq!(
+            lenient_date("06/07/2023"),
+            NaiveDate::from_ymd_opt(2023, 6, 7),
+            "month-first when either"
+        );
         assert!(canonical_datetime("2026-11-01T12:00:00.000Z"));
         assert!(!canonical_datetime("2026-11-01T12:00:00Z"));
-        assert!(lenient_datetime("2026-11-01T12:00:00Z"));
-        assert!(lenient_datetime("2017-05-06 08:01:05"));
-        assert!(!lenient_datetime("yesterday"));
+        assert!(read_datetime("2026-11-01T12:00:00Z").is_some());
+        assert!(read_datetime("2017-05-06 08:01:05").is_some());
+        assert!(read_datetime("yesterday").is_none());
+        assert_eq!(
+            read_datetime("2026-11-01T14:00:00+02:00").map(|d| d.to_string()),
+            Some("2026-11-01 12:00:00".into())
+        );
     }
 
     #[test]
