@@ -395,21 +395,21 @@ pub(crate) mod role_kind {
     /// A role `cdt` cannot place (an `ext:` extension, a value out of the vocabulary).
     pub(crate) const OTHER: u8 = 8;
 
-    /// The user roles of 1.1 and 1.2, with their kinds.
+    /// The user roles of 1.1 and 1.2, with their kinds, the most frequent first.
     const USER_ROLES: &[(&str, u8)] = &[
-        ("administrator", STAFF),
-        ("aide", STAFF),
-        ("counselor", STAFF),
-        ("districtAdministrator", STAFF),
-        ("guardian", FAMILY),
-        ("parent", FAMILY),
-        ("principal", STAFF),
-        ("proctor", STAFF),
-        ("relative", FAMILY),
-        ("siteAdministrator", STAFF),
         ("student", STUDENT),
-        ("systemAdministrator", STAFF),
+        ("parent", FAMILY),
+        ("guardian", FAMILY),
         ("teacher", STAFF),
+        ("relative", FAMILY),
+        ("aide", STAFF),
+        ("administrator", STAFF),
+        ("proctor", STAFF),
+        ("counselor", STAFF),
+        ("principal", STAFF),
+        ("siteAdministrator", STAFF),
+        ("districtAdministrator", STAFF),
+        ("systemAdministrator", STAFF),
     ];
 
     /// A user role in one byte (case ignored): `0` blank, `u8::MAX` unknown, else
@@ -418,9 +418,8 @@ pub(crate) mod role_kind {
         if role.is_empty() {
             return 0;
         }
-        USER_ROLES
-            .iter()
-            .position(|(r, _)| r.eq_ignore_ascii_case(role))
+        let at = USER_ROLES.iter().position(|(r, _)| *r == role);
+        at.or_else(|| USER_ROLES.iter().position(|(r, _)| r.eq_ignore_ascii_case(role)))
             .and_then(|i| u8::try_from(i + 1).ok())
             .unwrap_or(u8::MAX)
     }

@@ -182,6 +182,9 @@ pub(crate) struct FileOutput {
     /// `classes.csv`: each class's `schoolSourcedId`. `enrollments.csv`: for each
     /// class, the `schoolSourcedId` of its active enrollments, or [`MIXED_SCHOOLS`].
     pub(crate) class_schools: IdTable<IdHash>,
+    /// `enrollments.csv`: the last (class, school) put in `class_schools`, as
+    /// enrollments usually come class by class.
+    last_class_school: Option<(IdHash, IdHash)>,
     pub(crate) built: Built,
     /// Whether the header has the columns the records need (else nothing is built).
     pub(crate) readable: bool,
@@ -354,6 +357,7 @@ pub(crate) fn process_with<R: Read>(
         primary_orgs: Vec::new(),
         role_pairs: HashSet::new(),
         class_schools: IdTable::default(),
+        last_class_school: None,
         built: Built::default(),
         readable: true,
         job: job.clone(),
@@ -886,7 +890,10 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
         (Table::Classes, Some(class), _, Some(school)) => {
             *out.class_schools.entry(class).0 = school;
         }
-        (Table::Enrollments, _, Some(class), Some(school)) if !deleted => {
+        (Table::Enrollments, _, Some(class), Some(school))
+            if !deleted && out.last_class_school != Some((class, school)) =>
+        {
+            out.last_class_school = Some((class, school));
             let (at, new) = out.class_schools.entry(class);
             if new {
                 *at = school;
