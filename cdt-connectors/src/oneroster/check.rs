@@ -8,7 +8,7 @@ use cdt_core::roster::Roster;
 use super::codes::Code;
 use super::report::{Finding, Sink};
 use super::spec::{Table, Version, role_kind};
-use super::table::{FileOutput, IdHash, IdTable, MIXED_SCHOOLS, Mode, clip, id_hash, visit_rows};
+use super::table::{FileOutput, IdHash, IdTable, MIXED_SCHOOLS, Mode, RefUse, clip, id_hash, visit_rows};
 use super::values;
 use crate::bundle::{Bundle, Limits};
 
@@ -96,7 +96,7 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, bundle: &Bund
                         }
                         if enrollments && col.column == "userSourcedId" && u.tag() != 0 {
                             let own = role_kind::of_code(info.role());
-                            let listed = roles_of.and_then(|r| r.get(h)).map_or(0, |r| r.tag());
+                            let listed = roles_of.and_then(|r| r.get(h)).map_or(0, RefUse::tag);
                             let kinds = own | listed;
                             let enrolled = u.tag();
                             if (enrolled & role_kind::STUDENT != 0 && role_kind::contradicts(role_kind::STUDENT, kinds))
@@ -169,7 +169,7 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, bundle: &Bund
                     .class_schools
                     .get(&h)
                     .filter(|s| **s != MIXED_SCHOOLS)
-                    .map_or("", |s| cx.school_text(o, s));
+                    .map_or("", |s| school_text(o, s));
                 let facts = RowFacts {
                     row: u64::from(row),
                     active: u.first_active_row() == Some(row),
@@ -205,16 +205,16 @@ struct RowFacts<'a> {
     school: &'a str,
 }
 
-impl Context<'_> {
-    /// The text of a school id named in `out`'s `schoolSourcedId` column.
-    fn school_text<'b>(&self, out: &'b FileOutput, h: &IdHash) -> &'b str {
-        out.refs
-            .iter()
-            .find(|c| c.column == "schoolSourcedId")
-            .and_then(|c| c.uses.get(h).map(|u| c.text(u)))
-            .unwrap_or("?")
-    }
+/// The text of a school id named in `out`'s `schoolSourcedId` column.
+fn school_text<'b>(out: &'b FileOutput, h: &IdHash) -> &'b str {
+    out.refs
+        .iter()
+        .find(|c| c.column == "schoolSourcedId")
+        .and_then(|c| c.uses.get(h).map(|u| c.text(u)))
+        .unwrap_or("?")
+}
 
+impl Context<'_> {
     /// Reports what `w` asks for at one row referring to an id of column `ci`.
     fn report(&self, sink: &mut Sink, ci: usize, w: &Want, f: &RowFacts<'_>) {
         let Some(col) = self.o.refs.get(ci) else { return };
@@ -291,7 +291,7 @@ impl Context<'_> {
         if w.what & SCHOOL != 0 && f.active && !f.school.is_empty() && id_hash(f.school) != w.school {
             let code = Code::ReferenceEnrollmentSchool;
             sink.add(file, code, || {
-                let class_school = target.map_or("?", |t| self.school_text(t, &w.school));
+                let class_school = target.map_or("?", |t| school_text(t, &w.school));
                 Finding::new(
                     file,
                     row,
