@@ -111,9 +111,9 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, bundle: &Bund
                         }
                         if enrollments
                             && col.column == "classSourcedId"
-                            && let (Some(&at), Some(&class_school)) =
-                                (o.class_schools.get(h), target.class_schools.get(h))
-                            && at != class_school
+                            && let Some(&at) = o.class_schools.get(h)
+                            && let Some(&class_school) = info.school_index().and_then(|i| target.school(i))
+                            && (at == MIXED_SCHOOLS || o.school(at) != Some(&class_school))
                         {
                             w.what |= SCHOOL;
                             w.school = class_school;
@@ -168,7 +168,7 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, bundle: &Bund
                 let school = o
                     .class_schools
                     .get(&h)
-                    .filter(|s| **s != MIXED_SCHOOLS)
+                    .and_then(|&i| o.school(i))
                     .map_or("", |s| school_text(o, s));
                 let facts = RowFacts {
                     row: u64::from(row),

@@ -21,12 +21,13 @@ pub(crate) use super::ids::{IdHash, IdTable, id_hash};
 
 /// A record's row and what references to it need to know, in 8 bytes (an id map's
 /// entry stays 24 bytes): the row (capped at 2^30 - 1), whether it is `tobedeleted`,
-/// whether it is a school, and a user's role.
+/// whether it is a school, a user's role, a class's school.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct IdInfo {
     bits: u32,
-    /// A user's role in `users.csv` (`spec::role_kind::code`); 0 for other records.
-    role: u8,
+    /// Low byte: a user's role in `users.csv` (`spec::role_kind::code`). High 24 bits:
+    /// a class's school, as an index into `FileOutput::schools` plus one (0: none).
+    aux: u32,
 }
 
 impl IdInfo {
@@ -35,7 +36,18 @@ impl IdInfo {
     fn new(row: u32, deleted: bool, school: bool, role: u8) -> Self {
         Self {
             bits: row.min(Self::ROW) | (u32::from(deleted) << 30) | (u32::from(school) << 31),
-            role,
+            aux: u32::from(role),
+        }
+    }
+
+    /// A class's school, as an index into its file's `FileOutput::schools`.
+    pub(crate) fn school_index(self) -> Option<u32> {
+        (self.aux >> 8).checked_sub(1)
+    }
+
+    fn set_school_index(&mut self, i: u32) {
+        if i < (1 << 24) - 1 {
+            self.aux = (self.aux & 0xff) | ((i + 1) << 8);
         }
     }
 
@@ -53,7 +65,7 @@ impl IdInfo {
 
     /// The user's role in `users.csv`, as `spec::role_kind::code`.
     pub(crate) fn role(self) -> u8 {
-        self.role
+        u8::try_from(self.aux & 0xff).unwrap_or(0)
     }
 }
 
@@ -93,7 +105,7 @@ impl RefUse {
 
 /// In `FileOutput::class_schools` of `enrollments.csv`: the class's active
 /// enrollments name more than one school.
-pub(crate) const MIXED_SCHOOLS: IdHash = [u64::MAX, u64::MAX];
+pub(crate) const MIXED_SCHOOLS: u32 = u32::MAX;
 
 /// The references one column makes: each distinct id once, with its text kept in an
 /// arena for messages.
@@ -179,15 +191,36 @@ pub(crate) struct FileOutput {
     pub(crate) primary_orgs: Vec<(IdHash, IdHash, u32)>,
     /// 1.2 roles: (user, org) pairs.
     pub(crate) role_pairs: HashSet<(IdHash, IdHash)>,
-    /// `classes.csv`: each class's `schoolSourcedId`. `enrollments.csv`: for each
-    /// class, the `schoolSourcedId` of its active enrollments, or [`MIXED_SCHOOLS`].
-    pub(crate) class_schools: IdTable<IdHash>,
+    /// `classes.csv` and `enrollments.csv`: the schools named in `schoolSourcedId`,
+    /// each once (a district has few), for `IdInfo::school_index` and `class_schools`.
+    pub(crate) schools: Vec<IdHash>,
+    school_ids: IdTable<u32>,
+    /// `enrollments.csv`: for each class, the school of its active enrollments (an
+    /// index into `schools`), or [`MIXED_SCHOOLS`].
+    pub(crate) class_schools: IdTable<u32>,
     /// `enrollments.csv`: the last (class, school) put in `class_schools`, as
     /// enrollments usually come class by class.
     last_class_school: Option<(IdHash, IdHash)>,
     pub(crate) built: Built,
     /// Whether the header has the columns the records need (else nothing is built).
     pub(crate) readable: bool,
+}
+
+impl FileOutput {
+    /// The index of a school in `schools`, added if new.
+    fn school_index(&mut self, school: IdHash) -> u32 {
+        let (i, new) = self.school_ids.entry(school);
+        if new {
+            *i = u32::try_from(self.schools.len()).unwrap_or(u32::MAX - 1);
+            self.schools.push(school);
+        }
+        *i
+    }
+
+    /// The school at `i` in `schools`.
+    pub(crate) fn school(&self, i: u32) -> Option<&IdHash> {
+        self.schools.get(usize::try_from(i).ok()?)
+    }
 }
 
 /// The header, resolved against the specification.
@@ -356,6 +389,8 @@ pub(crate) fn process_with<R: Read>(
         refs: Vec::new(),
         primary_orgs: Vec::new(),
         role_pairs: HashSet::new(),
+        schools: Vec::new(),
+        school_ids: IdTable::default(),
         class_schools: IdTable::default(),
         last_class_school: None,
         built: Built::default(),
@@ -496,9 +531,6 @@ fn run(job: &FileJob, records: &mut impl RowSource, sink: &mut Sink, out: &mut F
                 let estimate = (job.size / (sample_bytes / SAMPLE_ROWS).max(1)).min(MAX_PRESIZE);
                 let estimate = usize::try_from(estimate + estimate / 16).unwrap_or(0);
                 out.ids.reserve(estimate);
-                if job.table == Table::Classes {
-                    out.class_schools.reserve(estimate);
-                }
                 if job.build {
                     out.built.reserve(job.table, estimate);
                 }
@@ -888,16 +920,18 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
     // Which school each class is at, and which its enrollments name.
     match (job.table, own_hash, class_hash, school_hash) {
         (Table::Classes, Some(class), _, Some(school)) => {
-            *out.class_schools.entry(class).0 = school;
+            let i = out.school_index(school);
+            out.ids.entry(class).0.set_school_index(i);
         }
         (Table::Enrollments, _, Some(class), Some(school))
             if !deleted && out.last_class_school != Some((class, school)) =>
         {
             out.last_class_school = Some((class, school));
+            let i = out.school_index(school);
             let (at, new) = out.class_schools.entry(class);
             if new {
-                *at = school;
-            } else if *at != school {
+                *at = i;
+            } else if *at != i {
                 *at = MIXED_SCHOOLS;
             }
         }
