@@ -310,14 +310,12 @@ fn every_row_broken_keeps_memory_for_findings_bounded() {
     assert_eq!(report.counts.by_code["value.invalid_boolean"], 30_000);
     assert_eq!(report.with_code(Code::ValueBoolean).count(), 100);
     assert!(report.omitted >= 29_900);
-    // One missing org, named once with the count of rows referring to it.
+    // One missing org, referred to from every row: each row counted, the first kept.
+    assert_eq!(report.counts.by_code["reference.missing_target"], 30_000);
     let missing: Vec<_> = report.with_code(Code::ReferenceMissing).collect();
-    assert_eq!(missing.len(), 1);
-    assert!(
-        missing[0].message.contains("29999 other rows"),
-        "{}",
-        missing[0].message
-    );
+    assert_eq!(missing.len(), 100);
+    assert_eq!(missing[0].row, Some(2));
+    assert_eq!(missing[0].message, "`org-x` is not in orgs.csv");
 }
 
 /// A bundle whose `orgs.csv` is a link to a secret: refused, naming the link, and the

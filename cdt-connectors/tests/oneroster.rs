@@ -642,12 +642,273 @@ fn dates_are_read_the_same_way_in_a_whole_column() {
     }
 }
 
+/// The findings of a code, as (file, row, column), in report order.
+fn places(r: &ValidationReport, code: Code) -> Vec<(String, Option<u64>, Option<String>)> {
+    r.with_code(code)
+        .map(|f| (f.file.clone(), f.row, f.column.clone()))
+        .collect()
+}
+
+/// (file, row, column) with a named column, for comparing with [`places`].
+fn at(file: &str, rows: &[u64], column: &str) -> Vec<(String, Option<u64>, Option<String>)> {
+    rows.iter()
+        .map(|&r| (file.to_owned(), Some(r), Some(column.to_owned())))
+        .collect()
+}
+
+#[test]
+fn every_row_referring_to_a_problem_is_reported() {
+    use Code::*;
+    let r = validate(&fixture("cross-file-v11"));
+    // Three active enrollments in a tobedeleted class: three findings. The fourth
+    // enrollment is tobedeleted itself.
+    assert_eq!(
+        places(&r, LifecycleDeletedTarget),
+        at("enrollments.csv", &[14, 15, 16], "classSourcedId")
+    );
+    let mut missing = at("enrollments.csv", &[9, 10, 11], "userSourcedId");
+    missing.extend(at("users.csv", &[2, 3], "agentSourcedIds"));
+    assert_eq!(places(&r, ReferenceMissing), missing);
+    assert_eq!(
+        places(&r, ReferenceOrgType),
+        at("classes.csv", &[4, 5], "schoolSourcedId")
+    );
+    assert_eq!(r.counts.by_code["reference.missing_target"], 5);
+    let f = r.with_code(LifecycleDeletedTarget).nth(1).unwrap();
+    assert_eq!(
+        f.message,
+        "`cls-5` is tobedeleted in classes.csv (row 6), but this active record refers to it"
+    );
+    let f = r.with_code(ReferenceMissing).next().unwrap();
+    assert_eq!(f.message, "`stu-9` is not in users.csv");
+    let f = r.with_code(ReferenceOrgType).next().unwrap();
+    assert_eq!(
+        f.message,
+        "`org-d` is an org of orgs.csv (row 2) whose type is not school"
+    );
+}
+
+#[test]
+fn enrollments_that_contradict_their_user_or_their_class_are_reported() {
+    use Code::*;
+    let r = validate(&fixture("cross-file-v11"));
+    // A teacher enrolled as a student, a student as a teacher, a parent as a student;
+    // not: an aide as a teacher, the same users in their own roles, a tobedeleted
+    // enrollment.
+    assert_eq!(
+        places(&r, ReferenceEnrollmentRole),
+        at("enrollments.csv", &[4, 5, 7], "role")
+    );
+    let messages: Vec<&str> = r
+        .with_code(ReferenceEnrollmentRole)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`tea-2` is enrolled as `student`, but users.csv (row 5) gives them the role `teacher`",
+            "`stu-2` is enrolled as `teacher`, but users.csv (row 3) gives them the role `student`",
+            "`par-1` is enrolled as `student`, but users.csv (row 6) gives them the role `parent`",
+        ]
+    );
+    // The class is at org-s2; one of its enrollments says org-s1.
+    assert_eq!(
+        places(&r, ReferenceEnrollmentSchool),
+        at("enrollments.csv", &[8], "schoolSourcedId")
+    );
+    assert_eq!(
+        r.with_code(ReferenceEnrollmentSchool).next().unwrap().message,
+        "the enrollment is at school `org-s1`, but its class `cls-2` is at `org-s2` in classes.csv (row 3)"
+    );
+    assert_eq!(ReferenceEnrollmentRole.severity(), Severity::Error);
+    assert_eq!(ReferenceEnrollmentSchool.severity(), Severity::Warning);
+}
+
+#[test]
+fn every_row_is_found_in_a_zip_too_and_counted_past_the_cap() {
+    use Code::*;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("bundle.zip");
+    zip_dir(&fixture("cross-file-v11"), &zip, "export/");
+    let folder = validate(&fixture("cross-file-v11"));
+    let zipped = validate(&zip);
+    assert_eq!(zipped.findings, folder.findings);
+    let limits = Limits {
+        max_findings_per_code: 2,
+        ..Limits::default()
+    };
+    let r = validate_bundle(&fixture("cross-file-v11"), limits).unwrap();
+    assert_eq!(r.with_code(ReferenceMissing).count(), 2);
+    assert_eq!(r.counts.by_code["reference.missing_target"], 5);
+    assert_eq!(r.with_code(LifecycleDeletedTarget).count(), 2);
+    assert_eq!(r.counts.by_code["lifecycle.reference_to_deleted"], 3);
+    assert_eq!(r.counts.by_code["reference.enrollment_role_mismatch"], 3);
+}
+
+#[test]
+fn a_class_with_its_only_enrollment_at_another_school_is_reported() {
+    // A class at one school with its only enrollment at another (the problem's one
+    // row is known from the first read).
+    let dir = copy_fixture("v11-small");
+    let mut classes = std::fs::read_to_string(dir.path().join("classes.csv")).unwrap();
+    classes.push_str("cls-2,,,Grade 4 Science,04,crs-1,G4-SCI,scheduled,,org-s2,as-t1,,,\n");
+    std::fs::write(dir.path().join("classes.csv"), classes).unwrap();
+    let mut enrollments = std::fs::read_to_string(dir.path().join("enrollments.csv")).unwrap();
+    enrollments.push_str("enr-3,,,cls-2,org-s1,stu-1,student,false,,\n");
+    std::fs::write(dir.path().join("enrollments.csv"), enrollments).unwrap();
+    let r = validate(dir.path());
+    assert_eq!(
+        places(&r, Code::ReferenceEnrollmentSchool),
+        at("enrollments.csv", &[4], "schoolSourcedId")
+    );
+    // Nothing else but the fixture's own `TRUE`.
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.code == Code::ReferenceEnrollmentSchool || f.code == Code::ValueCase),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v12_enrollments_are_checked_against_every_role_of_the_user() {
+    let dir = copy_fixture("v12-small");
+    let mut enrollments = std::fs::read_to_string(dir.path().join("enrollments.csv")).unwrap();
+    // A parent and a student in the wrong roles; a teacher who also has an `ext:`
+    // role enrolled as a student is not judged.
+    enrollments.push_str(
+        "enr-3,,,cls-1,org-s1,par-2,student,false,,\n\
+         enr-4,,,cls-1,org-s1,stu-1,teacher,false,,\n\
+         enr-5,,,cls-1,org-s1,tea-1,student,false,,\n",
+    );
+    std::fs::write(dir.path().join("enrollments.csv"), enrollments).unwrap();
+    let r = validate(dir.path());
+    assert_eq!(
+        places(&r, Code::ReferenceEnrollmentRole),
+        at("enrollments.csv", &[4, 5], "role")
+    );
+    let messages: Vec<&str> = r
+        .with_code(Code::ReferenceEnrollmentRole)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`par-2` is enrolled as `student`, but roles.csv gives them only family roles (parent, guardian, relative)",
+            "`stu-1` is enrolled as `teacher`, but roles.csv gives them only a student role",
+        ]
+    );
+}
+
+#[test]
+fn every_10_column_name_is_read_as_its_11_column() {
+    let dir = copy_fixture("v11-small");
+    let p = dir.path();
+    std::fs::write(
+        p.join("users.csv"),
+        "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userId,givenName,familyName,identifier,email,sms,phone,agents,grade\n\
+         stu-1,,,true,org-s1,student,mrios,42,Mateo,Ríos,S001,,,,par-1,4\n\
+         par-1,,,true,org-s1,parent,arios,,Ana,Ríos,,,,,stu-1,\n\
+         tea-1,,,true,org-s1,teacher,tkim,,Kim,Lee,,,,,,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("classes.csv"),
+        "sourcedId,status,dateLastModified,title,grade,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedId\n\
+         cls-1,,,Homeroom,4,crs-1,HR,homeroom,,org-s1,as-t9\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("courses.csv"),
+        "sourcedId,status,dateLastModified,schoolYearId,title,courseCode,grade,orgSourcedId\n\
+         crs-1,,,as-y9,Grade 4,G4,4,org-s1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("demographics.csv"),
+        "userSourcedId,status,dateLastModified,birthDate,sex\n\
+         stu-9,,,2016-03-02,male\n",
+    )
+    .unwrap();
+    let mut manifest = std::fs::read_to_string(p.join("manifest.csv")).unwrap();
+    manifest = manifest.replace("file.demographics,absent", "file.demographics,bulk");
+    std::fs::write(p.join("manifest.csv"), manifest).unwrap();
+    let (roster, r) = OneRosterCsv::new(p).read_with_report().unwrap();
+    // Each 1.0 name: a warning on the header, and its values checked as the 1.1
+    // column's (a grade that is not CEDS, an id that points nowhere).
+    for (file, old, new) in [
+        ("users.csv", "agents", "agentSourcedIds"),
+        ("users.csv", "userId", "userIds"),
+        ("users.csv", "grade", "grades"),
+        ("classes.csv", "grade", "grades"),
+        ("classes.csv", "termSourcedId", "termSourcedIds"),
+        ("courses.csv", "grade", "grades"),
+        ("courses.csv", "schoolYearId", "schoolYearSourcedId"),
+        ("demographics.csv", "userSourcedId", "sourcedId"),
+    ] {
+        assert_finding(&r, Code::HeaderOtherVersion, file, Some(1), Some(old));
+        let f = r
+            .with_code(Code::HeaderOtherVersion)
+            .find(|f| f.file == file && f.column.as_deref() == Some(old))
+            .unwrap();
+        assert!(f.message.contains(&format!("`{new}`")), "{}", f.message);
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.file == file && f.code == Code::HeaderUnknownColumn),
+            "{file}: {:#?}",
+            r.findings
+        );
+    }
+    assert_finding(&r, Code::ValueGrade, "users.csv", Some(2), Some("grades"));
+    assert_finding(&r, Code::ValueGrade, "classes.csv", Some(2), Some("grades"));
+    assert_finding(&r, Code::ValueGrade, "courses.csv", Some(2), Some("grades"));
+    assert_finding(
+        &r,
+        Code::ReferenceMissing,
+        "classes.csv",
+        Some(2),
+        Some("termSourcedIds"),
+    );
+    assert_finding(
+        &r,
+        Code::ReferenceMissing,
+        "courses.csv",
+        Some(2),
+        Some("schoolYearSourcedId"),
+    );
+    assert_finding(
+        &r,
+        Code::ReferenceMissing,
+        "demographics.csv",
+        Some(2),
+        Some("sourcedId"),
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.code == Code::HeaderMissingColumn && f.file == "demographics.csv")
+    );
+    let stu = roster.user("stu-1").unwrap();
+    assert_eq!(stu.grades, ["4"]);
+    assert_eq!(stu.agent_sourced_ids, ["par-1"]);
+    assert_eq!(roster.classes[0].term_sourced_ids, ["as-t9"]);
+}
+
 #[test]
 fn every_code_has_a_test() {
     // The codes the tests above and the hostile-file tests meet; a new code must be
     // added to a test before it is added here.
     let mut seen = BTreeSet::new();
-    for name in ["v11-small", "v12-small", "v11-delta", "broken-v11", "broken-v12"] {
+    for name in [
+        "v11-small",
+        "v12-small",
+        "v11-delta",
+        "broken-v11",
+        "broken-v12",
+        "cross-file-v11",
+    ] {
         seen.extend(validate(&fixture(name)).findings.iter().map(|f| f.code));
     }
     for entry in std::fs::read_dir(fixture("shapes")).unwrap() {

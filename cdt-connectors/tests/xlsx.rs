@@ -88,3 +88,41 @@ fn one_workbook_per_file_in_a_folder() {
     assert_eq!(got.users, want.users);
     assert_eq!(got.classes, want.classes);
 }
+
+#[test]
+fn every_row_referring_to_a_problem_is_named_in_a_workbook_too() {
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cross-file-v11");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.xlsx");
+    let mut wb = Workbook::new();
+    let mut stems: Vec<String> = std::fs::read_dir(&csv)
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    stems.sort();
+    for stem in stems {
+        let ws = wb.add_worksheet();
+        ws.set_name(&stem).unwrap();
+        fill(ws, &csv_rows(&csv.join(format!("{stem}.csv"))));
+    }
+    wb.save(&path).unwrap();
+    let cross = [
+        Code::ReferenceMissing,
+        Code::LifecycleDeletedTarget,
+        Code::ReferenceOrgType,
+        Code::ReferenceEnrollmentRole,
+        Code::ReferenceEnrollmentSchool,
+    ];
+    let of = |p: &Path| -> Vec<(String, Option<u64>, Option<String>, Code)> {
+        let (_, report) = OneRosterCsv::new(p).read_with_report().unwrap();
+        report
+            .findings
+            .iter()
+            .filter(|f| cross.contains(&f.code))
+            .map(|f| (f.file.clone(), f.row, f.column.clone(), f.code))
+            .collect()
+    };
+    let want = of(&csv);
+    assert_eq!(want.len(), 14, "{want:#?}");
+    assert_eq!(of(&path), want);
+}

@@ -1,29 +1,70 @@
 //! Checks across files (references, 1.2 roles) and the assembly of the roster.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
 
 use cdt_core::roster::Roster;
 
 use super::codes::Code;
 use super::report::{Finding, Sink};
-use super::spec::{Table, Version};
-use super::table::{FileOutput, IdTable, Mode};
+use super::spec::{Table, Version, role_kind};
+use super::table::{FileOutput, IdHash, IdTable, MIXED_SCHOOLS, Mode, RefUse, clip, id_hash, visit_rows};
+use super::values;
+use crate::bundle::{Bundle, Limits};
 
-/// Checks references between files, and the 1.2 roles of users.
-pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, sink: &mut Sink) {
+/// What must be reported at each row that refers to one id (bits of [`Want::what`]).
+const MISSING: u8 = 1;
+const DELETED: u8 = 2;
+const ORG_TYPE: u8 = 4;
+const ROLE: u8 = 8;
+const SCHOOL: u8 = 16;
+
+/// What the rows referring to one id must be checked for, with what the messages need.
+#[derive(Clone, Copy, Debug, Default)]
+struct Want {
+    /// Bits: [`MISSING`], [`DELETED`], [`ORG_TYPE`], [`ROLE`], [`SCHOOL`].
+    what: u8,
+    /// The row of the referenced record in its file.
+    target_row: u32,
+    /// [`ROLE`]: the `role_kind` bits of all the user's roles.
+    user_kinds: u8,
+    /// [`ROLE`]: whether they come from `users.csv` alone (its `role` column).
+    from_users: bool,
+    /// [`SCHOOL`]: the class's `schoolSourcedId`.
+    school: IdHash,
+}
+
+/// Checks references between files, consistency between enrollments and the users and
+/// classes they name, and the 1.2 roles of users.
+///
+/// Every row that refers to a record with a problem is reported. The first read keeps
+/// each referenced id once (its first row and how many rows refer to it), so when a
+/// problem id is referred to from more than one row, or the check needs each row's own
+/// values (an enrollment's role), the referring file is read a second time to name
+/// the rows; a bundle without such problems is read once.
+pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, bundle: &Bundle, limits: &Limits, sink: &mut Sink) {
     let by_table: HashMap<Table, &FileOutput> = outputs
         .iter()
         .filter(|o| o.readable && o.job.table.owns_ids())
         .map(|o| (o.job.table, o))
         .collect();
     let any_delta = outputs.iter().any(|o| o.job.mode == Mode::Delta);
+    // 1.2: the kinds of each user's roles in roles.csv.
+    let roles_of = by_table
+        .get(&Table::Roles)
+        .and_then(|r| r.refs.iter().find(|c| c.column == "userSourcedId"))
+        .map(|c| &c.uses);
     for o in outputs {
         let file = o.job.name.as_str();
-        for col in &o.refs {
+        let mut wants: Vec<IdTable<Want>> = o.refs.iter().map(|_| IdTable::default()).collect();
+        let mut direct: Vec<(u32, usize, IdHash)> = Vec::new();
+        let mut again = false;
+        for (ci, col) in o.refs.iter().enumerate() {
             if col.uses.is_empty() {
                 continue;
             }
             let Some(target) = by_table.get(&col.target) else {
+                // One finding a column: the fix is the file, not each row.
                 if o.job.mode == Mode::Bulk {
                     let first = col.uses.values().map(|u| u.first_row).min().unwrap_or(0);
                     sink.push(Finding::new(
@@ -40,66 +81,103 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, sink: &mut Si
                 }
                 continue;
             };
-            let delta = any_delta || o.job.mode == Mode::Delta || target.job.mode == Mode::Delta;
-            let mut missing: Vec<(u32, &super::table::RefUse, [u64; 2])> = Vec::new();
+            let enrollments = o.job.table == Table::Enrollments;
             for (h, u) in col.uses.iter() {
+                let mut w = Want::default();
                 match target.ids.get(h) {
-                    None => missing.push((u.first_row, u, *h)),
+                    None => w.what |= MISSING,
                     Some(info) => {
-                        if info.deleted()
-                            && let Some(row) = u.first_active_row()
-                        {
-                            sink.add(file, Code::LifecycleDeletedTarget, || {
-                                Finding::new(
-                                    file,
-                                    Some(u64::from(row)),
-                                    Some(col.column),
-                                    Code::LifecycleDeletedTarget,
-                                    format!(
-                                        "`{}` is tobedeleted in {} (row {}), but this active record refers to it",
-                                        col.text(u),
-                                        target.job.name,
-                                        info.row()
-                                    ),
-                                )
-                            });
+                        w.target_row = info.row();
+                        if info.deleted() && u.first_active_row().is_some() {
+                            w.what |= DELETED;
                         }
                         if col.column == "schoolSourcedId" && !info.school() {
-                            sink.add(file, Code::ReferenceOrgType, || {
-                                Finding::new(
-                                    file,
-                                    Some(u64::from(u.first_row)),
-                                    Some(col.column),
-                                    Code::ReferenceOrgType,
-                                    format!(
-                                        "`{}` is an org of {} (row {}) whose type is not school{}",
-                                        col.text(u),
-                                        target.job.name,
-                                        info.row(),
-                                        others(u.count)
-                                    ),
-                                )
-                            });
+                            w.what |= ORG_TYPE;
+                        }
+                        if enrollments && col.column == "userSourcedId" && u.tag() != 0 {
+                            let own = role_kind::of_code(info.role());
+                            let listed = roles_of.and_then(|r| r.get(h)).map_or(0, RefUse::tag);
+                            let kinds = own | listed;
+                            let enrolled = u.tag();
+                            if (enrolled & role_kind::STUDENT != 0 && role_kind::contradicts(role_kind::STUDENT, kinds))
+                                || (enrolled & role_kind::STAFF != 0 && role_kind::contradicts(role_kind::STAFF, kinds))
+                            {
+                                w.what |= ROLE;
+                                w.user_kinds = kinds;
+                                w.from_users = listed == 0;
+                                // The row's own role is needed for the message.
+                                again = true;
+                            }
+                        }
+                        if enrollments
+                            && col.column == "classSourcedId"
+                            && let Some(&at) = o.class_schools.get(h)
+                            && let Some(&class_school) = info.school_index().and_then(|i| target.school(i))
+                            && (at == MIXED_SCHOOLS || o.school(at) != Some(&class_school))
+                        {
+                            w.what |= SCHOOL;
+                            w.school = class_school;
                         }
                     }
                 }
+                if w.what == 0 {
+                    continue;
+                }
+                *wants[ci].entry(*h).0 = w;
+                if u.count() > 1 {
+                    again = true;
+                } else {
+                    direct.push((u.first_row, ci, *h));
+                }
             }
-            missing.sort_by_key(|m| (m.0, m.2));
-            let code = if delta {
-                Code::ReferenceMissingDelta
-            } else {
-                Code::ReferenceMissing
-            };
-            for (row, u, _) in missing {
-                sink.add(file, code, || {
-                    Finding::new(
-                        file,
-                        Some(u64::from(row)),
-                        Some(col.column),
-                        code,
-                        format!("`{}` is not in {}{}", col.text(u), target.job.name, others(u.count)),
-                    )
-                });
+        }
+        if direct.is_empty() && !again {
+            continue;
+        }
+        let cx = Context {
+            o,
+            by_table: &by_table,
+            delta: any_delta || o.job.mode == Mode::Delta,
+        };
+        let read_again = again
+            && bundle.members().iter().find(|m| m.name == o.job.name).is_some_and(|m| {
+                bundle
+                    .with_reader(m, |r| report_every_row(&cx, &wants, r, limits, sink))
+                    .is_ok()
+            });
+        if !read_again {
+            // Each id at the one row that refers to it (or, if the file cannot be read
+            // again, at the first).
+            if again {
+                direct = wants
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(ci, t)| {
+                        let col = &o.refs[ci];
+                        t.iter()
+                            .filter_map(move |(h, _)| col.uses.get(h).map(|u| (u.first_row, ci, *h)))
+                    })
+                    .collect();
+            }
+            direct.sort_unstable();
+            for (row, ci, h) in direct {
+                let (Some(w), Some(u)) = (wants[ci].get(&h), o.refs[ci].uses.get(&h)) else {
+                    continue;
+                };
+                let col = &o.refs[ci];
+                let school = o
+                    .class_schools
+                    .get(&h)
+                    .and_then(|&i| o.school(i))
+                    .map_or("", |s| school_text(o, s));
+                let facts = RowFacts {
+                    row: u64::from(row),
+                    active: u.first_active_row() == Some(row),
+                    id: col.text(u),
+                    role: "",
+                    school,
+                };
+                cx.report(sink, ci, w, &facts);
             }
         }
     }
@@ -108,12 +186,176 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, sink: &mut Si
     }
 }
 
-fn others(count: u32) -> String {
-    match count {
-        0 | 1 => String::new(),
-        2 => "; 1 other row refers to it too".into(),
-        n => format!("; {} other rows refer to it too", n - 1),
+/// A referring file and the files it refers to.
+struct Context<'a> {
+    o: &'a FileOutput,
+    by_table: &'a HashMap<Table, &'a FileOutput>,
+    delta: bool,
+}
+
+/// What one referring row says.
+struct RowFacts<'a> {
+    row: u64,
+    active: bool,
+    /// The referenced id.
+    id: &'a str,
+    /// The row's `role` (enrollments), if known.
+    role: &'a str,
+    /// The row's `schoolSourcedId` (enrollments), if known.
+    school: &'a str,
+}
+
+/// The text of a school id named in `out`'s `schoolSourcedId` column.
+fn school_text<'b>(out: &'b FileOutput, h: &IdHash) -> &'b str {
+    out.refs
+        .iter()
+        .find(|c| c.column == "schoolSourcedId")
+        .and_then(|c| c.uses.get(h).map(|u| c.text(u)))
+        .unwrap_or("?")
+}
+
+impl Context<'_> {
+    /// Reports what `w` asks for at one row referring to an id of column `ci`.
+    fn report(&self, sink: &mut Sink, ci: usize, w: &Want, f: &RowFacts<'_>) {
+        let Some(col) = self.o.refs.get(ci) else { return };
+        let file = self.o.job.name.as_str();
+        let target = self.by_table.get(&col.target);
+        let target_name = target.map_or(String::new(), |t| t.job.name.clone());
+        let row = Some(f.row);
+        if w.what & MISSING != 0 {
+            let code = if self.delta || target.is_some_and(|t| t.job.mode == Mode::Delta) {
+                Code::ReferenceMissingDelta
+            } else {
+                Code::ReferenceMissing
+            };
+            sink.add(file, code, || {
+                Finding::new(
+                    file,
+                    row,
+                    Some(col.column),
+                    code,
+                    format!("`{}` is not in {target_name}", clip(f.id)),
+                )
+            });
+        }
+        if w.what & DELETED != 0 && f.active {
+            sink.add(file, Code::LifecycleDeletedTarget, || {
+                Finding::new(
+                    file,
+                    row,
+                    Some(col.column),
+                    Code::LifecycleDeletedTarget,
+                    format!(
+                        "`{}` is tobedeleted in {target_name} (row {}), but this active record refers to it",
+                        clip(f.id),
+                        w.target_row
+                    ),
+                )
+            });
+        }
+        if w.what & ORG_TYPE != 0 {
+            sink.add(file, Code::ReferenceOrgType, || {
+                Finding::new(
+                    file,
+                    row,
+                    Some(col.column),
+                    Code::ReferenceOrgType,
+                    format!(
+                        "`{}` is an org of {target_name} (row {}) whose type is not school",
+                        clip(f.id),
+                        w.target_row
+                    ),
+                )
+            });
+        }
+        if w.what & ROLE != 0 && f.active && role_kind::contradicts(role_kind::of_enrollment_role(f.role), w.user_kinds)
+        {
+            let code = Code::ReferenceEnrollmentRole;
+            sink.add(file, code, || {
+                let theirs =
+                    match role_kind::name(target.and_then(|t| t.ids.get(&id_hash(f.id))).map_or(0, |i| i.role())) {
+                        Some(role) if w.from_users => {
+                            format!("{target_name} (row {}) gives them the role `{role}`", w.target_row)
+                        }
+                        _ => format!("roles.csv gives them {}", role_kind::describe(w.user_kinds)),
+                    };
+                Finding::new(
+                    file,
+                    row,
+                    Some("role"),
+                    code,
+                    format!("`{}` is enrolled as `{}`, but {theirs}", clip(f.id), clip(f.role)),
+                )
+            });
+        }
+        if w.what & SCHOOL != 0 && f.active && !f.school.is_empty() && id_hash(f.school) != w.school {
+            let code = Code::ReferenceEnrollmentSchool;
+            sink.add(file, code, || {
+                let class_school = target.map_or("?", |t| school_text(t, &w.school));
+                Finding::new(
+                    file,
+                    row,
+                    Some("schoolSourcedId"),
+                    code,
+                    format!(
+                        "the enrollment is at school `{}`, but its class `{}` is at `{}` in {target_name} (row {})",
+                        clip(f.school),
+                        clip(f.id),
+                        clip(class_school),
+                        w.target_row
+                    ),
+                )
+            });
+        }
     }
+}
+
+/// Reads the referring file again and reports every row that refers to an id in
+/// `wants`.
+fn report_every_row(
+    cx: &Context<'_>,
+    wants: &[IdTable<Want>],
+    reader: &mut dyn Read,
+    limits: &Limits,
+    sink: &mut Sink,
+) {
+    let o = cx.o;
+    let mut columns: Vec<&str> = o.refs.iter().map(|c| c.column).collect();
+    let n = columns.len();
+    columns.extend(["status", "role"]);
+    let school_at = o.refs.iter().position(|c| c.column == "schoolSourcedId");
+    visit_rows(&o.job, reader, limits, &columns, |row, values| {
+        let status = values.get(n);
+        let active = !(status.eq_ignore_ascii_case("tobedeleted")
+            || status.eq_ignore_ascii_case("inactive")
+            || status.eq_ignore_ascii_case("deleted"));
+        for (ci, col) in o.refs.iter().enumerate() {
+            let Some(table) = wants.get(ci).filter(|t| !t.is_empty()) else {
+                continue;
+            };
+            let v = values.get(ci);
+            if v.is_empty() {
+                continue;
+            }
+            let mut one = |id: &str| {
+                if let Some(w) = table.get(&id_hash(id)) {
+                    let facts = RowFacts {
+                        row,
+                        active,
+                        id,
+                        role: values.get(n + 1),
+                        school: school_at.map_or("", |i| values.get(i)),
+                    };
+                    cx.report(sink, ci, w, &facts);
+                }
+            };
+            if col.list {
+                values::list(v).0.for_each(&mut one);
+            } else {
+                one(v);
+            }
+        }
+    });
 }
 
 fn roles_checks(outputs: &[FileOutput], sink: &mut Sink) {

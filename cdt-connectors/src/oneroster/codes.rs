@@ -192,6 +192,10 @@ codes! {
         "A column refers to records of a file the bundle does not have (e.g. `classes.csv` without `courses.csv`).";
     ReferenceOrgType = "reference.wrong_org_type", Warning,
         "A `schoolSourcedId` refers to an org whose type is not `school`.";
+    ReferenceEnrollmentRole = "reference.enrollment_role_mismatch", Error,
+        "An active enrollment's `role` contradicts the user's own role: a user whose roles (the `users.csv` `role`, or in 1.2 every role in `roles.csv`) are all staff (teacher, aide, proctor, counselor, principal, administrators) or family (parent, guardian, relative) is enrolled as `student`, or a user who is only a student is enrolled as `teacher`, `administrator` or `proctor`. An error: consumers build a class's teachers and students from the users' roles and drop (or worse, follow) the contradicting enrollment, so a teacher loses the class or a student gains a teacher's rights over it. Fix the enrollment's role, or the user's. Users with no role or an `ext:` role are not checked.";
+    ReferenceEnrollmentSchool = "reference.enrollment_school_mismatch", Warning,
+        "An active enrollment's `schoolSourcedId` is not the `schoolSourcedId` of its class in `classes.csv`. A warning: the enrollment is read without loss and most consumers place it at the class's school, but the two disagree, often because a student moved schools and the SIS updated one of them; check which school is right and make them agree.";
     ReferenceSelf = "reference.self", Error,
         "A record refers to itself (an org that is its own parent, a user who is their own agent).";
     RolesMultiplePrimary = "roles.multiple_primary", Error,

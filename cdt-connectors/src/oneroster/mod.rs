@@ -315,7 +315,7 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
         oneroster_version: version.as_str().to_owned(),
         ..ValidationReport::default()
     };
-    check::cross_file(&outputs, version, &mut sink);
+    check::cross_file(&outputs, version, bundle, &limits, &mut sink);
     for o in &outputs {
         report.rows.insert(o.job.name.clone(), o.rows);
     }

@@ -363,14 +363,18 @@ pub(crate) fn other_version_column(table: Table, v: Version, name: &str) -> Opti
     Some(col)
 }
 
-/// A OneRoster 1.0 name of a column (`agents`, `userId`, `termSourcedId`), read as the
-/// column that replaced it.
+/// A OneRoster 1.0 name of a column, read as the column that replaced it: in users
+/// `agents`, `userId` and `grade`; in classes `termSourcedId` and `grade`; in courses
+/// `schoolYearId` and `grade`; in demographics `userSourcedId` (1.1 calls the user's id
+/// `sourcedId`).
 pub(crate) fn legacy_alias(table: Table, v: Version, name: &str) -> Option<Col> {
     let canonical = match (table, name.to_ascii_lowercase().as_str()) {
         (Table::Users, "agents") => "agentSourcedIds",
         (Table::Users, "userid") => "userIds",
+        (Table::Users | Table::Classes | Table::Courses, "grade") => "grades",
         (Table::Classes, "termsourcedid") => "termSourcedIds",
         (Table::Courses, "schoolyearid") => "schoolYearSourcedId",
+        (Table::Demographics, "usersourcedid") => "sourcedId",
         _ => return None,
     };
     let mut col = *columns(table, v).iter().find(|c| c.name == canonical)?;
@@ -378,4 +382,129 @@ pub(crate) fn legacy_alias(table: Table, v: Version, name: &str) -> Option<Col> 
         col.kind = Kind::Text;
     }
     Some(col)
+}
+
+/// What a role says a person is, as bits, for the checks of enrollments against users.
+pub(crate) mod role_kind {
+    /// A student.
+    pub(crate) const STUDENT: u8 = 1;
+    /// Staff: teacher, aide, proctor, counselor, principal, administrators.
+    pub(crate) const STAFF: u8 = 2;
+    /// Family: parent, guardian, relative.
+    pub(crate) const FAMILY: u8 = 4;
+    /// A role `cdt` cannot place (an `ext:` extension, a value out of the vocabulary).
+    pub(crate) const OTHER: u8 = 8;
+
+    /// The user roles of 1.1 and 1.2, with their kinds, the most frequent first.
+    const USER_ROLES: &[(&str, u8)] = &[
+        ("student", STUDENT),
+        ("parent", FAMILY),
+        ("guardian", FAMILY),
+        ("teacher", STAFF),
+        ("relative", FAMILY),
+        ("aide", STAFF),
+        ("administrator", STAFF),
+        ("proctor", STAFF),
+        ("counselor", STAFF),
+        ("principal", STAFF),
+        ("siteAdministrator", STAFF),
+        ("districtAdministrator", STAFF),
+        ("systemAdministrator", STAFF),
+    ];
+
+    /// A user role in one byte (case ignored): `0` blank, `u8::MAX` unknown, else
+    /// its place in the vocabulary plus one.
+    pub(crate) fn code(role: &str) -> u8 {
+        if role.is_empty() {
+            return 0;
+        }
+        let at = USER_ROLES.iter().position(|(r, _)| *r == role);
+        at.or_else(|| USER_ROLES.iter().position(|(r, _)| r.eq_ignore_ascii_case(role)))
+            .and_then(|i| u8::try_from(i + 1).ok())
+            .unwrap_or(u8::MAX)
+    }
+
+    /// The role of a [`code`], as the specification spells it.
+    pub(crate) fn name(code: u8) -> Option<&'static str> {
+        USER_ROLES.get(usize::from(code).checked_sub(1)?).map(|(r, _)| *r)
+    }
+
+    /// The kind of a [`code`]: `0` for a blank role, [`OTHER`] for an unknown one.
+    pub(crate) fn of_code(code: u8) -> u8 {
+        match code {
+            0 => 0,
+            c => usize::from(c)
+                .checked_sub(1)
+                .and_then(|i| USER_ROLES.get(i))
+                .map_or(OTHER, |(_, k)| *k),
+        }
+    }
+
+    /// The kind of an enrollment role: `student`, or staff for `teacher`,
+    /// `administrator` and `proctor`; `0` for anything else.
+    pub(crate) fn of_enrollment_role(role: &str) -> u8 {
+        if role.eq_ignore_ascii_case("student") {
+            STUDENT
+        } else if ["teacher", "administrator", "proctor"]
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(role))
+        {
+            STAFF
+        } else {
+            0
+        }
+    }
+
+    /// Whether an enrollment of kind `enrolled` contradicts the kinds the user's own
+    /// roles give (`user`, the bits of all of them): a student enrollment of a user
+    /// whose roles are all staff or family, or a staff enrollment of a user who is
+    /// only a student. Unknown roles and users without a role contradict nothing.
+    pub(crate) fn contradicts(enrolled: u8, user: u8) -> bool {
+        match enrolled {
+            STUDENT => user != 0 && user & (STUDENT | OTHER) == 0,
+            STAFF => user == STUDENT,
+            _ => false,
+        }
+    }
+
+    /// Kinds of roles in words, for messages.
+    pub(crate) fn describe(user: u8) -> &'static str {
+        match user {
+            STUDENT => "only a student role",
+            STAFF => "only staff roles",
+            FAMILY => "only family roles (parent, guardian, relative)",
+            _ => "staff and family roles but no student role",
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn roles_map_to_kinds_and_contradictions() {
+            assert_eq!(of_code(code("student")), STUDENT);
+            assert_eq!(of_code(code("Teacher")), STAFF);
+            assert_eq!(of_code(code("districtAdministrator")), STAFF);
+            for family in ["guardian", "parent", "relative"] {
+                assert_eq!(of_code(code(family)), FAMILY);
+            }
+            assert_eq!(of_code(code("ext:tutor")), OTHER);
+            assert_eq!(code(""), 0);
+            assert_eq!(name(code("aide")), Some("aide"));
+            assert_eq!(name(code("ext:tutor")), None);
+            // A teacher, an aide or a parent enrolled as a student; a student enrolled
+            // as a teacher.
+            assert!(contradicts(STUDENT, STAFF));
+            assert!(contradicts(STUDENT, FAMILY));
+            assert!(contradicts(STAFF, STUDENT));
+            // Not: a user with a student role among others, an unknown role, no role.
+            assert!(!contradicts(STUDENT, STUDENT | STAFF));
+            assert!(!contradicts(STUDENT, OTHER));
+            assert!(!contradicts(STUDENT, 0));
+            assert!(!contradicts(STAFF, STAFF));
+            assert!(!contradicts(STAFF, FAMILY));
+            assert!(!contradicts(STAFF, STUDENT | STAFF));
+        }
+    }
 }

@@ -21,28 +21,53 @@ use crate::bundle::Limits;
 
 pub(crate) use super::ids::{IdHash, IdTable, id_hash};
 
-/// A record's row and what references to it need to know, in 4 bytes: the row
-/// (capped at 2^30 - 1), whether it is `tobedeleted`, whether it is a school.
+/// A record's row and what references to it need to know, in 8 bytes (an id map's
+/// entry stays 24 bytes): the row (capped at 2^30 - 1), whether it is `tobedeleted`,
+/// whether it is a school, a user's role, a class's school.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct IdInfo(u32);
+pub(crate) struct IdInfo {
+    bits: u32,
+    /// Low byte: a user's role in `users.csv` (`spec::role_kind::code`). High 24 bits:
+    /// a class's school, as an index into `FileOutput::schools` plus one (0: none).
+    aux: u32,
+}
 
 impl IdInfo {
     const ROW: u32 = (1 << 30) - 1;
 
-    fn new(row: u32, deleted: bool, school: bool) -> Self {
-        Self(row.min(Self::ROW) | (u32::from(deleted) << 30) | (u32::from(school) << 31))
+    fn new(row: u32, deleted: bool, school: bool, role: u8) -> Self {
+        Self {
+            bits: row.min(Self::ROW) | (u32::from(deleted) << 30) | (u32::from(school) << 31),
+            aux: u32::from(role),
+        }
+    }
+
+    /// A class's school, as an index into its file's `FileOutput::schools`.
+    pub(crate) fn school_index(self) -> Option<u32> {
+        (self.aux >> 8).checked_sub(1)
+    }
+
+    fn set_school_index(&mut self, i: u32) {
+        if i < (1 << 24) - 1 {
+            self.aux = (self.aux & 0xff) | ((i + 1) << 8);
+        }
     }
 
     pub(crate) fn row(self) -> u32 {
-        self.0 & Self::ROW
+        self.bits & Self::ROW
     }
 
     pub(crate) fn deleted(self) -> bool {
-        self.0 & (1 << 30) != 0
+        self.bits & (1 << 30) != 0
     }
 
     pub(crate) fn school(self) -> bool {
-        self.0 & (1 << 31) != 0
+        self.bits & (1 << 31) != 0
+    }
+
+    /// The user's role in `users.csv`, as `spec::role_kind::code`.
+    pub(crate) fn role(self) -> u8 {
+        u8::try_from(self.aux & 0xff).unwrap_or(0)
     }
 }
 
@@ -50,7 +75,9 @@ impl IdInfo {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct RefUse {
     pub(crate) first_row: u32,
-    pub(crate) count: u32,
+    /// How many rows refer to the id (low 28 bits, saturating), and the
+    /// `spec::role_kind` bits those rows give it (high 4 bits; see [`RefUse::tag`]).
+    count_tag: u32,
     /// The first row of an active record holding the reference (`u32::MAX`: none).
     first_active: u32,
     /// Where the id's text is in the column's arena (a length byte, then the text).
@@ -58,11 +85,29 @@ pub(crate) struct RefUse {
 }
 
 impl RefUse {
+    const COUNT: u32 = (1 << 28) - 1;
+
     /// The first row of an active record holding the reference.
     pub(crate) fn first_active_row(&self) -> Option<u32> {
         (self.first_active != u32::MAX).then_some(self.first_active)
     }
+
+    /// How many times the id is referred to (saturating at 2^28 - 1).
+    pub(crate) fn count(&self) -> u32 {
+        self.count_tag & Self::COUNT
+    }
+
+    /// The `spec::role_kind` bits of the active rows referring to the id: for
+    /// `enrollments.userSourcedId` the kinds of the enrollments' roles, for
+    /// `roles.userSourcedId` the kinds of the user's 1.2 roles; 0 for other columns.
+    pub(crate) fn tag(&self) -> u8 {
+        u8::try_from(self.count_tag >> 28).unwrap_or(0)
+    }
 }
+
+/// In `FileOutput::class_schools` of `enrollments.csv`: the class's active
+/// enrollments name more than one school.
+pub(crate) const MIXED_SCHOOLS: u32 = u32::MAX;
 
 /// The references one column makes: each distinct id once, with its text kept in an
 /// arena for messages.
@@ -70,6 +115,8 @@ impl RefUse {
 pub(crate) struct RefColumn {
     pub(crate) column: &'static str,
     pub(crate) target: Table,
+    /// Whether the column holds a list of ids.
+    pub(crate) list: bool,
     pub(crate) uses: IdTable<RefUse>,
     arena: Vec<u8>,
 }
@@ -240,6 +287,16 @@ pub(crate) struct FileOutput {
     pub(crate) primary_orgs: Vec<(IdHash, IdHash, u32)>,
     /// 1.2 roles: (user, org) pairs.
     pub(crate) role_pairs: HashSet<(IdHash, IdHash)>,
+    /// `classes.csv` and `enrollments.csv`: the schools named in `schoolSourcedId`,
+    /// each once (a district has few), for `IdInfo::school_index` and `class_schools`.
+    pub(crate) schools: Vec<IdHash>,
+    school_ids: IdTable<u32>,
+    /// `enrollments.csv`: for each class, the school of its active enrollments (an
+    /// index into `schools`), or [`MIXED_SCHOOLS`].
+    pub(crate) class_schools: IdTable<u32>,
+    /// `enrollments.csv`: the last (class, school) put in `class_schools`, as
+    /// enrollments usually come class by class.
+    last_class_school: Option<(IdHash, IdHash)>,
     pub(crate) built: Built,
     /// Whether the header has the columns the records need (else nothing is built).
     pub(crate) readable: bool,
@@ -247,6 +304,23 @@ pub(crate) struct FileOutput {
     pub(crate) dates: Vec<DateColumn>,
     /// For a file of undeclared mode, what its rows show.
     pub(crate) lifecycle: Lifecycle,
+}
+
+impl FileOutput {
+    /// The index of a school in `schools`, added if new.
+    fn school_index(&mut self, school: IdHash) -> u32 {
+        let (i, new) = self.school_ids.entry(school);
+        if new {
+            *i = u32::try_from(self.schools.len()).unwrap_or(u32::MAX - 1);
+            self.schools.push(school);
+        }
+        *i
+    }
+
+    /// The school at `i` in `schools`.
+    pub(crate) fn school(&self, i: u32) -> Option<&IdHash> {
+        self.schools.get(usize::try_from(i).ok()?)
+    }
 }
 
 /// The header, resolved against the specification.
@@ -434,6 +508,10 @@ pub(crate) fn process_with<R: Read>(
         refs: Vec::new(),
         primary_orgs: Vec::new(),
         role_pairs: HashSet::new(),
+        schools: Vec::new(),
+        school_ids: IdTable::default(),
+        class_schools: IdTable::default(),
+        last_class_school: None,
         built: Built::default(),
         readable: true,
         dates: Vec::new(),
@@ -558,6 +636,7 @@ fn run(job: &FileJob, records: &mut impl RowSource, sink: &mut Sink, out: &mut F
                     out.refs.push(RefColumn {
                         column: c.name,
                         target: t,
+                        list: matches!(c.kind, Kind::RefList(_)),
                         uses: IdTable::default(),
                         arena: Vec::new(),
                     });
@@ -669,12 +748,68 @@ fn run(job: &FileJob, records: &mut impl RowSource, sink: &mut Sink, out: &mut F
     Ok(())
 }
 
+/// Reads a file again and calls `f` with each row's number and the values of
+/// `columns` (trimmed; blank when the header lacks the column), as the first read
+/// numbered and decoded them. The cross-file checks use it to name every row that
+/// refers to a record with a problem, only when one is referred to from more than one
+/// row. Nothing is checked: reading stops silently where the first read stopped.
+pub(crate) fn visit_rows<R: Read>(
+    job: &FileJob,
+    reader: R,
+    limits: &Limits,
+    columns: &[&str],
+    mut f: impl FnMut(u64, Values<'_>),
+) {
+    let mut records = Records::new(reader, limits.max_file_bytes, limits.max_row_bytes, limits.max_columns);
+    let Ok(Some(first)) = records.next_record() else { return };
+    let header = resolve_header(job, &first, &mut Sink::new(0));
+    let pos: Vec<Option<usize>> = columns.iter().map(|c| header.pos(c)).collect();
+    let mut buf = String::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(columns.len());
+    while let Ok(Some(rec)) = records.next_record() {
+        if rec.is_blank() {
+            continue;
+        }
+        buf.clear();
+        ends.clear();
+        for p in &pos {
+            if let Some(cell) = p.and_then(|p| rec.get(p)) {
+                buf.push_str(String::from_utf8_lossy(cell).trim_ascii());
+            }
+            ends.push(buf.len());
+        }
+        f(rec.row, Values { buf: &buf, ends: &ends });
+    }
+}
+
+/// The values of the columns asked of [`visit_rows`], for one row.
+#[derive(Clone, Copy)]
+pub(crate) struct Values<'a> {
+    buf: &'a str,
+    ends: &'a [usize],
+}
+
+impl<'a> Values<'a> {
+    /// The value of the `i`th column asked for.
+    pub(crate) fn get(&self, i: usize) -> &'a str {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(0)
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.buf.get(start..end).unwrap_or_default()
+    }
+}
+
 /// Column positions a file's checks and records need.
 struct Plan {
     id: Option<usize>,
     status: Option<usize>,
     modified: Option<usize>,
     org_type: Option<usize>,
+    /// `role` of users and enrollments, `role` of 1.2 roles.
+    role: Option<usize>,
     /// The start and end date columns whose order is checked.
     dates: Option<(&'static str, Option<usize>, &'static str, Option<usize>)>,
     readable: bool,
@@ -704,6 +839,7 @@ impl Plan {
             } else {
                 None
             },
+            role: header.pos("role"),
             dates: dates.map(|(a, b)| (a, header.pos(a), b, header.pos(b))),
             readable: id.is_some() || job.table == Table::Roles,
             pos,
@@ -724,6 +860,16 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
         || status.eq_ignore_ascii_case("inactive")
         || status.eq_ignore_ascii_case("deleted");
     let row32 = u32::try_from(ctx.row).unwrap_or(u32::MAX);
+    // What the checks of enrollments against users and classes need.
+    let role = cells.get(plan.role);
+    let (user_role, user_tag) = match job.table {
+        Table::Users => (spec::role_kind::code(role), 0),
+        Table::Enrollments if !deleted => (0, spec::role_kind::of_enrollment_role(role)),
+        Table::Roles if !deleted => (0, spec::role_kind::of_code(spec::role_kind::code(role))),
+        _ => (0, 0),
+    };
+    let mut own_hash = None;
+    let (mut class_hash, mut school_hash) = (None, None);
     let mut ref_index = 0;
     for (i, col) in header.cols.iter().enumerate() {
         let Some(col) = col else { continue };
@@ -764,7 +910,8 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
                     let school = cells.get(plan.org_type).eq_ignore_ascii_case("school");
                     let (info, new) = out.ids.entry(h);
                     if new {
-                        *info = IdInfo::new(row32, deleted, school);
+                        *info = IdInfo::new(row32, deleted, school, user_role);
+                        own_hash = Some(h);
                     } else {
                         let first = info.row();
                         ctx.add(col.name, Code::IdDuplicate, || {
@@ -872,7 +1019,13 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
                         format!("the record is its own parent (`{}`)", clip(v))
                     });
                 }
-                add_ref(out, this_ref, v, row32, deleted);
+                let tag = if col.name == "userSourcedId" { user_tag } else { 0 };
+                let h = add_ref(out, this_ref, v, row32, deleted, tag);
+                match col.name {
+                    "classSourcedId" => class_hash = Some(h),
+                    "schoolSourcedId" => school_hash = Some(h),
+                    _ => {}
+                }
                 if col.name == "primaryOrgSourcedId" && !own_id.is_empty() {
                     out.primary_orgs.push((id_hash(own_id), id_hash(v), row32));
                 }
@@ -885,7 +1038,7 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
                             format!("the record lists itself (`{}`)", clip(item))
                         });
                     }
-                    add_ref(out, this_ref, item, row32, deleted);
+                    add_ref(out, this_ref, item, row32, deleted, 0);
                 }
                 if !clean {
                     ctx.add(col.name, Code::ValueList, || {
@@ -925,6 +1078,26 @@ fn check_row(header: &Header, cells: &Cells<'_>, ctx: &mut RowCtx<'_>, out: &mut
                 }
             }
         }
+    }
+    // Which school each class is at, and which its enrollments name.
+    match (job.table, own_hash, class_hash, school_hash) {
+        (Table::Classes, Some(class), _, Some(school)) => {
+            let i = out.school_index(school);
+            out.ids.entry(class).0.set_school_index(i);
+        }
+        (Table::Enrollments, _, Some(class), Some(school))
+            if !deleted && out.last_class_school != Some((class, school)) =>
+        {
+            out.last_class_school = Some((class, school));
+            let i = out.school_index(school);
+            let (at, new) = out.class_schools.entry(class);
+            if new {
+                *at = i;
+            } else if *at != i {
+                *at = MIXED_SCHOOLS;
+            }
+        }
+        _ => {}
     }
     // Date order.
     if let Some((start_col, start, end_col, end)) = plan.dates
@@ -1005,10 +1178,13 @@ fn finish_columns(out: &mut FileOutput, file: &str, sink: &mut Sink) {
     }
 }
 
-fn add_ref(out: &mut FileOutput, index: usize, v: &str, row: u32, deleted: bool) {
-    let Some(col) = out.refs.get_mut(index) else { return };
+/// Records a reference to `v` from `row`, with the `spec::role_kind` bits `tag` the
+/// row gives it (see [`RefUse::tag`]); returns the id's hash.
+fn add_ref(out: &mut FileOutput, index: usize, v: &str, row: u32, deleted: bool, tag: u8) -> IdHash {
+    let h = id_hash(v);
+    let Some(col) = out.refs.get_mut(index) else { return h };
     let arena = &mut col.arena;
-    let (u, new) = col.uses.entry(id_hash(v));
+    let (u, new) = col.uses.entry(h);
     if new {
         let mut end = v.len().min(255);
         while !v.is_char_boundary(end) {
@@ -1021,15 +1197,17 @@ fn add_ref(out: &mut FileOutput, index: usize, v: &str, row: u32, deleted: bool)
         }
         *u = RefUse {
             first_row: row,
-            count: 0,
+            count_tag: 0,
             first_active: u32::MAX,
             at,
         };
     }
-    u.count = u.count.saturating_add(1);
+    let count = (u.count_tag & RefUse::COUNT).saturating_add(1).min(RefUse::COUNT);
+    u.count_tag = (u.count_tag & !RefUse::COUNT) | count | (u32::from(tag & 0xf) << 28);
     if !deleted && u.first_active == u32::MAX {
         u.first_active = row;
     }
+    h
 }
 
 /// A value cut for a message, so a hostile cell cannot flood the report.
