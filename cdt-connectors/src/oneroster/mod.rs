@@ -10,6 +10,8 @@
 //! what it can, and the roster remembers which records came from rows that failed
 //! validation. Only what makes the bundle unreadable (not a bundle, a hostile archive)
 //! is an `Err`.
+//!
+//! [`write`] writes a roster back as a OneRoster 1.1 CSV bundle.
 
 mod check;
 pub mod codes;
@@ -21,6 +23,7 @@ mod scan;
 mod spec;
 mod table;
 mod values;
+pub mod write;
 #[cfg(feature = "xlsx")]
 pub(crate) mod xlsx;
 
