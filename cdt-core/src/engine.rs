@@ -197,14 +197,35 @@ pub fn platform_lookup(lookup: &Lookup, source: &Roster) -> Lookup {
     platform_lookup
 }
 
-/// The context's warnings, the source's, and one for each record the result relies on
-/// that was read from a row that failed validation.
+/// The most validation findings about the case's records a result names; the rest are
+/// counted in one line.
+pub const MAX_RECORD_FINDINGS: usize = 20;
+
+/// The context's warnings, the source's (for a bundle, the totals of its validation and
+/// what concerns whole files), one for each record the result relies on that was read
+/// from a row that failed validation, and the source's validation findings about the
+/// records the result relies on (the slice's), each once.
 fn warnings(ctx: &RunContext, roster: &Roster) -> Vec<String> {
     let mut warnings = ctx.warnings.clone();
     warnings.extend(roster.warnings.iter().cloned());
     for (id, why) in &roster.invalid_records {
         warnings.push(format!(
             "this result relies on source record `{id}`, read from a row that failed validation ({why}); check the bundle with `cdt validate`"
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let about_case: Vec<&String> = roster
+        .record_findings
+        .values()
+        .flatten()
+        .filter(|f| seen.insert(f.as_str()))
+        .collect();
+    let shown = about_case.len().min(MAX_RECORD_FINDINGS);
+    warnings.extend(about_case[..shown].iter().map(|f| (*f).clone()));
+    if about_case.len() > shown {
+        warnings.push(format!(
+            "and {} more validation finding(s) about the records of this case; see `cdt validate`",
+            about_case.len() - shown
         ));
     }
     warnings

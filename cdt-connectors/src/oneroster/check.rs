@@ -62,6 +62,7 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, sink: &mut Si
                                         info.row()
                                     ),
                                 )
+                                .about(col.text(u))
                             });
                         }
                         if col.column == "schoolSourcedId" && !info.school() {
@@ -79,6 +80,7 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, sink: &mut Si
                                         others(u.count)
                                     ),
                                 )
+                                .about(col.text(u))
                             });
                         }
                     }
@@ -99,6 +101,7 @@ pub(crate) fn cross_file(outputs: &[FileOutput], version: Version, sink: &mut Si
                         code,
                         format!("`{}` is not in {}{}", col.text(u), target.job.name, others(u.count)),
                     )
+                    .about(col.text(u))
                 });
             }
         }
