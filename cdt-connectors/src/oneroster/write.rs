@@ -337,7 +337,7 @@ pub fn write_bundle_zip(roster: &Roster, path: &Path) -> Result<(), Error> {
 
 /// Writes one CSV file of the bundle to `out`; returns `out` flushed.
 fn write_table<W: Write>(out: W, file: BundleFile, roster: &Roster, path: &Path) -> Result<W, Error> {
-    let csv_err = |e| csv_write_error(path, &e);
+    let csv_err = |e: csv::Error| csv_write_error(path, &e);
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
@@ -454,7 +454,7 @@ struct Row<'a, W: Write> {
 
 impl<W: Write> Row<'_, W> {
     fn field(&mut self, value: &str) -> Result<(), Error> {
-        self.w.write_field(value).map_err(|e| self.error(e))
+        self.w.write_field(value).map_err(|e| self.error(&e))
     }
 
     fn opt(&mut self, value: Option<&str>) -> Result<(), Error> {
@@ -501,11 +501,11 @@ impl<W: Write> Row<'_, W> {
     fn end(&mut self) -> Result<(), Error> {
         self.w
             .write_record(std::iter::empty::<&[u8]>())
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(&e))
     }
 
-    fn error(&self, source: csv::Error) -> Error {
-        csv_write_error(self.path, &source)
+    fn error(&self, source: &csv::Error) -> Error {
+        csv_write_error(self.path, source)
     }
 }
 
