@@ -48,6 +48,9 @@ pub(crate) enum Command {
     Demo(DemoCommand),
     /// Check a OneRoster bundle (ZIP, folder, CSV or XLSX) and report what is wrong.
     Validate(crate::validate::ValidateArgs),
+    /// Write a platform snapshot folder of a customer's platform or of files: the whole
+    /// district, or one case's slice (`--tool`, `--input`).
+    Snapshot(SnapshotArgs),
 }
 
 /// Where customer settings files live.
@@ -58,10 +61,9 @@ pub(crate) struct SettingsDir {
     pub(crate) settings_dir: PathBuf,
 }
 
+/// What a diagnostic runs on: a customer, or files.
 #[derive(Args, Debug)]
-pub(crate) struct RunArgs {
-    /// The tool's id (see `cdt tools`).
-    pub(crate) tool: String,
+pub(crate) struct TargetArgs {
     /// The customer id (a file in the settings folder).
     #[arg(long, conflicts_with_all = ["source", "platform"], required_unless_present = "source")]
     pub(crate) customer: Option<String>,
@@ -74,6 +76,35 @@ pub(crate) struct RunArgs {
     /// The district's Bookmarked organization id, when running on files holding several.
     #[arg(long, requires = "source")]
     pub(crate) district_id: Option<String>,
+    #[command(flatten)]
+    pub(crate) settings: SettingsDir,
+}
+
+impl TargetArgs {
+    /// The library's target.
+    pub(crate) fn target(self) -> anyhow::Result<cdt_connectors::Target> {
+        use cdt_connectors::Target;
+        match (self.customer, self.source, self.platform) {
+            (Some(customer_id), _, _) => Ok(Target::Customer {
+                settings_dir: self.settings.settings_dir,
+                customer_id,
+            }),
+            (None, Some(source), Some(platform)) => Ok(Target::Files {
+                source,
+                platform,
+                district_id: self.district_id,
+            }),
+            _ => anyhow::bail!("give --customer, or both --source and --platform"),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
+    /// The tool's id (see `cdt tools`).
+    pub(crate) tool: String,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
     /// A tool input, as name=value; repeat for each input.
     #[arg(short, long = "input", value_name = "NAME=VALUE", value_parser = parse_input)]
     pub(crate) inputs: Vec<(String, String)>,
@@ -86,8 +117,28 @@ pub(crate) struct RunArgs {
     /// Print the HubSpot note (HTML).
     #[arg(long)]
     pub(crate) hubspot: bool,
+    /// Also write the case's data to this folder, to replay offline and attach to the
+    /// ticket: `source/` (a OneRoster bundle) and `platform/` (a snapshot folder).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) evidence: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SnapshotArgs {
     #[command(flatten)]
-    pub(crate) settings: SettingsDir,
+    pub(crate) target: TargetArgs,
+    /// Only one case's platform slice: the tool whose case it is (see `cdt tools`).
+    #[arg(long, requires = "inputs")]
+    pub(crate) tool: Option<String>,
+    /// The case's tool inputs, as name=value; repeat for each input.
+    #[arg(short, long = "input", value_name = "NAME=VALUE", value_parser = parse_input, requires = "tool")]
+    pub(crate) inputs: Vec<(String, String)>,
+    /// The snapshot folder to write (an earlier snapshot there is replaced).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Print where it wrote as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 fn parse_input(s: &str) -> Result<(String, String), String> {
@@ -140,5 +191,6 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => crate::demo::generate_cmd(students, seed, &out, zip, !no_cases).await,
         Command::Demo(DemoCommand::Cases { dir }) => crate::demo::cases(&dir),
         Command::Validate(args) => crate::validate::validate(&args),
+        Command::Snapshot(args) => crate::snapshot::snapshot(&crate::plugins::registry(&cli.plugins)?, args).await,
     }
 }

@@ -13,6 +13,7 @@ mod demo;
 mod output;
 mod plugins;
 mod run;
+mod snapshot;
 mod tools;
 mod validate;
 

@@ -14,3 +14,10 @@ pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
         other => Ok(other?),
     }
 }
+
+/// Writes a one-line note to stderr (beside output that must stay machine-readable),
+/// through [`cdt_core::text::one_line`].
+#[allow(clippy::print_stderr)]
+pub(crate) fn note(text: &str) {
+    eprintln!("{}", cdt_core::text::one_line(text));
+}

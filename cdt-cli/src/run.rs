@@ -1,9 +1,9 @@
-//! `cdt run`: one diagnostic on a customer or on files, through `cdt_connectors::run`.
+//! `cdt run`: one diagnostic on a customer or on files, through `cdt_connectors::run`
+//! (or `cdt_connectors::run_with_evidence` with `--evidence`).
 
 use std::process::ExitCode;
 
-use anyhow::bail;
-use cdt_connectors::{RunOptions, Target};
+use cdt_connectors::RunOptions;
 use cdt_core::{Inputs, Registry};
 
 use crate::cli::RunArgs;
@@ -11,19 +11,22 @@ use crate::cli::RunArgs;
 pub(crate) async fn run(registry: &Registry, args: RunArgs) -> anyhow::Result<ExitCode> {
     let tool = registry.get(&args.tool)?;
     let inputs = Inputs::from_pairs(args.inputs.iter().cloned());
-    let target = match (args.customer, args.source, args.platform) {
-        (Some(customer_id), _, _) => Target::Customer {
-            settings_dir: args.settings.settings_dir,
-            customer_id,
-        },
-        (None, Some(source), Some(platform)) => Target::Files {
-            source,
-            platform,
-            district_id: args.district_id,
-        },
-        _ => bail!("give --customer, or both --source and --platform"),
+    let target = args.target.target()?;
+    let options = RunOptions::now(args.ticket);
+    let result = match &args.evidence {
+        None => cdt_connectors::run(tool.as_ref(), &inputs, &target, &options).await?,
+        Some(dir) => {
+            let (result, evidence) =
+                cdt_connectors::run_with_evidence(tool.as_ref(), &inputs, &target, &options, dir).await?;
+            // On stderr, so stdout stays the result alone (`--json`, `--hubspot`).
+            crate::output::note(&format!(
+                "wrote the evidence of this case: --source {} --platform {}",
+                evidence.source.path.display(),
+                evidence.platform.path.display()
+            ));
+            result
+        }
     };
-    let result = cdt_connectors::run(tool.as_ref(), &inputs, &target, &RunOptions::now(args.ticket)).await?;
     if args.json {
         crate::output::emit(&(result.to_json() + "\n"))?;
     } else if args.hubspot {

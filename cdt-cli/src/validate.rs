@@ -139,6 +139,8 @@ fn error_file(r: &ValidationReport) -> String {
             code,
             severity,
             message,
+            // The records' ids are in `--json`; the error file keeps its columns.
+            records: _,
         } = f;
         let cells = [
             file.as_str(),

@@ -21,7 +21,11 @@
 //!   nothing);
 //! - [`factory`]: a customer's connectors from its settings;
 //! - [`run()`]: one diagnostic on a [`Target`] (a customer, or files), the one call
-//!   every adapter makes; [`preflight()`]: whether a customer's diagnostics can run.
+//!   every adapter makes; [`preflight()`]: whether a customer's diagnostics can run;
+//! - [`evidence`]: a run that also writes the two slices of its case
+//!   ([`run_with_evidence`]), and platform snapshots of a district or a case
+//!   ([`write_platform_snapshot`]), to replay offline;
+//! - [`oneroster::write`]: a roster written back as a OneRoster 1.1 CSV bundle.
 
 pub mod atomic;
 #[cfg(feature = "aws")]
@@ -34,6 +38,7 @@ pub mod customers;
 pub mod embedded;
 pub mod environments;
 pub mod error;
+pub mod evidence;
 pub mod factory;
 mod files;
 #[cfg(any(feature = "api", feature = "aws"))]
@@ -56,6 +61,7 @@ pub use credentials::CredentialManager;
 pub use embedded::EmbeddedStore;
 pub use environments::Environments;
 pub use error::{Error, RestErrorKind, Result};
+pub use evidence::{Evidence, SnapshotScope, Written, run_with_evidence, write_platform_snapshot};
 pub use factory::{platform_for, platform_from_path, source_for, source_with};
 pub use oneroster::{
     Code, Finding, OneRosterCsv, Severity, ValidationReport, read_bundle, read_bundle_with_report,

@@ -163,6 +163,38 @@ fn a_row_with_errors_still_loads_and_is_remembered() {
 }
 
 #[test]
+fn findings_name_the_records_they_are_about() {
+    let dir = copy_fixture("v11-small");
+    let mut users = std::fs::read_to_string(dir.path().join("users.csv")).unwrap();
+    users.push_str("stu-8,,,maybe,org-s1,student,x,,Zoë,Nguyễn,,,,,,,05,\r\n");
+    std::fs::write(dir.path().join("users.csv"), users).unwrap();
+    let (r, report) = OneRosterCsv::new(dir.path()).read_with_report().unwrap();
+    // The record of the finding's row.
+    let f = report.with_code(Code::ValueBoolean).next().unwrap();
+    assert_eq!(f.records, ["stu-8"]);
+    assert_eq!(r.record_findings["stu-8"], [f.to_string()]);
+    // Only the totals are the roster's own warnings: findings about records are named
+    // by the results that rely on them.
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0].contains("(0 info)"), "{:?}", r.warnings);
+
+    // The record a finding refers to, even when its row's record is not read.
+    let (r, report) = OneRosterCsv::new(fixture("broken-v11")).read_with_report().unwrap();
+    let f = report
+        .with_code(Code::ReferenceMissing)
+        .find(|f| f.file == "enrollments.csv")
+        .unwrap();
+    assert!(f.records.iter().any(|id| id == "cls-9"), "{:?}", f.records);
+    assert!(r.record_findings["cls-9"].contains(&f.to_string()));
+    // Findings about a whole file (a header) stay in the roster's warnings.
+    assert!(
+        r.warnings.iter().any(|w| w.contains("header.missing_column")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
 fn broken_v11_bundle_names_file_row_and_column_of_each_problem() {
     use Code::*;
     let r = validate(&fixture("broken-v11"));

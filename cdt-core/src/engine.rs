@@ -77,16 +77,57 @@ async fn run(
     platform: &dyn PlatformConnector,
     ctx: &RunContext,
 ) -> Result<DiagnosticResult> {
+    let slices = fetch_case(tool, inputs, source, platform).await?;
+    judge(tool, slices, ctx)
+}
+
+/// The two slices of data one case relies on, as [`diagnose`] fetches them, with the
+/// validated inputs.
+#[derive(Clone, Debug)]
+pub struct CaseSlices {
+    /// The inputs, validated against the tool's spec.
+    pub inputs: Inputs,
+    /// The SIS slice of the tool's lookup.
+    pub source: Roster,
+    /// The platform slice of the [`platform_lookup`].
+    pub platform: PlatformData,
+}
+
+/// Fetches the slices a case relies on: validates the inputs, looks up, fetches the
+/// source slice, then the platform slice with the source's `sourcedId`s
+/// ([`platform_lookup`]). The first steps of [`diagnose`]; also what evidence of a
+/// case holds.
+pub async fn fetch_case(
+    tool: &dyn Tool,
+    inputs: &Inputs,
+    source: &dyn SourceConnector,
+    platform: &dyn PlatformConnector,
+) -> Result<CaseSlices> {
     let (inputs, lookup) = plan(tool, inputs)?;
     debug!(?lookup, source = %source.describe(), "fetching the source slice");
     let roster = source.fetch(&lookup).await?;
     let platform_lookup = platform_lookup(&lookup, &roster);
     debug!(platform = %platform.describe(), ids = platform_lookup.sourced_ids.len(), "fetching the platform slice");
     let platform_data = platform.fetch(&platform_lookup).await?;
-    let warnings = warnings(ctx, &roster);
-    let case = Case {
+    Ok(CaseSlices {
+        inputs,
         source: roster,
         platform: platform_data,
+    })
+}
+
+/// Runs the tool on slices already fetched ([`fetch_case`]) and stamps the result: the
+/// last steps of [`diagnose`].
+pub fn judge(tool: &dyn Tool, slices: CaseSlices, ctx: &RunContext) -> Result<DiagnosticResult> {
+    let CaseSlices {
+        inputs,
+        source,
+        platform,
+    } = slices;
+    let warnings = warnings(ctx, &source);
+    let case = Case {
+        source,
+        platform,
         bookmarked_org_id: ctx.bookmarked_org_id.clone(),
         today: ctx.today(),
     };
@@ -156,14 +197,35 @@ pub fn platform_lookup(lookup: &Lookup, source: &Roster) -> Lookup {
     platform_lookup
 }
 
-/// The context's warnings, the source's, and one for each record the result relies on
-/// that was read from a row that failed validation.
+/// The most validation findings about the case's records a result names; the rest are
+/// counted in one line.
+pub const MAX_RECORD_FINDINGS: usize = 20;
+
+/// The context's warnings, the source's (for a bundle, the totals of its validation and
+/// what concerns whole files), one for each record the result relies on that was read
+/// from a row that failed validation, and the source's validation findings about the
+/// records the result relies on (the slice's), each once.
 fn warnings(ctx: &RunContext, roster: &Roster) -> Vec<String> {
     let mut warnings = ctx.warnings.clone();
     warnings.extend(roster.warnings.iter().cloned());
     for (id, why) in &roster.invalid_records {
         warnings.push(format!(
             "this result relies on source record `{id}`, read from a row that failed validation ({why}); check the bundle with `cdt validate`"
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let about_case: Vec<&String> = roster
+        .record_findings
+        .values()
+        .flatten()
+        .filter(|f| seen.insert(f.as_str()))
+        .collect();
+    let shown = about_case.len().min(MAX_RECORD_FINDINGS);
+    warnings.extend(about_case[..shown].iter().map(|f| (*f).clone()));
+    if about_case.len() > shown {
+        warnings.push(format!(
+            "and {} more validation finding(s) about the records of this case; see `cdt validate`",
+            about_case.len() - shown
         ));
     }
     warnings

@@ -44,7 +44,7 @@ pub mod tool;
 
 pub use connector::{PlatformConnector, SourceConnector};
 pub use customer::{Customer, Environment};
-pub use engine::{RunContext, diagnose};
+pub use engine::{CaseSlices, RunContext, diagnose, fetch_case, judge};
 pub use error::{Error, Result};
 pub use lookup::Lookup;
 pub use platform::PlatformData;

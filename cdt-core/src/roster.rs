@@ -378,6 +378,12 @@ pub struct Roster {
     /// diagnostic relies on one of them.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub invalid_records: std::collections::BTreeMap<String, String>,
+    /// The source's validation findings about records (errors and warnings), each as one
+    /// line, by the `sourcedId` of every record it is about (the record of its row, the
+    /// record it refers to). A slice keeps those about its records; the engine names
+    /// them in the result's warnings.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub record_findings: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Roster {

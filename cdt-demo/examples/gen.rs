@@ -115,7 +115,7 @@ fn usage(msg: &str) -> ! {
     std::process::exit(2)
 }
 
-fn fail(e: &cdt_demo::Error) -> ! {
+fn fail(e: &cdt_connectors::Error) -> ! {
     eprintln!("error: {e}");
     std::process::exit(1)
 }

@@ -3,7 +3,8 @@
 //! - [`generator`]: a realistic district on both sides, the SIS roster and the
 //!   Bookmarked platform's exact import of it, from a seed;
 //! - [`scenarios`]: planted differences between the two sides, for the demo;
-//! - [`oneroster_csv`]: writes a roster as a `OneRoster` 1.1 CSV bundle (folder or ZIP);
+//! - [`oneroster_csv`]: writes a roster as a `OneRoster` 1.1 CSV bundle (folder or ZIP),
+//!   the writer of `cdt_connectors::oneroster::write`;
 //! - [`rng`]: the small seeded generator everything derives from.
 //!
 //! ```
@@ -14,12 +15,10 @@
 //! assert_eq!(a, b);
 //! ```
 
-mod error;
 pub mod generator;
 mod names;
-pub mod oneroster_csv;
 pub mod rng;
 pub mod scenarios;
 
-pub use error::Error;
+pub use cdt_connectors::oneroster::write as oneroster_csv;
 pub use generator::{District, GenConfig, generate};

@@ -139,7 +139,7 @@ pub async fn check_platform(
 }
 
 /// A roster with each table in key order, and without what only a bundle has
-/// (provenance, reading warnings, invalid records).
+/// (provenance, reading warnings, invalid records, validation findings).
 #[must_use]
 pub fn roster_tables(r: &cdt_core::Roster) -> cdt_core::Roster {
     let mut r = r.clone();
@@ -152,6 +152,7 @@ pub fn roster_tables(r: &cdt_core::Roster) -> cdt_core::Roster {
     r.provenance = cdt_core::roster::Provenance::default();
     r.warnings.clear();
     r.invalid_records.clear();
+    r.record_findings.clear();
     r
 }
 

@@ -89,6 +89,9 @@ impl RosterQuery for Coarse<'_, Roster> {
     async fn invalid_records(&self, ids: &[String]) -> Result<Vec<(String, String)>, Infallible> {
         self.0.invalid_records(ids).await
     }
+    async fn record_findings(&self, ids: &[String]) -> Result<Vec<(String, Vec<String>)>, Infallible> {
+        self.0.record_findings(ids).await
+    }
 }
 
 #[tokio::test]

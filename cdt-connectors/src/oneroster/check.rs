@@ -236,6 +236,7 @@ impl Context<'_> {
                     code,
                     format!("`{}` is not in {target_name}", clip(f.id)),
                 )
+                .about(f.id)
             });
         }
         if w.what & DELETED != 0 && f.active {
@@ -251,6 +252,7 @@ impl Context<'_> {
                         w.target_row
                     ),
                 )
+                .about(f.id)
             });
         }
         if w.what & ORG_TYPE != 0 {
@@ -266,6 +268,7 @@ impl Context<'_> {
                         w.target_row
                     ),
                 )
+                .about(f.id)
             });
         }
         if w.what & ROLE != 0 && f.active && role_kind::contradicts(role_kind::of_enrollment_role(f.role), w.user_kinds)
@@ -286,6 +289,7 @@ impl Context<'_> {
                     code,
                     format!("`{}` is enrolled as `{}`, but {theirs}", clip(f.id), clip(f.role)),
                 )
+                .about(f.id)
             });
         }
         if w.what & SCHOOL != 0 && f.active && !f.school.is_empty() && id_hash(f.school) != w.school {
@@ -305,6 +309,7 @@ impl Context<'_> {
                         w.target_row
                     ),
                 )
+                .about(f.id)
             });
         }
     }

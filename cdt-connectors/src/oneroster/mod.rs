@@ -10,6 +10,8 @@
 //! what it can, and the roster remembers which records came from rows that failed
 //! validation. Only what makes the bundle unreadable (not a bundle, a hostile archive)
 //! is an `Err`.
+//!
+//! [`write`] writes a roster back as a OneRoster 1.1 CSV bundle.
 
 mod check;
 pub mod codes;
@@ -24,6 +26,7 @@ mod scan;
 mod spec;
 mod table;
 mod values;
+pub mod write;
 #[cfg(feature = "xlsx")]
 pub(crate) mod xlsx;
 
@@ -308,7 +311,7 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
         ));
     }
 
-    let outputs = read_files(bundle, jobs, &limits)?;
+    let mut outputs = read_files(bundle, jobs, &limits)?;
     let description = format!("OneRoster {} bundle, {}", version.as_str(), bundle.describe());
     let mut report = ValidationReport {
         bundle: description.clone(),
@@ -319,6 +322,7 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
     for o in &outputs {
         report.rows.insert(o.job.name.clone(), o.rows);
     }
+    let row_index = RowIndex::take(&mut outputs);
     let roster = if build {
         Some(check::assemble(outputs, version, &mut sink))
     } else {
@@ -333,7 +337,9 @@ fn run_bundle(bundle: &Bundle, path: &Path, limits: Limits, build: bool) -> Resu
             description,
             oneroster_version: Some(version.as_str().to_owned()),
         };
+        row_index.name_records(&mut report.findings, &r);
         r.warnings = summary_warnings(&report, path);
+        r.record_findings = record_findings(&report);
         info!(
             users = r.users.len(),
             classes = r.classes.len(),
@@ -518,7 +524,10 @@ fn nothing_recognised_message(bundle: &Bundle) -> String {
     msg
 }
 
-/// The roster's warnings: a count of the findings and the first errors.
+/// The roster's warnings: the totals of the findings by severity, and the first
+/// findings about whole files (the manifest, a header, a file missing), errors first,
+/// which concern every record. Findings about records are in [`Roster::record_findings`], for the
+/// engine to name those about the records of a case.
 fn summary_warnings(report: &ValidationReport, path: &Path) -> Vec<String> {
     const SHOWN: usize = 10;
     let c = &report.counts;
@@ -526,20 +535,94 @@ fn summary_warnings(report: &ValidationReport, path: &Path) -> Vec<String> {
         return Vec::new();
     }
     let mut out = vec![format!(
-        "the OneRoster bundle has {} validation error(s) and {} warning(s); run `cdt validate {}` for all of them",
+        "the OneRoster bundle has {} validation error(s) and {} warning(s) ({} info); those about the records of this result, if any, follow; run `cdt validate {}` for all of them",
         c.errors,
         c.warnings,
+        c.infos,
         path.display()
     )];
-    out.extend(
-        report
-            .findings
-            .iter()
-            .filter(|f| f.severity >= Severity::Warning)
-            .take(SHOWN)
-            .map(ToString::to_string),
-    );
+    // Errors first: a missing column matters more than ten missing optional ones.
+    let mut whole_file: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning && f.records.is_empty() && f.row.is_none_or(|r| r <= 1))
+        .collect();
+    whole_file.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out.extend(whole_file.into_iter().take(SHOWN).map(ToString::to_string));
     out
+}
+
+/// The findings about records (errors and warnings), by the `sourcedId` of each record
+/// they are about, at most [`MAX_FINDINGS_PER_RECORD`] a record.
+fn record_findings(report: &ValidationReport) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    for f in report.findings.iter().filter(|f| f.severity >= Severity::Warning) {
+        let line = f.to_string();
+        for id in &f.records {
+            let lines = out.entry(id.clone()).or_default();
+            if lines.len() < MAX_FINDINGS_PER_RECORD {
+                lines.push(line.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The most findings kept about one record.
+const MAX_FINDINGS_PER_RECORD: usize = 20;
+
+/// For each file whose records were built, the row of each record: names the record a
+/// finding's row holds.
+struct RowIndex {
+    /// File name -> (table, index of its first record in the roster's table, rows).
+    files: HashMap<String, (Table, usize, Vec<u32>)>,
+}
+
+impl RowIndex {
+    /// Takes the rows of each file's records, in the order [`check::assemble`] puts
+    /// the records together.
+    fn take(outputs: &mut [FileOutput]) -> Self {
+        let mut next: HashMap<Table, usize> = HashMap::new();
+        let mut files = HashMap::new();
+        for o in outputs {
+            let rows = std::mem::take(&mut o.built.rows);
+            if rows.is_empty() {
+                continue;
+            }
+            let start = next.entry(o.job.table).or_default();
+            files.insert(o.job.name.clone(), (o.job.table, *start, rows));
+            *start += o.built.records();
+        }
+        Self { files }
+    }
+
+    /// Adds to each finding about a row the `sourcedId` of the record read from it.
+    fn name_records(&self, findings: &mut [Finding], roster: &Roster) {
+        for f in findings {
+            let Some(row) = f.row.and_then(|r| u32::try_from(r).ok()) else {
+                continue;
+            };
+            let Some((table, start, rows)) = self.files.get(&f.file) else {
+                continue;
+            };
+            let Ok(i) = rows.binary_search(&row) else { continue };
+            let i = start + i;
+            let id = match table {
+                Table::Orgs => roster.orgs.get(i).map(|r| &r.sourced_id),
+                Table::Users => roster.users.get(i).map(|r| &r.sourced_id),
+                Table::Courses => roster.courses.get(i).map(|r| &r.sourced_id),
+                Table::Classes => roster.classes.get(i).map(|r| &r.sourced_id),
+                Table::AcademicSessions => roster.academic_sessions.get(i).map(|r| &r.sourced_id),
+                Table::Enrollments => roster.enrollments.get(i).map(|r| &r.sourced_id),
+                _ => None,
+            };
+            if let Some(id) = id
+                && !f.records.contains(id)
+            {
+                f.records.push(id.clone());
+            }
+        }
+    }
 }
 
 /// The version a bundle without a usable manifest is: 1.1 if `users.csv` has a `role`

@@ -21,6 +21,10 @@ pub struct Finding {
     pub severity: Severity,
     /// What is wrong, in words a district admin can act on.
     pub message: String,
+    /// The `sourcedId`s of the records it is about, when known: the record it refers
+    /// to, and (when the bundle's records are read) the record of its row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
 }
 
 impl Finding {
@@ -40,7 +44,17 @@ impl Finding {
             code,
             severity: code.severity(),
             message: message.into(),
+            records: Vec::new(),
         }
+    }
+
+    /// The finding, about the record with this `sourcedId` too.
+    #[must_use]
+    pub fn about(mut self, sourced_id: &str) -> Self {
+        if !sourced_id.is_empty() && !self.records.iter().any(|r| r == sourced_id) {
+            self.records.push(sourced_id.to_owned());
+        }
+        self
     }
 
     /// `file, row N, column C`.

@@ -258,9 +258,23 @@ pub(crate) struct Built {
     pub(crate) roles: Vec<(String, UserRole)>,
     /// Records from rows with errors: sourcedId -> `file, row N: code`.
     pub(crate) invalid: Vec<(String, String)>,
+    /// The row of each record built, in order (orgs, users, courses, classes, sessions
+    /// and enrollments: one file builds one of them), to name the record a finding's
+    /// row holds.
+    pub(crate) rows: Vec<u32>,
 }
 
 impl Built {
+    /// How many records with a `sourcedId` were built.
+    pub(crate) fn records(&self) -> usize {
+        self.orgs.len()
+            + self.users.len()
+            + self.courses.len()
+            + self.classes.len()
+            + self.sessions.len()
+            + self.enrollments.len()
+    }
+
     fn reserve(&mut self, table: Table, n: usize) {
         match table {
             Table::Orgs => self.orgs.reserve(n),
@@ -725,6 +739,9 @@ fn run(job: &FileJob, records: &mut impl RowSource, sink: &mut Sink, out: &mut F
         let before = dated_records(out);
         if job.build && plan.readable {
             build(job, &plan, &cells, out);
+            if out.built.records() > out.built.rows.len() {
+                out.built.rows.push(u32::try_from(rec.row).unwrap_or(u32::MAX));
+            }
         }
         if !out.dates.is_empty() {
             let built = dated_records(out) > before;

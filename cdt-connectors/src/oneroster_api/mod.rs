@@ -795,6 +795,7 @@ impl OneRosterApi {
             provenance: self.provenance(),
             warnings: Vec::new(),
             invalid_records: std::collections::BTreeMap::new(),
+            record_findings: std::collections::BTreeMap::new(),
         })
     }
 }

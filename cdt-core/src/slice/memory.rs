@@ -240,6 +240,16 @@ impl RosterQuery for Roster {
             .filter_map(|id| self.invalid_records.get(id).map(|why| (id.clone(), why.clone())))
             .collect())
     }
+
+    async fn record_findings(&self, ids: &[String]) -> Result<Vec<(String, Vec<String>)>, Infallible> {
+        if self.record_findings.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.record_findings.get(id).map(|f| (id.clone(), f.clone())))
+            .collect())
+    }
 }
 
 impl PlatformData {

@@ -219,6 +219,16 @@ pub trait RosterQuery: Sync {
         &self,
         ids: &[String],
     ) -> impl Future<Output = Result<Vec<(String, String)>, Self::Error>> + Send;
+    /// Of these `sourcedId`s, those the source's validation findings are about, with
+    /// the findings ([`roster::Roster::record_findings`]). None, for a source that does
+    /// not validate.
+    fn record_findings(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, Vec<String>)>, Self::Error>> + Send {
+        let _ = ids;
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// Runs a future that never waits (the in-memory backends') to completion.

@@ -110,6 +110,7 @@ pub async fn slice_roster<Q: RosterQuery + ?Sized>(q: &Q, lookup: &Lookup) -> Re
         .into_iter()
         .collect();
     let invalid_records: BTreeMap<String, String> = q.invalid_records(&ids).await?.into_iter().collect();
+    let record_findings: BTreeMap<String, Vec<String>> = q.record_findings(&ids).await?.into_iter().collect();
     Ok(Roster {
         orgs,
         users,
@@ -120,5 +121,6 @@ pub async fn slice_roster<Q: RosterQuery + ?Sized>(q: &Q, lookup: &Lookup) -> Re
         provenance,
         warnings,
         invalid_records,
+        record_findings,
     })
 }

@@ -304,18 +304,21 @@ pub(crate) struct ExtraEnrollmentInBookmarked {
     /// The platform id and `sourced_id`.
     pub(crate) id: String,
     pub(crate) sid: String,
+    /// Why the SIS does not have it current, as a clause (e.g. `the SIS has the
+    /// student disabled (enabledUser = false)`).
+    pub(crate) why: String,
 }
 
 impl Violation for ExtraEnrollmentInBookmarked {
     const CODE: &'static str = "extra-enrollment-in-bookmarked";
     const SEVERITY: Severity = Severity::Error;
     const SYSTEM: System = System::Bookmarked;
-    const SUMMARY: &'static str = "Bookmarked still has an active enrollment the SIS no longer has current. Set it to deleted, or re-run the import.";
+    const SUMMARY: &'static str = "Bookmarked still has an active enrollment the SIS no longer has current; the message says why (the student tobedeleted or disabled with enabledUser false, the enrollment tobedeleted, ended or not begun, its class tobedeleted, or no longer sent). Set it to deleted, or re-run the import.";
 
     fn message(&self) -> String {
         format!(
-            "Bookmarked still has {} active in {} (enrollment {}, sourced_id {}), which the SIS no longer has current.",
-            self.name, self.title, self.id, self.sid
+            "Bookmarked still has {} active in {} (enrollment {}, sourced_id {}), which the SIS no longer has current: {}.",
+            self.name, self.title, self.id, self.sid, self.why
         )
     }
 

@@ -247,7 +247,7 @@ pub(super) fn diagnose_class(case: &Case, query: &str, school: Option<&School<'_
                     || expected.iter().any(|e| e.sourced_id == b.sourced_id);
                 if !known && b.role.eq_ignore_ascii_case("student") {
                     let name = student.map_or_else(|| b.user_id.clone(), platform::Student::full_name);
-                    extra_enrollment(&mut r, pf, b, &name);
+                    extra_enrollment(&mut r, case, b, &name);
                     missing.push(format!("extra enrollment of {name}"));
                 }
             }

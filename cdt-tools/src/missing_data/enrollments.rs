@@ -3,13 +3,14 @@
 use std::collections::BTreeSet;
 
 use cdt_core::Case;
-use cdt_core::platform::{self, PlatformData};
-use cdt_core::roster::Enrollment;
+use cdt_core::platform;
+use cdt_core::roster::{Enrollment, Roster};
+use chrono::NaiveDate;
 
 use crate::common::{Report, bm_class_by_sid, sis_enrollment_school, sis_org_name};
 use crate::findings::{
     ClassDeletedInBookmarked, ClassMissingInBookmarked, EnrollmentDeletedInBookmarked, EnrollmentMissingInBookmarked,
-    ExtraEnrollmentInBookmarked,
+    ExtraEnrollmentInBookmarked, not_live_reason,
 };
 
 /// A class the SIS has live, as Bookmarked has it.
@@ -113,13 +114,45 @@ pub(super) fn check_enrollment(
     }
 }
 
-/// Reports an active platform enrollment the SIS does not have current.
-pub(super) fn extra_enrollment(r: &mut Report, pf: &PlatformData, e: &platform::Enrollment, name: &str) {
+/// Reports an active platform enrollment the SIS does not have current, with why.
+pub(super) fn extra_enrollment(r: &mut Report, case: &Case, e: &platform::Enrollment, name: &str) {
+    let pf = &case.platform;
     let title = pf.class(&e.class_id).map_or(e.class_id.as_str(), |c| c.title.as_str());
+    let student = pf.student(&e.user_id).map(|s| s.sourced_id.as_str());
     r.report(&ExtraEnrollmentInBookmarked {
         name: name.to_owned(),
         title: title.to_owned(),
         id: e.id.clone(),
         sid: e.sourced_id.clone(),
+        why: not_current_reason(&case.source, &e.sourced_id, student, case.today),
     });
+}
+
+/// Why the SIS does not have an enrollment current, as a clause: the student is not
+/// live (tobedeleted, or disabled with `enabledUser` false), the enrollment is
+/// tobedeleted, ended or not begun, its class is tobedeleted, or the SIS does not send it.
+fn not_current_reason(src: &Roster, enrollment_sid: &str, student_sid: Option<&str>, today: NaiveDate) -> String {
+    let enrollment = src.enrollments.iter().find(|e| e.sourced_id == enrollment_sid);
+    let student = student_sid
+        .or(enrollment.map(|e| e.user_sourced_id.as_str()))
+        .and_then(|sid| src.user(sid));
+    if let Some(u) = student.filter(|u| !u.is_live()) {
+        return format!("the SIS has the student {}", not_live_reason(u.status.is_active()));
+    }
+    let Some(e) = enrollment else {
+        return "the SIS no longer sends the enrollment".into();
+    };
+    if !e.status.is_active() {
+        return "the SIS has the enrollment tobedeleted".into();
+    }
+    if let Some(end) = e.end_date.filter(|d| *d < today) {
+        return format!("the SIS ended it on {end}");
+    }
+    if let Some(begin) = e.begin_date.filter(|d| *d > today) {
+        return format!("the SIS has it begin on {begin}");
+    }
+    if src.class(&e.class_sourced_id).is_some_and(|c| !c.status.is_active()) {
+        return "the SIS has its class tobedeleted".into();
+    }
+    "the SIS has no current enrollment of the student in the class".into()
 }

@@ -421,4 +421,44 @@ mod tests {
         assert_eq!(v.status, Status::IssueInSource, "{}", v.summary);
         assert!(codes(&v).contains(&"class-not-in-source"));
     }
+
+    #[test]
+    fn an_extra_enrollment_says_why_the_sis_has_it_not_current() {
+        let why = |v: &Verdict| -> String {
+            v.findings
+                .iter()
+                .find(|f| f.code == "extra-enrollment-in-bookmarked")
+                .map(|f| f.message.clone())
+                .unwrap_or_default()
+        };
+        // Sam Lee is disabled in the SIS (enabledUser false) but still in Math 5 on Bookmarked.
+        let mut w = world();
+        w.mirror();
+        w.sis("stu-sam-1").enabled = false;
+        let v = class(&w, "Math 5", None);
+        assert!(
+            why(&v).ends_with(
+                "which the SIS no longer has current: the SIS has the student disabled (enabledUser = false)."
+            ),
+            "{}",
+            why(&v)
+        );
+
+        let mut w = world();
+        w.mirror();
+        w.sis("stu-sam-1").status = RecordStatus::ToBeDeleted;
+        assert!(why(&class(&w, "Math 5", None)).ends_with("the SIS has the student marked tobedeleted."));
+
+        let mut w = world();
+        w.mirror();
+        if let Some(e) = w
+            .roster
+            .enrollments
+            .iter_mut()
+            .find(|e| e.user_sourced_id == "stu-sam-1")
+        {
+            e.end_date = Some(date(2020, 6, 30));
+        }
+        assert!(why(&class(&w, "Math 5", None)).ends_with("the SIS ended it on 2020-06-30."));
+    }
 }

@@ -127,7 +127,7 @@ pub(super) fn diagnose_student(case: &Case, query: &str, school: Option<&School<
                 let known = class.is_some_and(|c| current_classes.contains(c.sourced_id.as_str()))
                     || current.iter().any(|c| c.sourced_id == e.sourced_id);
                 if !known {
-                    extra_enrollment(&mut r, pf, e, &name);
+                    extra_enrollment(&mut r, case, e, &name);
                     missing.push(format!(
                         "extra enrollment in {}",
                         class.map_or(e.class_id.as_str(), |c| c.title.as_str())

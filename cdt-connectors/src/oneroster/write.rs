@@ -20,17 +20,21 @@
 //! Files are UTF-8 without BOM, RFC 4180 (CRLF line ends). Writing is atomic: the
 //! bundle is written under a temporary name beside the target and renamed into place,
 //! so a crash never leaves half a bundle.
+//!
+//! The demo generator writes its districts with it, and evidence of a case
+//! ([`crate::evidence`]) its SIS slice. What the roster model does not carry is not
+//! written: a 1.2 bundle's extra roles collapse to each user's primary role, and its
+//! preferred names are dropped.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use cdt_connectors::atomic::{AtomicDir, AtomicFile};
-
 use cdt_core::roster::{RecordStatus, Roster};
 
-use crate::Error;
+use crate::atomic::{AtomicDir, AtomicFile};
+use crate::error::Error;
 
 /// The `dateLastModified` written on every row of a delta file.
 pub const DELTA_DATE_LAST_MODIFIED: &str = "2026-11-01T12:00:00.000Z";
@@ -276,7 +280,8 @@ pub fn manifest(roster: &Roster) -> String {
 ///
 /// The folder is written under a temporary name beside it and renamed into place. An
 /// existing `dir` is replaced only if it holds nothing but `OneRoster` CSV files (an
-/// earlier bundle); otherwise [`Error::NotABundle`] is returned and nothing changes.
+/// earlier bundle); otherwise [`Error::Bundle`] says which entry is in the way and
+/// nothing changes.
 pub fn write_bundle_dir(roster: &Roster, dir: &Path) -> Result<(), Error> {
     check_replaceable(dir)?;
     let out = AtomicDir::create(dir, |name| BUNDLE_FILE_NAMES.contains(&name)).map_err(|e| Error::io(dir, e))?;
@@ -297,7 +302,7 @@ pub fn write_bundle_dir(roster: &Roster, dir: &Path) -> Result<(), Error> {
 /// at the archive's root, deflated ([`ZIP_DEFLATE_LEVEL`]).
 ///
 /// The archive is written under a fresh temporary name beside `path` and renamed into
-/// place, replacing any existing file ([`cdt_connectors::atomic`]). Entry timestamps
+/// place, replacing any existing file ([`crate::atomic`]). Entry timestamps
 /// are fixed (1980-01-01), so the same roster always gives the same bytes.
 pub fn write_bundle_zip(roster: &Roster, path: &Path) -> Result<(), Error> {
     use zip::write::SimpleFileOptions;
@@ -305,9 +310,9 @@ pub fn write_bundle_zip(roster: &Roster, path: &Path) -> Result<(), Error> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
-    let zip_err = |source| Error::Zip {
+    let zip_err = |e: zip::result::ZipError| Error::Zip {
         path: path.to_owned(),
-        source,
+        message: format!("cannot write: {e}"),
     };
     let mut file = AtomicFile::create(path).map_err(|e| Error::io(path, e))?;
     let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 16, file.file()));
@@ -332,10 +337,7 @@ pub fn write_bundle_zip(roster: &Roster, path: &Path) -> Result<(), Error> {
 
 /// Writes one CSV file of the bundle to `out`; returns `out` flushed.
 fn write_table<W: Write>(out: W, file: BundleFile, roster: &Roster, path: &Path) -> Result<W, Error> {
-    let csv_err = |source| Error::Csv {
-        path: path.to_owned(),
-        source,
-    };
+    let csv_err = |e: csv::Error| csv_write_error(path, &e);
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
@@ -452,7 +454,7 @@ struct Row<'a, W: Write> {
 
 impl<W: Write> Row<'_, W> {
     fn field(&mut self, value: &str) -> Result<(), Error> {
-        self.w.write_field(value).map_err(|e| self.error(e))
+        self.w.write_field(value).map_err(|e| self.error(&e))
     }
 
     fn opt(&mut self, value: Option<&str>) -> Result<(), Error> {
@@ -499,14 +501,30 @@ impl<W: Write> Row<'_, W> {
     fn end(&mut self) -> Result<(), Error> {
         self.w
             .write_record(std::iter::empty::<&[u8]>())
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(&e))
     }
 
-    fn error(&self, source: csv::Error) -> Error {
-        Error::Csv {
-            path: self.path.to_owned(),
-            source,
-        }
+    fn error(&self, source: &csv::Error) -> Error {
+        csv_write_error(self.path, source)
+    }
+}
+
+/// The CSV writer failed on a file (inside a ZIP archive: `archive.zip/users.csv`).
+fn csv_write_error(path: &Path, e: &csv::Error) -> Error {
+    Error::Bundle {
+        path: path.to_owned(),
+        message: format!("cannot write CSV: {e}"),
+    }
+}
+
+/// A folder that is not an earlier bundle, so replacing it could destroy someone's files.
+fn not_a_bundle(dir: &Path, entry: &str) -> Error {
+    Error::Bundle {
+        path: dir.to_owned(),
+        message: format!(
+            "refusing to replace it: it holds `{}`, which is not part of a OneRoster CSV bundle",
+            cdt_core::text::one_line(entry)
+        ),
     }
 }
 
@@ -518,9 +536,9 @@ fn check_replaceable(dir: &Path) -> Result<(), Error> {
         Err(e) => return Err(Error::io(dir, e)),
     };
     if !meta.is_dir() {
-        return Err(Error::NotABundle {
+        return Err(Error::Bundle {
             path: dir.to_owned(),
-            entry: "(it is not a folder)".to_owned(),
+            message: "refusing to replace it: it is not a folder".into(),
         });
     }
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
@@ -528,10 +546,7 @@ fn check_replaceable(dir: &Path) -> Result<(), Error> {
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
         if !is_file || !BUNDLE_FILE_NAMES.contains(&name.as_str()) {
-            return Err(Error::NotABundle {
-                path: dir.to_owned(),
-                entry: name,
-            });
+            return Err(not_a_bundle(dir, &name));
         }
     }
     Ok(())
