@@ -67,40 +67,28 @@ pub fn measure(bytes: &[u8]) -> Result<Shape, String> {
 /// limit, and what the component has.
 pub fn check(bytes: &[u8], limits: &HostLimits) -> Result<Shape, String> {
     let shape = measure(bytes)?;
-    let over = |what: &str, has: u64, max: u64| {
-        format!(
-            "{what} is {has}, over the host's limit of {max}: no plugin needs this shape, and compiling it would stall loading"
-        )
-    };
-    if shape.functions > limits.max_functions {
-        return Err(over("its number of functions", shape.functions, limits.max_functions));
-    }
-    if shape.max_body > limits.max_function_bytes {
-        return Err(over(
+    let checks = [
+        ("its number of functions", shape.functions, limits.max_functions),
+        (
             "its largest function body, in bytes,",
             shape.max_body,
             limits.max_function_bytes,
-        ));
-    }
-    if shape.max_locals > limits.max_locals {
-        return Err(over(
-            "the most locals in one function",
-            shape.max_locals,
-            limits.max_locals,
-        ));
-    }
-    if shape.max_branches > limits.max_branch_targets {
-        return Err(over(
+        ),
+        ("the most locals in one function", shape.max_locals, limits.max_locals),
+        (
             "the most branch targets in one function",
             shape.max_branches,
             limits.max_branch_targets,
-        ));
-    }
-    if shape.max_cost > limits.max_compile_cost {
-        return Err(over(
+        ),
+        (
             "the largest locals × branch targets of one function",
             shape.max_cost,
             limits.max_compile_cost,
+        ),
+    ];
+    if let Some((what, has, max)) = checks.into_iter().find(|&(_, has, max)| has > max) {
+        return Err(format!(
+            "{what} is {has}, over the host's limit of {max}: no plugin needs this shape, and compiling it would stall loading"
         ));
     }
     Ok(shape)
