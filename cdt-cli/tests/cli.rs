@@ -1,42 +1,8 @@
 //! The `cdt` binary end to end: the demo district, exit codes, errors.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
-
-fn cdt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdt"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("CDT_SETTINGS_DIR")
-        .env_remove("CDT_LOG")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[derive(serde::Deserialize)]
-struct DemoCase {
-    tool_id: String,
-    inputs: std::collections::BTreeMap<String, String>,
-    expected_status: String,
-    story: String,
-}
-
-fn demo_cases() -> Vec<DemoCase> {
-    let text = std::fs::read_to_string(root().join("demo/cases.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+use common::{cdt, demo_cases, root, stderr, stdout};
 
 #[test]
 fn every_demo_case_gives_its_status_and_exit_code() {

@@ -1,29 +1,15 @@
 //! Capturing evidence: `cdt run --evidence` and `cdt snapshot` write folders that
 //! replay offline (`cdt run --source … --platform …`) to the same result.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
+mod common;
 
-fn cdt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdt"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("CDT_SETTINGS_DIR")
-        .env_remove("CDT_LOG")
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{DemoCase, cdt, demo_cases, stderr};
 
 fn json_of(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
@@ -33,18 +19,6 @@ fn json_of(o: &Output) -> Value {
             stderr(o)
         )
     })
-}
-
-#[derive(serde::Deserialize)]
-struct DemoCase {
-    tool_id: String,
-    inputs: BTreeMap<String, String>,
-    story: String,
-}
-
-fn demo_cases() -> Vec<DemoCase> {
-    let text = std::fs::read_to_string(root().join("demo/cases.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 /// `run <tool> <target…> --json --input …` plus `extra`.

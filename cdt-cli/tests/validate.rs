@@ -1,24 +1,8 @@
 //! `cdt validate` end to end: the summary, `--json`, `--csv` and the exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
-
-fn cdt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cdt"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("CDT_LOG")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{cdt, root, stdout};
 
 const BROKEN: &str = "cdt-connectors/tests/fixtures/broken-v11";
 
