@@ -257,12 +257,30 @@ pub struct Customer {
     pub bookmarked_org_id: String,
     /// Where the platform data comes from.
     pub platform: PlatformSource,
+    /// Other names the district goes by on tickets (`Demo USD`), for triage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The district's company ids in HubSpot, for triage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hubspot_company_ids: Vec<String>,
     /// The folder of the settings file; relative paths are resolved against it.
     #[serde(skip)]
     pub settings_dir: PathBuf,
 }
 
 impl Customer {
+    /// What triage needs to know of the customer.
+    #[must_use]
+    pub fn triage_card(&self) -> crate::triage::CustomerCard {
+        crate::triage::CustomerCard {
+            id: self.customer_id.clone(),
+            name: self.customer_name.clone(),
+            aliases: self.aliases.clone(),
+            company_ids: self.hubspot_company_ids.clone(),
+            active: self.active,
+        }
+    }
+
     /// Checks a customer id: only letters, digits, `-` and `_`, so that it names a file
     /// in the settings folder and nothing else.
     pub fn check_id(customer_id: &str) -> Result<()> {

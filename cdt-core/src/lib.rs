@@ -41,6 +41,7 @@ pub mod secret;
 pub mod slice;
 pub mod text;
 pub mod tool;
+pub mod triage;
 
 pub use connector::{PlatformConnector, SourceConnector};
 pub use customer::{Customer, Environment};

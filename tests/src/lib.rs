@@ -16,6 +16,7 @@ pub mod moto;
 pub mod pg;
 pub mod sentinel;
 pub mod service;
+pub mod tickets;
 
 use std::path::{Path, PathBuf};
 
