@@ -51,6 +51,9 @@ pub(crate) enum Command {
     /// Write a platform snapshot folder of a customer's platform or of files: the whole
     /// district, or one case's slice (`--tool`, `--input`).
     Snapshot(SnapshotArgs),
+    /// Read a support ticket, choose the customer, the diagnostic and its inputs, run
+    /// it, and show the note it would post (`--post` posts it).
+    Triage(crate::triage::TriageArgs),
 }
 
 /// Where customer settings files live.
@@ -141,7 +144,7 @@ pub(crate) struct SnapshotArgs {
     pub(crate) json: bool,
 }
 
-fn parse_input(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_input(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
         _ => Err(format!("`{s}` is not NAME=VALUE")),
@@ -192,5 +195,6 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(DemoCommand::Cases { dir }) => crate::demo::cases(&dir),
         Command::Validate(args) => crate::validate::validate(&args),
         Command::Snapshot(args) => crate::snapshot::snapshot(&crate::plugins::registry(&cli.plugins)?, args).await,
+        Command::Triage(args) => crate::triage::triage(&crate::plugins::registry(&cli.plugins)?, args).await,
     }
 }

@@ -15,6 +15,7 @@ mod plugins;
 mod run;
 mod snapshot;
 mod tools;
+mod triage;
 mod validate;
 
 fn main() -> ExitCode {

@@ -55,6 +55,7 @@ pub mod rows;
 pub mod run;
 pub mod snapshot;
 mod sql;
+pub mod triage;
 
 pub use bundle::Limits;
 pub use credentials::CredentialManager;

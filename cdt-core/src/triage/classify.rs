@@ -92,6 +92,12 @@ pub const CUES: &[ToolCues] = &[
             ("i am the mother", 1.0),
             ("i am the father", 1.0),
             ("parent app", 1.5),
+            ("my login", 1.0),
+            ("when i sign in", 1.5),
+            ("when i log in", 1.5),
+            ("sees her", 1.0),
+            ("sees him", 1.0),
+            ("does not show", 1.0),
         ],
     },
     ToolCues {
@@ -155,6 +161,8 @@ pub const CUES: &[ToolCues] = &[
             ("didnt sync", 1.0),
             ("new enrollment", 1.0),
             ("reading group", 1.0),
+            ("searchable", 1.5),
+            ("not searchable", 1.0),
         ],
     },
     ToolCues {
@@ -225,9 +233,24 @@ pub const CUES: &[ToolCues] = &[
             ("not my kids", 2.5),
             ("not my children", 2.5),
             ("has my account", 2.0),
-            ("other children", 1.5),
-            ("other kids", 1.5),
+            ("other children", 2.5),
+            ("other kids", 2.5),
             ("my partner", 0.8),
+            ("isnt mine", 3.0),
+            ("not mine", 2.5),
+            ("isnt ours", 3.0),
+            ("not ours", 2.5),
+            ("dont know", 1.5),
+            ("mixed up", 2.5),
+            ("mixed", 1.5),
+            ("instead of my", 2.5),
+            ("another child", 2.0),
+            ("another kid", 2.0),
+            ("another student", 1.5),
+            ("not related", 2.0),
+            ("never heard of", 2.0),
+            ("stranger", 2.0),
+            ("who is not my", 2.5),
         ],
     },
     ToolCues {
@@ -260,6 +283,13 @@ pub const CUES: &[ToolCues] = &[
             ("started at", 1.5),
             ("enrolled at", 1.0),
             ("se cambio de escuela", 2.5),
+            ("school change", 2.5),
+            ("school changed", 2.5),
+            ("changed school", 2.5),
+            ("school still", 1.5),
+            ("now goes to", 2.0),
+            ("now go to", 2.0),
+            ("new teacher", 1.0),
         ],
     },
 ];
@@ -268,10 +298,10 @@ pub const CUES: &[ToolCues] = &[
 pub const ELSEWHERE: &[(&str, f64)] = &[
     ("password", 2.5),
     ("reset", 1.5),
-    ("log in", 1.0),
-    ("login", 1.0),
+    ("log in", 0.5),
+    ("login", 0.5),
     ("locked out", 2.0),
-    ("sign in", 1.0),
+    ("sign in", 0.5),
     ("billing", 3.0),
     ("invoice", 3.0),
     ("pricing", 3.0),
@@ -317,8 +347,6 @@ pub const ELSEWHERE: &[(&str, f64)] = &[
 /// One matched phrase.
 #[derive(Clone, Debug)]
 pub(super) struct Hit {
-    /// The phrase.
-    pub(super) phrase: &'static str,
     /// Its weight, after the place it was found.
     pub(super) weight: f64,
     /// The first word's index.
@@ -373,7 +401,6 @@ fn find_phrases(text: &Text, phrases: &'static [(&'static str, f64)]) -> Vec<Hit
             let again = if count == 0 { 1.0 } else { 0.3 };
             count += 1;
             hits.push(Hit {
-                phrase,
                 weight: weight * place * again,
                 at,
                 len: seq.len(),

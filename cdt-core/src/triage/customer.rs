@@ -70,13 +70,13 @@ pub fn pick_customer(ticket: &TicketText, customers: &[CustomerCard]) -> Option<
         }
         for n in c.names() {
             let seq = tokens(n);
-            if seq.len() >= 2 || seq.first().is_some_and(|t| t.len() >= 5) {
-                if let Some(at) = find(&text, &seq) {
-                    offer(
-                        0.8,
-                        format!("the ticket names \"{}\"", text.context(text.words[at].start, 3)),
-                    );
-                }
+            if (seq.len() >= 2 || seq.first().is_some_and(|t| t.len() >= 5))
+                && let Some(at) = find(&text, &seq)
+            {
+                offer(
+                    0.8,
+                    format!("the ticket names \"{}\"", text.context(text.words[at].start, 3)),
+                );
             }
         }
         if let Some(at) = find(&text, &tokens(&c.id)) {

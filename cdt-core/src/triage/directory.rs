@@ -289,7 +289,7 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
         &rb[..rb.len() - suffix.min(rb.len())],
     );
     match (ma.len(), mb.len()) {
-        (0, 0) | (1, 0) | (0, 1) | (1, 1) => true,
+        (0 | 1, 0 | 1) => true,
         (2, 2) => ma[0] == mb[1] && ma[1] == mb[0],
         _ => false,
     }

@@ -1,7 +1,9 @@
 //! Finding the district's people, schools and classes in a ticket's words, and the
 //! names that look like a person or a class the district does not have.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::matching::tokens;
 
 use super::directory::{Directory, within_one_edit};
 use super::text::{Gap, Region, Text, Word};
@@ -343,6 +345,43 @@ const NICKNAMES: &[(&str, &str)] = &[
     ("tony", "anthony"),
     ("will", "william"),
     ("zach", "zachary"),
+    ("teddy", "theodore"),
+    ("ted", "theodore"),
+    ("theo", "theodore"),
+    ("ted", "edward"),
+    ("eddie", "edward"),
+    ("maddie", "madeline"),
+    ("maddie", "madelyn"),
+    ("mandy", "amanda"),
+    ("jen", "jennifer"),
+    ("jenny", "jennifer"),
+    ("becca", "rebecca"),
+    ("becky", "rebecca"),
+    ("tori", "victoria"),
+    ("vicky", "victoria"),
+    ("sasha", "alexander"),
+    ("sasha", "alexandra"),
+    ("kasia", "katarzyna"),
+    ("kuba", "jakub"),
+    ("ola", "aleksandra"),
+    ("gosia", "malgorzata"),
+    ("lucy", "lucia"),
+    ("sofi", "sofia"),
+    ("livvy", "olivia"),
+    ("liv", "olivia"),
+    ("addy", "addison"),
+    ("gabby", "gabriela"),
+    ("gabby", "gabriella"),
+    ("mia", "amelia"),
+    ("millie", "amelia"),
+    ("ella", "isabella"),
+    ("ellie", "elena"),
+    ("nico", "nicolas"),
+    ("santi", "santiago"),
+    ("alejo", "alejandro"),
+    ("lupita", "guadalupe"),
+    ("chucho", "jesus"),
+    ("xime", "ximena"),
 ];
 
 /// Whether `word` is `name`, one letter off, or its short form; `Some(true)` when not
@@ -350,9 +389,9 @@ const NICKNAMES: &[(&str, &str)] = &[
 fn token_match(word: &str, name: &str) -> Option<bool> {
     if word == name {
         Some(false)
-    } else if NICKNAMES.iter().any(|&(short, full)| short == word && full == name) {
-        Some(true)
-    } else if word.chars().count() >= 4 && name.chars().count() >= 4 && within_one_edit(word, name) {
+    } else if NICKNAMES.iter().any(|&(short, full)| short == word && full == name)
+        || word.chars().count() >= 4 && name.chars().count() >= 4 && within_one_edit(word, name)
+    {
         Some(true)
     } else {
         None
@@ -383,8 +422,8 @@ fn match_person_at(words: &[Word], at: usize, dir: &Directory, p: usize) -> Opti
     let mut consider = |found: Option<(usize, usize)>, base: f64, extra_typos: usize| {
         if let Some((end, typos)) = found {
             let typos = typos + extra_typos;
-            let score = base - 0.12 * typos as f64;
-            if best.is_none_or(|(e, s, _)| score > s || (score == s && end > e)) {
+            let score = base - 0.12 * f64::from(u32::try_from(typos).unwrap_or(u32::MAX));
+            if best.is_none_or(|(e, s, _)| score.total_cmp(&s).then(end.cmp(&e)).is_gt()) {
                 best = Some((end, score, typos));
             }
         }
@@ -523,22 +562,41 @@ pub(super) fn schools(text: &Text, dir: &Directory) -> Vec<SchoolMention> {
 #[must_use]
 pub(super) fn classes(text: &Text, dir: &Directory) -> Vec<ClassMention> {
     let words = &text.words;
-    let mut by_title: BTreeMap<&[String], Vec<usize>> = BTreeMap::new();
+    // Each title, and its short form (`Band` for `Band - Period 7`), by first word.
+    let mut forms: BTreeMap<Vec<String>, (Vec<usize>, bool)> = BTreeMap::new();
     for (i, c) in dir.classes.iter().enumerate() {
-        by_title.entry(c.tokens.as_slice()).or_default().push(i);
+        forms.entry(c.tokens.clone()).or_default().0.push(i);
+        let short = short_title(&c.title);
+        if !short.is_empty() && short != c.tokens {
+            let e = forms.entry(short).or_default();
+            e.0.push(i);
+            e.1 = true;
+        }
     }
+    let mut by_first: HashMap<&str, Vec<TitleForm<'_>>> = HashMap::new();
+    for (title, (ids, short)) in &forms {
+        by_first
+            .entry(title[0].as_str())
+            .or_default()
+            .push((title.as_slice(), ids, *short));
+    }
+    let lowercase = text.lowercase();
     let mut found: Vec<ClassMention> = Vec::new();
     for at in 0..words.len() {
         if !nameable(&words[at]) {
             continue;
         }
-        let mut best: Option<ClassMention> = None;
-        for (title, ids) in &by_title {
+        let Some(titles) = by_first.get(words[at].norm.as_str()) else {
+            continue;
+        };
+        let mut best: Option<(ClassMention, bool)> = None;
+        for &(title, ids, short) in titles {
             // A one-word title is a class only when written with a capital or followed
             // by a class word.
-            if title.len() == 1
-                && !(words[at].capital || words.get(at + 1).is_some_and(|w| CLASS_CUES.contains(&w.norm.as_str())))
-            {
+            let cue = words
+                .get(at + title.len())
+                .is_some_and(|w| CLASS_CUES.contains(&w.norm.as_str()));
+            if title.len() == 1 && !(words[at].capital || lowercase || cue) {
                 continue;
             }
             let hit = title.iter().enumerate().all(|(k, t)| {
@@ -546,21 +604,109 @@ pub(super) fn classes(text: &Text, dir: &Directory) -> Vec<ClassMention> {
                     .get(at + k)
                     .is_some_and(|w| w.norm == *t && (k == 0 || matches!(w.gap, Gap::Space | Gap::Hyphen | Gap::Dash)))
             });
-            if hit && best.as_ref().is_none_or(|b| b.to - b.from < title.len()) {
-                best = Some(ClassMention {
-                    classes: ids.clone(),
-                    from: at,
-                    to: at + title.len(),
-                });
+            let better = best
+                .as_ref()
+                .is_none_or(|(b, b_short)| (b.to - b.from, !*b_short) < (title.len(), !short));
+            if hit && better {
+                best = Some((
+                    ClassMention {
+                        classes: ids.clone(),
+                        from: at,
+                        to: at + title.len(),
+                    },
+                    short,
+                ));
             }
         }
-        if let Some(b) = best
+        if let Some((mut b, short)) = best
             && found.last().is_none_or(|l| l.to <= b.from)
         {
+            if short {
+                b.classes = by_number(text, dir, &b);
+            }
             found.push(b);
         }
     }
     found
+}
+
+/// A title's tokens, its classes, and whether it is a short form.
+type TitleForm<'a> = (&'a [String], &'a Vec<usize>, bool);
+
+/// A class title without its period or section (`Band` for `Band - Period 7`,
+/// `Algebra I` for `Algebra I (Section 2)`), as tokens; empty when there is none.
+fn short_title(title: &str) -> Vec<String> {
+    let cut = title
+        .find(" - ")
+        .or_else(|| title.find(" \u{2013} "))
+        .or_else(|| title.find(" ("))
+        .unwrap_or(title.len());
+    let mut short = tokens(&title[..cut]);
+    while short
+        .last()
+        .is_some_and(|t| matches!(t.as_str(), "period" | "section" | "p"))
+    {
+        short.pop();
+    }
+    if cut == title.len() { Vec::new() } else { short }
+}
+
+/// Of the classes sharing a short title, those whose number (`Period 5`) the ticket
+/// writes near the mention (`5th period`, `period 5`, `p5`); all of them when it
+/// writes none.
+fn by_number(text: &Text, dir: &Directory, m: &ClassMention) -> Vec<usize> {
+    let words = &text.words;
+    let from = m.from.saturating_sub(6);
+    let to = (m.to + 6).min(words.len());
+    let near: Vec<String> = words[from..to]
+        .iter()
+        .map(|w| {
+            w.norm
+                .trim_start_matches('p')
+                .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                .to_owned()
+        })
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let numbered: Vec<usize> = m
+        .classes
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let t = &dir.classes[i].tokens;
+            t.last()
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()) && near.contains(n))
+        })
+        .collect();
+    if !numbered.is_empty() {
+        return numbered;
+    }
+    // A period or section number written anywhere (`7th period`, `period 7`).
+    let periods: Vec<String> = words
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| {
+            let near_period = |j: usize| {
+                words
+                    .get(j)
+                    .is_some_and(|w| matches!(w.norm.as_str(), "period" | "section" | "per" | "hour"))
+            };
+            near_period(k + 1) || k.checked_sub(1).is_some_and(near_period)
+        })
+        .map(|(_, w)| w.norm.trim_end_matches(|c: char| c.is_ascii_alphabetic()).to_owned())
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let by_period: Vec<usize> = m
+        .classes
+        .iter()
+        .copied()
+        .filter(|&i| dir.classes[i].tokens.last().is_some_and(|n| periods.contains(n)))
+        .collect();
+    if by_period.is_empty() {
+        m.classes.clone()
+    } else {
+        by_period
+    }
 }
 
 /// A run of capitalised, uncommon words from `at`: its end.
@@ -689,7 +835,12 @@ pub(super) fn unknown_classes(text: &Text, taken: &[(usize, usize)]) -> Vec<Unkn
             }
             from -= 1;
         }
-        if from < k && !overlaps(from, k + 1) {
+        let plain = words[from..k].iter().all(|w| !is_common(&w.norm));
+        let possessive = from < k && text.span(from, k).ends_with(['s', 'S']) && {
+            let span = text.span(from, k);
+            span.ends_with("'s") || span.ends_with("\u{2019}s")
+        };
+        if from < k && plain && !possessive && !overlaps(from, k + 1) {
             // The class word is part of the title when capitalised (`Chess Club`).
             let to = if w.capital { k + 1 } else { k };
             found.push(Unknown {

@@ -38,7 +38,7 @@ pub struct TicketText {
     #[serde(default)]
     pub company_id: Option<String>,
     /// The associated company's name.
-    #[serde(default)]
+    #[serde(default, alias = "company")]
     pub company_name: Option<String>,
     /// The associated contact's email: usually whoever wrote in.
     #[serde(default)]

@@ -117,7 +117,8 @@ impl Text {
         while !raw.is_char_boundary(cut) {
             cut -= 1;
         }
-        let raw = &raw[..cut];
+        let cleaned = strip_html(&raw[..cut]);
+        let raw = cleaned.as_str();
         let mut text = Text {
             raw: raw.to_owned(),
             ..Text::default()
@@ -248,6 +249,14 @@ impl Text {
         }
     }
 
+    /// Whether the writer does not use capitals (under one word in twenty): then a
+    /// name need not be capitalised to count.
+    #[must_use]
+    pub fn lowercase(&self) -> bool {
+        let capitals = self.words.iter().filter(|w| w.capital).count();
+        self.words.len() >= 8 && capitals * 20 < self.words.len()
+    }
+
     /// The words around byte offset `at` (up to `n` each side), as written, for quoting
     /// what decided a choice.
     #[must_use]
@@ -255,7 +264,80 @@ impl Text {
         let i = self.words.partition_point(|w| w.start < at);
         let from = i.saturating_sub(n);
         let to = (i + n).min(self.words.len());
-        crate::text::one_line(self.span(from, to)).into_owned()
+        let flat = self.span(from, to).split_whitespace().collect::<Vec<_>>().join(" ");
+        crate::text::one_line(&flat).into_owned()
+    }
+}
+
+/// Tags that end a line.
+const BLOCK_TAGS: &[&str] = &["br", "p", "div", "li", "tr", "h1", "h2", "h3", "ul", "ol", "blockquote"];
+
+/// Ticket bodies are often HTML: tags become line breaks or nothing, the common
+/// entities their characters. Text without `<` or `&` is returned as is.
+fn strip_html(raw: &str) -> String {
+    if !raw.contains('<') && !raw.contains('&') {
+        return raw.to_owned();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find(['<', '&']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(body) = tail.strip_prefix('<') {
+            // A tag: up to its `>` on the same short stretch, else a plain `<`.
+            let is_tag = |e: usize| {
+                let inner = &body[..e];
+                e < 200
+                    && !inner.contains(['<', '@'])
+                    && inner.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!')
+            };
+            if let Some(e) = body.find('>').filter(|&e| is_tag(e)) {
+                let name = body[..e].trim_start_matches('/').to_ascii_lowercase();
+                let block = BLOCK_TAGS.iter().any(|b| {
+                    name.strip_prefix(b)
+                        .is_some_and(|after| after.chars().next().is_none_or(|c| !c.is_ascii_alphanumeric()))
+                });
+                out.push(if block { '\n' } else { ' ' });
+                rest = &body[e + 1..];
+            } else {
+                out.push('<');
+                rest = body;
+            }
+        } else {
+            let body = &tail[1..];
+            let decoded = body
+                .find(';')
+                .filter(|&e| e <= 8)
+                .and_then(|e| entity(&body[..e]).map(|c| (e, c)));
+            if let Some((e, c)) = decoded {
+                out.push(c);
+                rest = &body[e + 1..];
+            } else {
+                out.push('&');
+                rest = body;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn entity(name: &str) -> Option<char> {
+    match name {
+        "nbsp" => Some(' '),
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code).filter(|c| !c.is_control() || *c == '\n')
+        }
     }
 }
 
@@ -324,6 +406,19 @@ mod tests {
         assert_eq!(t.emails[0].region, Region::Header);
         assert_eq!(t.emails[1].region, Region::Quoted);
         assert!(t.words.iter().all(|w| w.norm != "huaman" && w.norm != "example"));
+    }
+
+    #[test]
+    fn html_is_read_as_text() {
+        let t = Text::new("<p>Hi&nbsp;team,</p><p>my son <b>Mateo</b> Quispe&#39;s account</p>&amp; 3 < 4");
+        let norms: Vec<&str> = t.words.iter().map(|w| w.norm.as_str()).collect();
+        assert_eq!(
+            norms,
+            ["hi", "team", "my", "son", "mateo", "quispe", "account", "3", "4"]
+        );
+        assert_eq!(t.words[4].gap, Gap::Space, "an inline tag joins");
+        assert_eq!(t.words[2].gap, Gap::Break, "a paragraph ends a sentence");
+        assert!(t.raw.contains("& 3 < 4"));
     }
 
     #[test]

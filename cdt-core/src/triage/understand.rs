@@ -238,7 +238,8 @@ fn choose_tool(text: &Text, scores: &[ToolScore]) -> (Option<Choice>, Vec<String
     let Some(top) = tools.first().copied() else {
         return (None, Vec::new());
     };
-    if top.score < 1.5 || none >= top.score {
+    // Names alone choose nothing: the ticket must describe an issue.
+    if top.score < 1.5 || none >= top.score || top.hits.is_empty() {
         return (None, Vec::new());
     }
     // Two issues, both plainly there: the first described.
@@ -258,13 +259,14 @@ fn choose_tool(text: &Text, scores: &[ToolScore]) -> (Option<Choice>, Vec<String
         .filter(|s| s.tool != chosen.tool)
         .filter_map(|s| s.tool.map(str::to_owned))
         .collect();
-    let confidence = if chosen.score >= 3.0 && (chosen.score >= 1.6 * second || !also.is_empty()) && none < 1.5 {
-        Confidence::High
-    } else if chosen.score >= 2.0 && none < chosen.score / 2.0 {
-        Confidence::Medium
-    } else {
-        Confidence::Low
-    };
+    let confidence =
+        if chosen.score >= 3.0 && (chosen.score >= 1.6 * second || several && !also.is_empty()) && none < 1.5 {
+            Confidence::High
+        } else if chosen.score >= 2.0 && none < chosen.score / 2.0 {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        };
     let phrases: Vec<String> = chosen
         .hits
         .iter()
@@ -352,8 +354,21 @@ impl<'a> Reader<'a> {
         let shared_mail = self.mails.iter().any(|m| m.guardians.len() >= 2);
         let has_class = !self.classes.is_empty() || !self.unknown_classes.is_empty();
         let has_family_mail = self.mails.iter().any(|m| !m.staff);
+        // A guardian writing about their own child (linked, or of their family name).
+        let own_child = self.mails.iter().flat_map(|m| &m.guardians).any(|&g| {
+            let guardian = &self.dir.people[g];
+            self.students.iter().flat_map(|n| &n.people).any(|&p| {
+                guardian.links.contains(&p) || self.dir.people[p].family.iter().any(|t| guardian.family.contains(t))
+            })
+        }) || self.child_by_given_name(&self.guardians()).is_some();
+        let conflict_words = scores
+            .iter()
+            .find(|s| s.tool == Some("parent-conflicts"))
+            .is_some_and(|s| s.score >= 2.0);
         for s in &mut scores {
             let boost = match s.tool {
+                // Unless the ticket says the children are not theirs.
+                Some("student-mismatch") if own_child && !conflict_words => 1.5,
                 Some("student-mismatch") if has_student && has_guardian_mail => 0.5,
                 Some("campus-transfer") if has_student && self.schools.len() >= 2 => 1.5,
                 Some("missing-data") if has_class => 1.0,
@@ -449,7 +464,7 @@ impl<'a> Reader<'a> {
     /// name only; failing both, a name the district does not have.
     fn student(&mut self, near_guardians: &[usize]) -> Option<InputChoice> {
         // (the name, focus, mentions, in the writer's words, score, first word)
-        let mut best: Option<(&Named, (i32, bool, i64, std::cmp::Reverse<usize>))> = None;
+        let mut best: Option<(&Named, Rank)> = None;
         for n in &self.students {
             let linked = n
                 .people
@@ -459,7 +474,7 @@ impl<'a> Reader<'a> {
             let rank = (
                 attention(focus, self.weight_of_mentions(n)),
                 n.region == Region::Body,
-                (n.score * 100.0) as i64 + if linked { 10 } else { 0 },
+                hundredths(n.score) + if linked { 10 } else { 0 },
                 std::cmp::Reverse(n.at),
             );
             if best.as_ref().is_none_or(|(_, b)| rank > *b) {
@@ -467,6 +482,37 @@ impl<'a> Reader<'a> {
             }
         }
         let sibling = self.child_by_given_name(near_guardians);
+        // A name the district does not have, pointed at by the words around it, beats
+        // the district's names the ticket only mentions in passing.
+        let unknown = self.unknown_people.iter().find(|u| u.cued).map(|u| {
+            let a = attention(self.focus(u.from, u.to), 1);
+            (u.clone(), a)
+        });
+        let known_best = best
+            .as_ref()
+            .map(|(_, r)| r.0)
+            .into_iter()
+            .chain(sibling.as_ref().map(|(_, f, w)| attention(*f, *w)))
+            .max();
+        if let Some((u, a)) = &unknown
+            && known_best.is_some_and(|k| *a > k)
+        {
+            let u = u.clone();
+            self.doubts.push(format!(
+                "no student of the district is named {} (or a letter off): the diagnosis will say not found",
+                u.name
+            ));
+            return Some(InputChoice {
+                name: "student_name".into(),
+                choice: Choice {
+                    value: u.name,
+                    confidence: Confidence::Low,
+                    because: self.quote(self.text.words[u.from].start),
+                    options: Vec::new(),
+                },
+                in_roster: false,
+            });
+        }
         match (best, sibling) {
             (Some((n, rank)), sib)
                 if sib
@@ -601,6 +647,7 @@ impl<'a> Reader<'a> {
                 );
             }
         }
+        let lowercase = self.text.lowercase();
         let mut best: Option<(usize, usize, i32, usize)> = None;
         for &child in &family {
             let person = &dir.people[child];
@@ -613,7 +660,7 @@ impl<'a> Reader<'a> {
             let mut mine: Option<(usize, i32)> = None;
             let mut count = 0;
             for (k, w) in self.text.words.iter().enumerate() {
-                let named = w.capital
+                let named = (w.capital || lowercase)
                     && matches!(w.region, Region::Body | Region::Quoted)
                     && (w.norm == *first
                         || person.given.first() == Some(&w.norm)
@@ -788,13 +835,26 @@ impl<'a> Reader<'a> {
         if class_first {
             if let Some(c) = self.classes.first().cloned() {
                 let titles: BTreeSet<&str> = c.classes.iter().map(|&i| self.dir.classes[i].title.as_str()).collect();
+                let options: Vec<String> = titles.iter().skip(1).map(|t| (*t).to_owned()).collect();
+                if !options.is_empty() {
+                    self.doubts.push(format!(
+                        "\"{}\" is {} classes: {}",
+                        self.text.span(c.from, c.to),
+                        titles.len(),
+                        titles.iter().copied().collect::<Vec<_>>().join("; ")
+                    ));
+                }
                 out.push(InputChoice {
                     name: "class_name".into(),
                     choice: Choice {
                         value: titles.iter().next().copied().unwrap_or_default().to_owned(),
-                        confidence: Confidence::High,
+                        confidence: if options.is_empty() {
+                            Confidence::High
+                        } else {
+                            Confidence::Low
+                        },
                         because: self.quote(self.text.words[c.from].start),
-                        options: Vec::new(),
+                        options,
                     },
                     in_roster: true,
                 });
@@ -846,7 +906,8 @@ impl<'a> Reader<'a> {
             "half the class",
             "half of the class",
         ];
-        self.students.is_empty() || CLASS_CUES.iter().any(|c| self.has_phrase(c))
+        self.students.is_empty() && !self.unknown_people.iter().any(|u| u.cued)
+            || CLASS_CUES.iter().any(|c| self.has_phrase(c))
     }
 
     fn has_phrase(&self, phrase: &str) -> bool {
@@ -943,6 +1004,16 @@ impl<'a> Reader<'a> {
             }
         }
     }
+}
+
+/// How a name ranks as the ticket's student: attention, in the writer's own words,
+/// how well written (in hundredths), earliest.
+type Rank = (i32, bool, i64, std::cmp::Reverse<usize>);
+
+/// A score (0 to about 1) in hundredths, to rank with integers.
+#[allow(clippy::cast_possible_truncation)]
+fn hundredths(score: f64) -> i64 {
+    (score * 100.0).round().clamp(-1e6, 1e6) as i64
 }
 
 /// How much the ticket is about a name: the words around its mentions
