@@ -28,6 +28,8 @@ pub(crate) enum Outcome {
     Roster(cdt_core::Roster),
     /// A district's platform data.
     Platform(cdt_core::PlatformData),
+    /// A ticket's triage.
+    Triage(Box<cdt_connectors::triage::Triaged>),
 }
 
 impl Outcome {
@@ -36,6 +38,7 @@ impl Outcome {
             Self::Result(r) => Py::new(py, DiagnosticResult::from(*r))?.into_any(),
             Self::Roster(r) => Py::new(py, Roster::new(r))?.into_any(),
             Self::Platform(p) => Py::new(py, Platform::new(p))?.into_any(),
+            Self::Triage(t) => crate::triage::triaged_to_py(py, *t)?,
         })
     }
 }

@@ -24,6 +24,7 @@ mod registry;
 mod result;
 mod run;
 mod tools;
+mod triage;
 
 use pyo3::prelude::*;
 
@@ -48,6 +49,8 @@ mod _cdt {
     use crate::run::{start_load_platform, start_load_roster, start_run};
     #[pymodule_export]
     use crate::tools::{InputSpec, ToolSpec, tool, tools};
+    #[pymodule_export]
+    use crate::triage::start_triage;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

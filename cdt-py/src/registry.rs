@@ -32,7 +32,6 @@ pub(crate) fn specs() -> cdt_core::Result<Vec<cdt_core::ToolSpec>> {
 }
 
 /// A copy of the registry (the tools are shared, not copied).
-#[cfg_attr(not(feature = "plugins"), allow(dead_code))]
 pub(crate) fn snapshot() -> cdt_core::Result<Registry> {
     with_registry(|r| Ok(r.clone()))
 }

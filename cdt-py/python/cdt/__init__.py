@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Literal, Mapping, Union
+from typing import Any, Literal, Mapping, Union
 
 from cdt import _aio
 from cdt._cdt import (
@@ -48,6 +48,7 @@ from cdt._cdt import load_plugins as _load_plugins
 from cdt._cdt import start_load_platform as _start_load_platform
 from cdt._cdt import start_load_roster as _start_load_roster
 from cdt._cdt import start_run as _start_run
+from cdt._cdt import start_triage as _start_triage
 from cdt._progress import ProgressArg, progress_enabled, set_progress
 from cdt.exceptions import (
     CdtError,
@@ -115,6 +116,7 @@ __all__ = [
     "settings_dir",
     "start_run",
     "tool",
+    "triage",
     "tools",
 ]
 
@@ -268,6 +270,40 @@ async def run_async(
     )
     result: DiagnosticResult = await _aio.wait(job)
     return result
+
+
+def triage(
+    ticket: Mapping[str, str | None],
+    *,
+    settings_dir: PathLike | None = None,
+    customer: str | None = None,
+    tool: str | None = None,
+    inputs: Mapping[str, str | None] | None = None,
+    confirmed: bool = False,
+    progress: ProgressArg = None,
+) -> dict[str, Any]:
+    """Reads a support ticket, chooses the customer, the diagnostic and its inputs, and
+    runs it; the same as ``cdt triage`` on the command line.
+
+    ``ticket`` is a mapping with ``subject`` and ``content`` (and optionally
+    ``company``, ``contact_email``, ``company_id``, ``customer_property``). Returns a
+    dict: ``customer`` and ``understanding`` (each choice with its ``confidence``, the
+    words that decided it in ``because``, and ``options``), ``result`` (a
+    ``DiagnosticResult``, or ``None`` when it did not run), ``held`` (why it did not run)
+    and ``note_html`` (the note for the ticket). ``customer``, ``tool`` and ``inputs``
+    replace the ticket's choices; ``confirmed=True`` runs on a production customer even
+    when a choice is unsure (a person checked them).
+    """
+    job = _start_triage(
+        ticket,
+        _settings(settings_dir),
+        customer=customer,
+        tool=tool,
+        inputs=inputs,
+        confirmed=confirmed,
+    )
+    out: dict[str, Any] = job.join(progress)
+    return out
 
 
 def load_roster(source: PathLike, *, progress: ProgressArg = None) -> Roster:

@@ -29,6 +29,7 @@ __all__ = [
     "start_load_platform",
     "start_load_roster",
     "start_run",
+    "start_triage",
     "tool",
     "tools",
 ]
@@ -304,6 +305,17 @@ def start_run(
     **kwargs: str | None,
 ) -> Job:
     """Starts a diagnostic on files."""
+
+def start_triage(
+    ticket: Mapping[str, str | None] | str,
+    settings_dir: _Path,
+    *,
+    customer: str | None = None,
+    tool: str | None = None,
+    inputs: Mapping[str, str | None] | None = None,
+    confirmed: bool = False,
+) -> Job:
+    """Starts a triage of a ticket."""
 
 def start_load_roster(source: _Path) -> Job:
     """Starts reading a OneRoster bundle."""
