@@ -610,6 +610,12 @@ impl FakeHubSpot {
         }
     }
 
+    /// Answers the next `n` API requests with 429, `Retry-After: {retry_after_secs}`
+    /// and `X-HubSpot-RateLimit-*` headers.
+    pub fn rate_limit_next(&self, n: usize, retry_after_secs: u64) {
+        self.inject(std::iter::repeat_n(Fault::RateLimited(retry_after_secs), n));
+    }
+
     /// The notes created so far (the request bodies as received).
     #[must_use]
     pub fn notes(&self) -> Vec<Value> {

@@ -348,11 +348,11 @@ async fn update_ticket_stage_resolves_names_within_the_ticket_pipeline() {
 async fn a_429_is_retried_after_retry_after() {
     let server = FakeHubSpot::start(fake_options(), vec![bare_ticket()]).await;
     let api = private(&server, options(&server));
-    server.inject([Fault::RateLimited(1)]);
+    server.rate_limit_next(2, 1);
     let started = Instant::now();
     api.get_ticket("7").await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
-    assert_eq!(server.requests(), 2);
+    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(server.requests(), 3, "two 429s, then the answer");
     // A POST is retried on 429 too (the note was not created), exactly once created.
     server.inject([Fault::RateLimited(0)]);
     api.add_note("7", "<p>x</p>", chrono::Utc::now()).await.unwrap();
