@@ -566,19 +566,21 @@ impl TokenManager {
         };
         let asked = Instant::now();
         let tokens = self.client.refresh(&refresh).await?;
-        match tokens.refresh_token {
-            Some(new) if new != refresh => {
-                self.store.save(&new).await?;
-                debug!("HubSpot rotated the refresh token; the new one is stored");
-                state.refresh = Some(new);
-            }
-            _ => state.refresh = Some(refresh),
-        }
         debug!(
             expires_in_s = tokens.expires_in.as_secs(),
             "HubSpot access token refreshed"
         );
         state.access = Some((tokens.access_token.clone(), asked + tokens.expires_in));
+        match tokens.refresh_token {
+            Some(new) if new != refresh => {
+                // Kept in memory first: the old one no longer works, even if the
+                // store fails (its error is returned, so that it is seen).
+                state.refresh = Some(new.clone());
+                self.store.save(&new).await?;
+                debug!("HubSpot rotated the refresh token; the new one is stored");
+            }
+            _ => state.refresh = Some(refresh),
+        }
         Ok(tokens.access_token)
     }
 }
