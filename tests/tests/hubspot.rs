@@ -557,3 +557,73 @@ async fn settings_resolve_their_secret_references() {
     let e = HubSpot::from_settings(&plain, &creds, None).await.unwrap_err();
     assert!(e.to_string().contains("use https"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_or_refused_refresh_token_says_to_log_in() {
+    let server = FakeHubSpot::start(fake_options(), vec![bare_ticket()]).await;
+    for store in [
+        MemoryTokenStore::new(None),
+        MemoryTokenStore::new(Some(Secret::new("refresh-unknown"))),
+    ] {
+        let api = HubSpot::new(
+            options(&server),
+            Credentials::OAuth {
+                client_id: "cdt-app".into(),
+                client_secret: Secret::new(CLIENT_SECRET),
+                store: Arc::new(store),
+            },
+        )
+        .unwrap();
+        let e = api.get_ticket("7").await.unwrap_err();
+        assert_eq!(kind(&e), Some(RestErrorKind::BadCredentials), "{e}");
+        assert!(e.to_string().contains("cdt hubspot login"), "{e}");
+    }
+    assert_eq!(server.requests(), 0, "no API request without a token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_with_a_file_store_keyed_by_a_secret_reference() {
+    let server = FakeHubSpot::start(
+        FakeOptions {
+            rotate_refresh_tokens: true,
+            ..fake_options()
+        },
+        vec![bare_ticket()],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    let first = server.issue_refresh_token();
+    std::fs::write(
+        &env,
+        format!(
+            "CDT_TEST_HS_SECRET={CLIENT_SECRET}\nCDT_TEST_HS_REFRESH={first}\nCDT_TEST_HS_KEY={}\n",
+            "ab".repeat(32)
+        ),
+    )
+    .unwrap();
+    let creds = CredentialManager::new().with_dotenv(&env, false).unwrap();
+    let settings: HubSpotSettings = serde_json::from_value(serde_json::json!({
+        "api_base": server.base_url,
+        "client_id": "cdt-app",
+        "client_secret": "env:CDT_TEST_HS_SECRET",
+        "refresh_token": "env:CDT_TEST_HS_REFRESH",
+    }))
+    .unwrap();
+    let path = dir.path().join("hubspot.token");
+    let key = cdt_core::SecretRef::parse("env:CDT_TEST_HS_KEY").unwrap();
+    let store = Arc::new(FileTokenStore::from_reference(&path, &creds, &key).await.unwrap());
+    let api = HubSpot::from_settings(&settings, &creds, Some(store.clone()))
+        .await
+        .unwrap();
+    api.get_ticket("7").await.unwrap();
+    let stored = store.load().await.unwrap().unwrap();
+    assert_ne!(stored.expose(), first);
+    assert!(server.refresh_token_valid(stored.expose()));
+    // A second run starts from the stored (rotated) token, not the settings' one.
+    let again = HubSpot::from_settings(&settings, &creds, Some(store.clone()))
+        .await
+        .unwrap();
+    again.get_ticket("7").await.unwrap();
+    assert!(server.refresh_token_valid(store.load().await.unwrap().unwrap().expose()));
+}
