@@ -122,6 +122,94 @@ pub fn code_from_redirect(url_or_query: &str, expected_state: &str) -> Result<St
         .ok_or_else(|| fail("the redirect has no `code`".into()))
 }
 
+/// Binds the login's redirect listener on this machine (`127.0.0.1:{port}`; port 0
+/// picks a free one).
+pub async fn bind_redirect(port: u16) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| Error::HubSpot {
+            request: "OAuth redirect".into(),
+            status: None,
+            kind: RestErrorKind::Settings,
+            correlation_id: None,
+            message: format!("cannot listen on 127.0.0.1:{port} for the login's redirect ({e}): set `redirect_port`"),
+        })
+}
+
+/// Waits, at most `timeout`, for the browser's redirect back from HubSpot on
+/// `listener` (a request to `/oauth-callback?code=…&state=…`), answers it with a
+/// short page, and returns the code once its `state` is checked
+/// ([`code_from_redirect`]). Other requests (a browser's `/favicon.ico`) get a 404.
+pub async fn wait_for_redirect(
+    listener: &tokio::net::TcpListener,
+    expected_state: &str,
+    timeout: Duration,
+) -> Result<String> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let fail = |message: String| Error::HubSpot {
+        request: "OAuth redirect".into(),
+        status: None,
+        kind: RestErrorKind::Unavailable,
+        correlation_id: None,
+        message,
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let accepted = tokio::time::timeout_at(deadline, listener.accept())
+            .await
+            .map_err(|_| {
+                fail(format!(
+                    "no redirect from HubSpot within {} s: start the login again",
+                    timeout.as_secs()
+                ))
+            })?;
+        let Ok((mut stream, _)) = accepted else {
+            continue;
+        };
+        // The request head only, 8 KiB at most, read within the deadline.
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while head.len() < 8192 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
+                _ => break,
+            }
+        }
+        let line = String::from_utf8_lossy(&head);
+        let target = line
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("GET "))
+            .and_then(|l| l.split(' ').next())
+            .unwrap_or_default()
+            .to_owned();
+        if !target.starts_with("/oauth-callback") {
+            let _ = stream
+                .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
+            continue;
+        }
+        let result = code_from_redirect(&target, expected_state);
+        let page: &[u8] = if result.is_ok() {
+            b"cdt is connected to HubSpot. You can close this window."
+        } else {
+            b"The HubSpot login did not complete; see the terminal."
+        };
+        let _ = stream
+            .write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    page.len()
+                )
+                .as_bytes(),
+            )
+            .await;
+        let _ = stream.write_all(page).await;
+        let _ = stream.shutdown().await;
+        return result;
+    }
+}
+
 /// Calls HubSpot's OAuth token endpoint with the app's client id and secret.
 pub struct OAuthClient {
     http: reqwest::Client,
@@ -637,6 +725,37 @@ mod tests {
         let e = StoreKey::parse(&Secret::new("short-secret-value")).unwrap_err();
         assert!(!e.contains("short-secret"), "{e}");
         assert_eq!(format!("{:?}", StoreKey([7; 32])), "StoreKey([redacted])");
+    }
+
+    #[tokio::test]
+    async fn the_redirect_listener_returns_the_checked_code() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = bind_redirect(0).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let browser = tokio::spawn(async move {
+            let mut answers = Vec::new();
+            for target in ["/favicon.ico", "/oauth-callback?code=c%2F1&state=s1"] {
+                let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+                s.write_all(format!("GET {target} HTTP/1.1\r\nhost: localhost\r\n\r\n").as_bytes())
+                    .await
+                    .unwrap();
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer).await;
+                answers.push(answer);
+            }
+            answers
+        });
+        let code = wait_for_redirect(&listener, "s1", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(code, "c/1");
+        let answers = browser.await.unwrap();
+        assert!(answers[0].starts_with("HTTP/1.1 404"), "{}", answers[0]);
+        assert!(answers[1].contains("You can close this window"), "{}", answers[1]);
+        let e = wait_for_redirect(&listener, "s1", Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("no redirect"), "{e}");
     }
 
     #[tokio::test]
