@@ -45,4 +45,4 @@ cat >corpus/hubspot_json/error.json <<'JSON'
 {"status":"error","message":"This app hasn't been granted all required scopes","errors":[{"message":"One or more of the following scopes are required.","in":"name","code":"x","context":{"requiredGranularScopes":["tickets"]}}],"category":"MISSING_SCOPES","correlationId":"a43683b0-5717-4ceb-80b4-104d02915d8c","subCategory":"s"}
 JSON
 printf 'https://app.hubspot.com/contacts/12345/record/0-5/678' >corpus/hubspot_json/ticket-link.txt
-printf 'Line one <script>\r\n\r\nO'"'"'Brien & co' >corpus/hubspot_json/note.txt
+printf '~Line one <script>\r\n\r\nO'"'"'Brien & co' >corpus/hubspot_json/note.txt

@@ -34,8 +34,9 @@ fuzz_target!(|data: &[u8]| {
     assert!(!tags_removed.contains(['<', '>']));
     let capped = cap_note_body(&body);
     assert!(capped.chars().count() <= NOTE_BODY_MAX_CHARS);
-    // Bodies near the cap: repeat the input so that it crosses it.
-    if !body.is_empty() && body.len() < 4096 {
+    // Bodies past the cap (inputs starting with `~`, to keep the rest fast): the input
+    // repeated until it crosses it, so that the cut falls anywhere in its markup.
+    if data.first() == Some(&b'~') && !body.is_empty() && body.len() < 4096 {
         let long = body.repeat(NOTE_BODY_MAX_CHARS / body.chars().count() + 1);
         assert!(cap_note_body(&long).chars().count() <= NOTE_BODY_MAX_CHARS);
     }
