@@ -20,7 +20,7 @@ if [ "$#" -gt 0 ]; then
 else
     mapfile -t targets < <(cargo +nightly fuzz list)
 fi
-[ -d corpus/verdict ] || ./seed-corpus.sh
+{ [ -d corpus/verdict ] && [ -d corpus/hubspot_json ]; } || ./seed-corpus.sh
 mkdir -p logs
 for t in "${targets[@]}"; do cargo +nightly fuzz build "$t"; done
 printf '%-18s %14s %10s %8s\n' target executions cpu-min result

@@ -133,6 +133,22 @@ pub enum Error {
         message: String,
     },
 
+    /// HubSpot's CRM API (or its OAuth token endpoint) failed, refused a request or
+    /// sent a bad body. Never holds a token, a client secret or a whole answer.
+    #[error("HubSpot {request}: {message}{}", correlation_id.as_ref().map(|c| format!(" (correlation id {c})")).unwrap_or_default())]
+    HubSpot {
+        /// The request, e.g. `GET /crm/objects/2026-03/tickets/{id}`.
+        request: String,
+        /// The HTTP status, when a response came.
+        status: Option<u16>,
+        /// What kind of failure it is.
+        kind: RestErrorKind,
+        /// HubSpot's `correlationId`, to quote to HubSpot support (not a secret).
+        correlation_id: Option<String>,
+        /// What went wrong, with HubSpot's error category when it sent one.
+        message: String,
+    },
+
     /// AWS Secrets Manager failed or refused a request.
     #[error("AWS Secrets Manager {secret_id}: {message}")]
     Aws {
@@ -143,7 +159,7 @@ pub enum Error {
     },
 }
 
-/// The kinds of OneRoster REST failures, for callers that act on them.
+/// The kinds of REST failures (OneRoster and HubSpot), for callers that act on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RestErrorKind {
@@ -167,6 +183,9 @@ pub enum RestErrorKind {
     Malformed,
     /// Paging that cannot be trusted (a repeated page, too many pages).
     Paging,
+    /// A name the server does not know (a HubSpot pipeline stage); the message lists
+    /// the names it knows.
+    UnknownName,
 }
 
 impl Error {
@@ -230,6 +249,19 @@ impl From<Error> for cdt_core::Error {
             Error::OneRoster { request, message, .. } => cdt_core::Error::Connector {
                 connector: format!("OneRoster API {request}"),
                 message,
+                source: None,
+            },
+            Error::HubSpot {
+                request,
+                message,
+                correlation_id,
+                ..
+            } => cdt_core::Error::Connector {
+                connector: format!("HubSpot {request}"),
+                message: match correlation_id {
+                    Some(c) => format!("{message} (correlation id {c})"),
+                    None => message,
+                },
                 source: None,
             },
             Error::Aws { secret_id, message } => cdt_core::Error::Secret {

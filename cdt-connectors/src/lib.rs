@@ -13,6 +13,9 @@
 //! - [`platform_api::PlatformApi`]: Bookmarked's REST API (feature `api`, on by default);
 //! - [`oneroster_api::OneRosterApi`]: a district's OneRoster 1.1/1.2 REST API (OAuth
 //!   1.0a or 2) as its SIS source, sliced on the server (feature `api`);
+//! - [`hubspot::HubSpot`]: HubSpot's CRM API, where support tickets live: read a
+//!   ticket, add a note, move it to a stage; OAuth 2 with refresh tokens encrypted at
+//!   rest (feature `hubspot`, on by default);
 //! - [`environments`]: staging and production, kept apart;
 //! - [`credentials::CredentialManager`]: secrets from the environment, a `.env` file or
 //!   AWS Secrets Manager (feature `aws`);
@@ -43,6 +46,8 @@ pub mod factory;
 mod files;
 #[cfg(any(feature = "api", feature = "aws"))]
 mod http;
+#[cfg(feature = "hubspot")]
+pub mod hubspot;
 pub mod oneroster;
 #[cfg(feature = "api")]
 pub mod oneroster_api;

@@ -4,13 +4,15 @@
 //! This library holds what those tests share: [`pg`] (a PostgreSQL schema loaded with
 //! platform data, and the read-only role's options), [`fake_api`] (a real HTTP server
 //! on loopback speaking the Bookmarked API of `docs/platform-api.md`, with injectable
-//! faults), [`service`] (skip-or-fail when a service is missing) and [`conformance`]
+//! faults), [`fake_hubspot`] (HubSpot's tickets, notes, pipelines and OAuth on
+//! loopback), [`service`] (skip-or-fail when a service is missing) and [`conformance`]
 //! (the check every platform backend passes), and [`accuracy`] (the property-based
 //! accuracy harness of the built-in tools against an oracle).
 
 pub mod accuracy;
 pub mod conformance;
 pub mod fake_api;
+pub mod fake_hubspot;
 pub mod fake_oneroster;
 pub mod moto;
 pub mod pg;
