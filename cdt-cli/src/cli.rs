@@ -54,6 +54,26 @@ pub(crate) enum Command {
     /// Read a support ticket, choose the customer, the diagnostic and its inputs, run
     /// it, and show the note it would post (`--post` posts it).
     Triage(crate::triage::TriageArgs),
+    /// HubSpot: log in (OAuth), so `cdt triage` can read tickets and post notes.
+    #[command(subcommand)]
+    Hubspot(HubspotCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum HubspotCommand {
+    /// Print the authorize URL, wait for HubSpot's redirect to this machine, and keep
+    /// the refresh token encrypted in the settings' `token_file`. The token is never
+    /// printed.
+    Login {
+        #[command(flatten)]
+        settings: SettingsDir,
+        /// The HubSpot settings file (default: `_hubspot.json` in the settings folder).
+        #[arg(long, env = "CDT_HUBSPOT_SETTINGS", value_name = "FILE")]
+        hubspot_settings: Option<PathBuf>,
+        /// How long to wait for the browser, in seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
 }
 
 /// Where customer settings files live.
@@ -196,5 +216,10 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => crate::validate::validate(&args),
         Command::Snapshot(args) => crate::snapshot::snapshot(&crate::plugins::registry(&cli.plugins)?, args).await,
         Command::Triage(args) => crate::triage::triage(&crate::plugins::registry(&cli.plugins)?, args).await,
+        Command::Hubspot(HubspotCommand::Login {
+            settings,
+            hubspot_settings,
+            timeout,
+        }) => crate::triage::login(&settings.settings_dir, hubspot_settings.as_deref(), timeout).await,
     }
 }

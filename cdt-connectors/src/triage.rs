@@ -284,3 +284,89 @@ fn evidence_html(result: &DiagnosticResult, budget: usize) -> String {
     }
     h
 }
+
+/// The ticket as triage reads it: subject, content, company, and the first contact
+/// with an email (whoever wrote in).
+#[cfg(feature = "hubspot")]
+#[must_use]
+pub fn ticket_text(ticket: &crate::hubspot::model::Ticket) -> TicketText {
+    TicketText {
+        subject: ticket.subject.clone().unwrap_or_default(),
+        content: ticket.content.clone().unwrap_or_default(),
+        company_id: ticket.company.as_ref().map(|c| c.id.clone()),
+        company_name: ticket.company.as_ref().and_then(|c| c.name.clone()),
+        contact_email: ticket.contacts.iter().find_map(|c| c.email.clone()),
+        customer_property: None,
+    }
+}
+
+/// Triage of a HubSpot ticket (an id or a link): fetched with `client`, then
+/// [`triage`], the run stamped with the ticket's id.
+///
+/// # Errors
+/// A ticket reference that is neither an id nor a ticket link, HubSpot's errors, and
+/// those of [`triage`].
+#[cfg(feature = "hubspot")]
+pub async fn triage_hubspot(
+    client: &crate::hubspot::HubSpot,
+    ticket_ref: &str,
+    registry: &Registry,
+    options: &TriageOptions,
+) -> Result<Triaged> {
+    let id = crate::hubspot::parse_ticket_ref(ticket_ref)?;
+    let ticket = client.get_ticket(&id).await?;
+    let mut options = options.clone();
+    options.run.hubspot_ticket_id = Some(id.clone());
+    triage(&ticket_text(&ticket), Some(&id), registry, &options).await
+}
+
+/// What was done on the ticket.
+#[cfg(feature = "hubspot")]
+#[derive(Clone, Debug, Serialize)]
+pub struct Posted {
+    /// The note's id, when one was posted.
+    pub note_id: Option<String>,
+    /// The stage the ticket was moved to, as HubSpot names it.
+    pub stage: Option<String>,
+}
+
+/// Posts the triage's note on its ticket (when `note`) and moves the ticket to the stage
+/// named `stage` (resolved in the ticket's pipeline). Exactly one note per call.
+///
+/// # Errors
+/// No ticket id, a note asked for when the diagnosis did not run, HubSpot's errors.
+#[cfg(feature = "hubspot")]
+pub async fn post(
+    client: &crate::hubspot::HubSpot,
+    triaged: &Triaged,
+    note: bool,
+    stage: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Posted> {
+    let Some(id) = triaged.ticket_id.as_deref() else {
+        return Err(cdt_core::Error::input(
+            "ticket",
+            "the triage did not come from a HubSpot ticket",
+        ));
+    };
+    let mut posted = Posted {
+        note_id: None,
+        stage: None,
+    };
+    if note {
+        let Some(html) = triaged.note_html() else {
+            return Err(cdt_core::Error::input(
+                "post",
+                format!(
+                    "nothing to post: the diagnosis did not run ({})",
+                    triaged.held.as_deref().unwrap_or("no result")
+                ),
+            ));
+        };
+        posted.note_id = Some(client.add_note(id, &html, at).await?);
+    }
+    if let Some(name) = stage {
+        posted.stage = Some(client.update_ticket_stage(id, name).await?.label);
+    }
+    Ok(posted)
+}

@@ -58,7 +58,10 @@ fn ticket_from_py(py: Python<'_>, ticket: &Bound<'_, PyAny>) -> PyResult<TicketT
     serde_json::from_str(&text).map_err(|e| {
         to_py_err(
             py,
-            cdt_core::Error::input("ticket", format!("not a ticket: {e} (give subject and content as strings)")),
+            cdt_core::Error::input(
+                "ticket",
+                format!("not a ticket: {e} (give subject and content as strings)"),
+            ),
         )
     })
 }

@@ -570,6 +570,16 @@ impl FakeHubSpot {
         }
     }
 
+    /// The refresh tokens it issued that are still valid.
+    #[must_use]
+    pub fn refresh_tokens(&self) -> Vec<String> {
+        self.shared
+            .refresh_tokens
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// A new authorization code (valid once), as HubSpot's redirect would carry.
     #[must_use]
     pub fn issue_code(&self) -> String {

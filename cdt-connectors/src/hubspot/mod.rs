@@ -21,10 +21,12 @@
 //! the default) or `v3` (`/crm/v3/objects/…`, association labels under `/crm/v4`);
 //! see [`api_path`].
 
+pub mod file;
 pub mod model;
 pub mod oauth;
 
 use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -228,6 +230,15 @@ pub struct HubSpotSettings {
     /// The HubSpot account (portal) id, to build links to tickets.
     #[serde(default)]
     pub portal_id: Option<String>,
+    /// Where `cdt hubspot login` keeps the refresh token, encrypted with `token_key`
+    /// (relative to the settings file's folder); without it the refresh token comes
+    /// from `refresh_token` only and a rotated one lives in memory.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// The 32-byte key (a reference: 64 hex digits or base64) that encrypts
+    /// `token_file`, e.g. `env:CDT_HUBSPOT_TOKEN_KEY`.
+    #[serde(default)]
+    pub token_key: Option<SecretRef>,
 }
 
 impl Default for HubSpotSettings {
@@ -245,6 +256,8 @@ impl Default for HubSpotSettings {
             requests_per_10s: default_requests_per_10s(),
             timeout_seconds: default_timeout_seconds(),
             portal_id: None,
+            token_file: None,
+            token_key: None,
         }
     }
 }
