@@ -28,8 +28,8 @@ pub(crate) enum Outcome {
     Roster(cdt_core::Roster),
     /// A district's platform data.
     Platform(cdt_core::PlatformData),
-    /// A ticket's triage.
-    Triage(Box<cdt_connectors::triage::Triaged>),
+    /// A ticket's triage, and what was posted on the ticket.
+    Triage(Box<(cdt_connectors::triage::Triaged, Option<cdt_connectors::triage::Posted>)>),
 }
 
 impl Outcome {

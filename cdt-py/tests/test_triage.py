@@ -53,3 +53,14 @@ def test_a_ticket_about_none_of_the_tools_is_held() -> None:
 def test_a_ticket_that_is_not_a_mapping_of_strings_is_an_input_error() -> None:
     with pytest.raises(cdt.InputError, match="ticket"):
         cdt.triage({"subject": 3}, settings_dir=ROOT / "customer-integration-settings")  # type: ignore[dict-item]
+
+
+def test_a_hubspot_ticket_without_hubspot_settings_names_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "_hubspot.json"
+    with pytest.raises(cdt.CdtError, match="_hubspot.json"):
+        cdt.triage("12345", settings_dir=ROOT / "customer-integration-settings", hubspot_settings=missing)
+
+
+def test_post_needs_a_hubspot_ticket() -> None:
+    with pytest.raises(TypeError, match="HubSpot ticket"):
+        cdt.triage({"subject": "s", "content": "c"}, settings_dir=ROOT / "customer-integration-settings", post=True)

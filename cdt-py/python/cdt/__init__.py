@@ -273,20 +273,25 @@ async def run_async(
 
 
 def triage(
-    ticket: Mapping[str, str | None],
+    ticket: Mapping[str, str | None] | str,
     *,
     settings_dir: PathLike | None = None,
     customer: str | None = None,
     tool: str | None = None,
     inputs: Mapping[str, str | None] | None = None,
     confirmed: bool = False,
+    hubspot_settings: PathLike | None = None,
+    post: bool = False,
+    stage: str | None = None,
     progress: ProgressArg = None,
 ) -> dict[str, Any]:
     """Reads a support ticket, chooses the customer, the diagnostic and its inputs, and
     runs it; the same as ``cdt triage`` on the command line.
 
-    ``ticket`` is a mapping with ``subject`` and ``content`` (and optionally
-    ``company``, ``contact_email``, ``company_id``, ``customer_property``). Returns a
+    ``ticket`` is a HubSpot ticket's id or link (read with ``hubspot_settings``, by
+    default ``_hubspot.json`` in the settings folder; ``post=True`` posts the note and
+    ``stage=`` moves the ticket), or a mapping with ``subject`` and ``content`` (and
+    optionally ``company``, ``contact_email``, ``company_id``, ``customer_property``). Returns a
     dict: ``customer`` and ``understanding`` (each choice with its ``confidence``, the
     words that decided it in ``because``, and ``options``), ``result`` (a
     ``DiagnosticResult``, or ``None`` when it did not run), ``held`` (why it did not run)
@@ -301,6 +306,9 @@ def triage(
         tool=tool,
         inputs=inputs,
         confirmed=confirmed,
+        hubspot_settings=hubspot_settings,
+        post=post,
+        stage=stage,
     )
     out: dict[str, Any] = job.join(progress)
     return out

@@ -314,6 +314,9 @@ def start_triage(
     tool: str | None = None,
     inputs: Mapping[str, str | None] | None = None,
     confirmed: bool = False,
+    hubspot_settings: _Path | None = None,
+    post: bool = False,
+    stage: str | None = None,
 ) -> Job:
     """Starts a triage of a ticket."""
 
