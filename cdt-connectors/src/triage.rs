@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use cdt_core::result::escape_html;
 use cdt_core::text::one_line;
-use cdt_core::triage::{Choice, Confidence, Directory, TicketText, Understanding, pick_customer, understand};
+use cdt_core::triage::{Choice, Confidence, Directory, TicketText, Understanding, pick_customer, understand_for};
 use cdt_core::{DiagnosticResult, Inputs, Registry, Result};
 use serde::Serialize;
 
@@ -101,7 +101,8 @@ pub async fn triage(
     let roster = connectors.source.load().await?;
     let directory = Directory::from_roster(&roster);
     drop(roster);
-    let mut understanding = understand(ticket, &directory);
+    let specs: Vec<cdt_core::ToolSpec> = registry.tools().map(|t| t.spec().clone()).collect();
+    let mut understanding = understand_for(ticket, &directory, &specs);
     if let Some(tool) = &options.tool {
         registry.get(tool)?;
         understanding.tool = Some(Choice {

@@ -76,6 +76,11 @@ pub struct ToolSpec {
     pub description: String,
     /// Its inputs.
     pub inputs: Vec<InputSpec>,
+    /// Phrases that describe on a support ticket the issue this tool diagnoses, for
+    /// `cdt triage` (`"sees no child"`); each weighs as a strong phrase. The built-in
+    /// tools' weighed phrases are in `triage/classify.rs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triage_phrases: Vec<String>,
 }
 
 impl ToolSpec {
@@ -208,6 +213,7 @@ mod tests {
                 InputSpec::required("parent_email", InputKind::Email, "the parent's email"),
                 InputSpec::optional("school", InputKind::Text, "the school"),
             ],
+            triage_phrases: Vec::new(),
         }
     }
 

@@ -114,6 +114,7 @@ impl Tool for CampusTransfer {
                     "the school the student moved to: name, sourcedId or identifier",
                 ),
             ],
+            triage_phrases: Vec::new(),
         })
     }
 

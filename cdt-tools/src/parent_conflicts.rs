@@ -84,6 +84,7 @@ impl Tool for ParentConflicts {
                 InputKind::Email,
                 "the parent email in question",
             )],
+            triage_phrases: Vec::new(),
         })
     }
 

@@ -117,6 +117,7 @@ impl Tool for StudentMismatch {
                     "the student's name, e.g. `Mateo Ríos` or `Ríos, Mateo` (or their sourcedId)",
                 ),
             ],
+            triage_phrases: Vec::new(),
         })
     }
 

@@ -128,7 +128,21 @@ struct Raw {
     data: DataSpec,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    triage: RawTriage,
 }
+
+/// `[triage]`: how `cdt triage` recognises a ticket about this plugin's issue.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTriage {
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+/// The most `triage.phrases`, and the longest one, in characters.
+const MAX_PHRASES: usize = 50;
+const MAX_PHRASE_CHARS: usize = 80;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -268,6 +282,17 @@ impl Manifest {
                 PLATFORM_TABLES.join(", ")
             )));
         }
+        if raw.triage.phrases.len() > MAX_PHRASES {
+            return Err(bad(format!("at most {MAX_PHRASES} `triage.phrases`")));
+        }
+        for p in &raw.triage.phrases {
+            printable("triage.phrases", p, false).map_err(&bad)?;
+            if p.chars().count() > MAX_PHRASE_CHARS || cdt_core::matching::tokens(p).is_empty() {
+                return Err(bad(format!(
+                    "`triage.phrases` holds `{p}`: a phrase has words, at most {MAX_PHRASE_CHARS} characters"
+                )));
+            }
+        }
         let limits = host
             .plugin_limits(raw.limits.fuel, raw.limits.memory_mib, raw.limits.output_kib)
             .map_err(bad)?;
@@ -277,6 +302,7 @@ impl Manifest {
                 title: raw.title,
                 description: raw.description,
                 inputs,
+                triage_phrases: raw.triage.phrases,
             },
             version: raw.version,
             sha256: raw.sha256.map(|h| h.to_ascii_lowercase()),
@@ -392,6 +418,12 @@ platform = ["parents"]
                 GOOD.replace("version = \"1.0.0\"", "version = \"1.0\\u202e0\""),
                 "`version` holds the control character U+202E",
             ),
+            (
+                GOOD.to_owned() + "[triage]\nphrases = [\"sees \\u001b[31mno child\"]\n",
+                "`triage.phrases` holds the control character U+001B",
+            ),
+            (GOOD.to_owned() + "[triage]\nphrases = [\"--\"]\n", "a phrase has words"),
+            (GOOD.to_owned() + "[triage]\nwords = []\n", "unknown field `words`"),
         ] {
             let err = parse(&change).unwrap_err().to_string();
             assert!(err.starts_with("p/plugin.toml: "), "{err}");

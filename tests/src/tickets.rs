@@ -164,7 +164,7 @@ pub fn assess(t: &CorpusTicket, cards: &[CustomerCard], directory: &Directory) -
     let grounded = customer.as_ref().is_some_and(|c| c.confidence >= Confidence::Medium);
     let dir = if grounded { directory } else { &empty };
     let understood = understand(&text, dir);
-    let scores = tool_scores(&text, dir);
+    let scores = tool_scores(&text, dir, &[]);
     let got = understood.tool_id();
     let tool_right = got == t.expect.tool.as_deref();
     let inputs = understood.inputs();

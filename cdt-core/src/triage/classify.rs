@@ -4,6 +4,7 @@
 
 use super::text::{Region, Text};
 use crate::matching::tokens;
+use crate::tool::ToolSpec;
 
 /// The phrases that describe one tool's issue, with their weight.
 pub struct ToolCues {
@@ -357,16 +358,16 @@ pub(super) struct Hit {
 
 /// A tool's score.
 #[derive(Clone, Debug)]
-pub(super) struct ToolScore {
+pub(super) struct ToolScore<'a> {
     /// The tool's id; `None` for "none of the tools".
-    pub(super) tool: Option<&'static str>,
+    pub(super) tool: Option<&'a str>,
     /// The summed weight.
     pub(super) score: f64,
     /// The phrases found, in the order of the text.
     pub(super) hits: Vec<Hit>,
 }
 
-impl ToolScore {
+impl ToolScore<'_> {
     /// Where the issue is first described: the first hit's word index.
     #[must_use]
     pub(super) fn first(&self) -> usize {
@@ -374,10 +375,10 @@ impl ToolScore {
     }
 }
 
-fn find_phrases(text: &Text, phrases: &'static [(&'static str, f64)]) -> Vec<Hit> {
+fn find_phrases<'p>(text: &Text, phrases: impl IntoIterator<Item = (&'p str, f64)>) -> Vec<Hit> {
     let words = &text.words;
     let mut hits = Vec::new();
-    for &(phrase, weight) in phrases {
+    for (phrase, weight) in phrases {
         let seq = tokens(phrase);
         if seq.is_empty() {
             continue;
@@ -420,21 +421,32 @@ fn find_phrases(text: &Text, phrases: &'static [(&'static str, f64)]) -> Vec<Hit
     kept
 }
 
-/// Scores every built-in tool, and "none of them", on the text.
+/// How much a phrase a plugin declares weighs (`triage.phrases`).
+pub const PLUGIN_PHRASE_WEIGHT: f64 = 2.5;
+
+/// Scores the tools on the text, and "none of them": the built-in tools among `tools`
+/// (all of them when `tools` is empty) by their phrases here, the other tools by the
+/// phrases their spec declares.
 #[must_use]
-pub(super) fn score(text: &Text) -> Vec<ToolScore> {
-    let mut out: Vec<ToolScore> = CUES
+pub(super) fn score<'a>(text: &Text, tools: &'a [ToolSpec]) -> Vec<ToolScore<'a>> {
+    let scored = |tool: &'a str, hits: Vec<Hit>| ToolScore {
+        tool: Some(tool),
+        score: hits.iter().map(|h| h.weight).sum(),
+        hits,
+    };
+    let mut out: Vec<ToolScore<'a>> = CUES
         .iter()
-        .map(|c| {
-            let hits = find_phrases(text, c.phrases);
-            ToolScore {
-                tool: Some(c.tool),
-                score: hits.iter().map(|h| h.weight).sum(),
-                hits,
-            }
-        })
+        .filter(|c| tools.is_empty() || tools.iter().any(|t| t.id == c.tool))
+        .map(|c| scored(c.tool, find_phrases(text, c.phrases.iter().copied())))
         .collect();
-    let hits = find_phrases(text, ELSEWHERE);
+    for spec in tools {
+        if spec.triage_phrases.is_empty() || CUES.iter().any(|c| c.tool == spec.id) {
+            continue;
+        }
+        let phrases = spec.triage_phrases.iter().map(|p| (p.as_str(), PLUGIN_PHRASE_WEIGHT));
+        out.push(scored(&spec.id, find_phrases(text, phrases)));
+    }
+    let hits = find_phrases(text, ELSEWHERE.iter().copied());
     out.push(ToolScore {
         tool: None,
         score: hits.iter().map(|h| h.weight).sum(),

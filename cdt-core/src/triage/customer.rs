@@ -68,9 +68,12 @@ pub fn pick_customer(ticket: &TicketText, customers: &[CustomerCard]) -> Option<
                 );
             }
         }
-        for n in c.names() {
+        for (i, n) in c.names().enumerate() {
             let seq = tokens(n);
-            if (seq.len() >= 2 || seq.first().is_some_and(|t| t.len() >= 5))
+            // An alias is set on purpose (`RUSD`); a one-word district name must be
+            // long enough not to be an ordinary word.
+            let alias = i > 0;
+            if (seq.len() >= 2 || seq.first().is_some_and(|t| t.len() >= if alias { 3 } else { 5 }))
                 && let Some(at) = find(&text, &seq)
             {
                 offer(

@@ -16,11 +16,11 @@ mod find;
 mod text;
 mod understand;
 
-pub use classify::{CUES, ELSEWHERE, ToolCues};
+pub use classify::{CUES, ELSEWHERE, PLUGIN_PHRASE_WEIGHT, ToolCues};
 pub use customer::{CustomerCard, pick_customer};
 pub use directory::{ClassEntry, Directory, Kind, Person, School, within_one_edit};
 pub use text::{EmailAt, Gap, MAX_TEXT_BYTES, Region, Text, Word};
-pub use understand::{tool_scores, understand};
+pub use understand::{tool_scores, understand, understand_for};
 
 use serde::{Deserialize, Serialize};
 
@@ -140,5 +140,105 @@ impl Understanding {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tool::{InputKind, InputSpec, ToolSpec};
+
+    fn ticket(subject: &str, content: &str, contact: Option<&str>) -> TicketText {
+        TicketText {
+            subject: subject.into(),
+            content: content.into(),
+            contact_email: contact.map(str::to_owned),
+            ..TicketText::default()
+        }
+    }
+
+    fn plugin() -> ToolSpec {
+        ToolSpec {
+            id: "guardians-without-students".into(),
+            title: "Guardians without students".into(),
+            description: String::new(),
+            inputs: vec![InputSpec::required("parent_email", InputKind::Email, "the email")],
+            triage_phrases: vec!["guardian without students".into(), "sees no student at all".into()],
+        }
+    }
+
+    /// A table of tickets and the tool each must get (`None`: none fits), with the
+    /// built-in tools and one plugin that declares its phrases.
+    #[test]
+    fn tools_and_plugins_are_chosen_by_their_phrases() {
+        let dir = Directory::default();
+        let tools = vec![plugin()];
+        for (subject, content, want) in [
+            (
+                "Guardian without students",
+                "My account sees no student at all since Monday. a.b@home.example",
+                Some("guardians-without-students"),
+            ),
+            ("Invoice", "Please send the invoice for the renewal.", None),
+        ] {
+            let u = understand_for(&ticket(subject, content, None), &dir, &tools);
+            assert_eq!(u.tool_id(), want, "{subject}: {u:?}");
+        }
+        // Only the tools given are chosen: the built-in ones are not in `tools` here.
+        let u = understand_for(
+            &ticket("can't see my son", "I can't see my son Leo, he is not linked", None),
+            &dir,
+            &tools,
+        );
+        assert_eq!(u.tool_id(), None, "{u:?}");
+    }
+
+    #[test]
+    fn a_plugins_inputs_are_filled_by_their_names() {
+        let u = understand_for(
+            &ticket(
+                "guardian without students",
+                "Hello, the app sees no student at all for me.",
+                Some("dana.k@home.example"),
+            ),
+            &Directory::default(),
+            &[plugin()],
+        );
+        assert_eq!(u.tool_id(), Some("guardians-without-students"));
+        assert_eq!(u.inputs().get("parent_email"), Some("dana.k@home.example"));
+        assert!(!u.inputs[0].in_roster, "an email the district does not have is said so");
+        assert!(!u.is_sure());
+        assert!(u.may_run(crate::customer::Environment::Production).is_err());
+        assert!(u.may_run(crate::customer::Environment::Staging).is_ok());
+    }
+
+    #[test]
+    fn a_customer_is_picked_by_company_alias_or_text_and_otherwise_not() {
+        let cards = vec![
+            CustomerCard {
+                id: "river".into(),
+                name: "Riverside Unified School District".into(),
+                aliases: vec!["RUSD".into()],
+                company_ids: vec!["77".into()],
+                active: true,
+            },
+            CustomerCard {
+                id: "lake".into(),
+                name: "Lakeside Schools".into(),
+                aliases: Vec::new(),
+                company_ids: Vec::new(),
+                active: true,
+            },
+        ];
+        let pick = |t: TicketText| pick_customer(&t, &cards).map(|c| (c.value, c.confidence));
+        let mut t = ticket("help", "a parent can't see her son", None);
+        assert_eq!(pick(t.clone()), None);
+        t.company_id = Some("77".into());
+        assert_eq!(pick(t.clone()), Some(("river".into(), Confidence::High)));
+        let t = ticket("help", "We are at RUSD and a parent can't see her son", None);
+        assert_eq!(pick(t), Some(("river".into(), Confidence::High)));
+        let mut t = ticket("help", "hello", None);
+        t.company_name = Some("lakeside schools".into());
+        assert_eq!(pick(t), Some(("lake".into(), Confidence::High)));
     }
 }

@@ -8,6 +8,7 @@ use super::find::{self, ClassMention, PersonMention, SchoolMention, Unknown};
 use super::text::{Region, Text};
 use super::{Choice, Confidence, InputChoice, TicketText, Understanding};
 use crate::matching::normalize_email;
+use crate::tool::ToolSpec;
 
 /// A person (or namesakes) the text names, gathered over its mentions.
 #[derive(Clone, Debug)]
@@ -37,29 +38,42 @@ struct Mail {
 /// Each tool's score on the ticket (`none` for "none of them"), the phrases and
 /// what the ticket names weighed: to explain a choice.
 #[must_use]
-pub fn tool_scores(ticket: &TicketText, dir: &Directory) -> Vec<(String, f64)> {
+pub fn tool_scores(ticket: &TicketText, dir: &Directory, tools: &[ToolSpec]) -> Vec<(String, f64)> {
     let text = Text::new(&format!("{}\n\n{}", ticket.subject, ticket.content));
     let reader = Reader::new(&text, ticket, dir);
     reader
-        .score()
+        .score(tools)
         .into_iter()
         .map(|s| (s.tool.unwrap_or("none").to_owned(), s.score))
         .collect()
 }
 
-/// Reads the ticket against the district's directory.
+/// Reads the ticket against the district's directory, choosing among the built-in
+/// tools.
 #[must_use]
 pub fn understand(ticket: &TicketText, dir: &Directory) -> Understanding {
+    understand_for(ticket, dir, &[])
+}
+
+/// Reads the ticket against the district's directory, choosing among `tools` (the
+/// built-in ones by their phrases, plugins by their `triage_phrases`; every built-in
+/// tool when `tools` is empty).
+#[must_use]
+pub fn understand_for(ticket: &TicketText, dir: &Directory, tools: &[ToolSpec]) -> Understanding {
     let text = Text::new(&format!("{}\n\n{}", ticket.subject, ticket.content));
     let mut u = Reader::new(&text, ticket, dir);
-    let scores = u.score();
+    let scores = u.score(tools);
     let (tool, also) = choose_tool(&text, &scores);
     let mut inputs = match tool.as_ref().map(|t| t.value.as_str()) {
         Some("student-mismatch") => u.student_mismatch(),
         Some("missing-data") => u.missing_data(),
         Some("parent-conflicts") => u.parent_conflicts(),
         Some("campus-transfer") => u.campus_transfer(),
-        _ => Vec::new(),
+        Some(other) => match tools.iter().find(|t| t.id == other) {
+            Some(spec) => u.by_input_names(spec),
+            None => Vec::new(),
+        },
+        None => Vec::new(),
     };
     inputs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut doubts = u.doubts;
@@ -347,8 +361,8 @@ impl<'a> Reader<'a> {
 
     /// The phrase scores, with what the ticket names added: a guardian's email and a
     /// child, two schools and a child, a class.
-    fn score(&self) -> Vec<ToolScore> {
-        let mut scores = classify::score(self.text);
+    fn score<'t>(&self, tools: &'t [ToolSpec]) -> Vec<ToolScore<'t>> {
+        let mut scores = classify::score(self.text, tools);
         let has_student = !self.students.is_empty() || !self.unknown_people.is_empty();
         let has_guardian_mail = self.mails.iter().any(|m| !m.guardians.is_empty());
         let shared_mail = self.mails.iter().any(|m| m.guardians.len() >= 2);
@@ -995,6 +1009,60 @@ impl<'a> Reader<'a> {
             std::cmp::Ordering::Greater => Some(Side::New),
             std::cmp::Ordering::Equal => None,
         }
+    }
+
+    /// A plugin's inputs, by the names the built-in tools use: a guardian's email
+    /// (`parent_email`, or any input of kind email), `student_name`, `class_name`,
+    /// `school`, `old_campus` and `new_campus`. Other inputs are left for a person.
+    fn by_input_names(&mut self, spec: &ToolSpec) -> Vec<InputChoice> {
+        let mut out: Vec<InputChoice> = Vec::new();
+        let wants = |n: &str| spec.inputs.iter().any(|i| i.name == n);
+        for input in &spec.inputs {
+            let name = input.name.as_str();
+            let found = if input.kind == crate::tool::InputKind::Email || name == "parent_email" {
+                self.guardian_email(false).map(|mut c| {
+                    name.clone_into(&mut c.name);
+                    c
+                })
+            } else if name == "student_name" {
+                let guardians = self.guardians();
+                self.student(&guardians)
+            } else if name == "class_name" {
+                self.classes.first().map(|c| InputChoice {
+                    name: name.to_owned(),
+                    choice: Choice {
+                        value: self.dir.classes[c.classes[0]].title.clone(),
+                        confidence: Confidence::Medium,
+                        because: self.quote(self.text.words[c.from].start),
+                        options: Vec::new(),
+                    },
+                    in_roster: true,
+                })
+            } else if name == "school" && !self.schools.is_empty() {
+                Some(self.school_input(name, 0, ""))
+            } else if (name == "old_campus" || name == "new_campus") && wants("old_campus") && wants("new_campus") {
+                if name == "old_campus" {
+                    let campus = self.campus_transfer();
+                    out.extend(
+                        campus
+                            .into_iter()
+                            .filter(|c| c.name != "student_name" || !wants("student_name")),
+                    );
+                }
+                None
+            } else {
+                None
+            };
+            match found {
+                Some(c) => out.push(c),
+                None if input.required && !out.iter().any(|c| c.name == name) => {
+                    self.doubts.push(format!("the ticket does not give `{name}`"));
+                }
+                None => {}
+            }
+        }
+        out.dedup_by(|a, b| a.name == b.name);
+        out
     }
 
     fn require(&mut self, inputs: &[InputChoice], names: &[&str]) {

@@ -104,6 +104,7 @@ impl Tool for MissingData {
                     "name, sourcedId or identifier of the school to narrow the search",
                 ),
             ],
+            triage_phrases: Vec::new(),
         })
     }
 
