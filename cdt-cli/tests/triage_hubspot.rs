@@ -316,3 +316,78 @@ async fn reqwest_get(url: &str) -> String {
 fn fake_refresh_tokens(fake: &FakeHubSpot) -> Vec<String> {
     fake.refresh_tokens()
 }
+
+/// The secret sentinel over HubSpot's slots: a private app's token (accepted: the
+/// success path), an OAuth app's secret and refresh token (refused: the error path),
+/// and a token file's key (not a key: refused), with TRACE logging on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_planted_hubspot_secret_reaches_triage_output() {
+    use cdt_tests::sentinel::{assert_clean, secret};
+    let (_, first) = demo_tickets().into_iter().next().unwrap();
+    let fake = FakeHubSpot::start(FakeOptions::default(), vec![fake_ticket("90", &first)]).await;
+    let token = secret("hubspot-access-token");
+    fake.add_private_token(&token);
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "private",
+            serde_json::json!({"api_base": fake.base_url, "access_token": "env:CDT_S_TOKEN"}),
+            true,
+        ),
+        (
+            "oauth",
+            serde_json::json!({"api_base": fake.base_url, "client_id": "cdt-app",
+                "client_secret": "env:CDT_S_SECRET", "refresh_token": "env:CDT_S_REFRESH"}),
+            false,
+        ),
+        (
+            "key",
+            serde_json::json!({"api_base": fake.base_url, "client_id": "cdt-app",
+                "client_secret": "env:CDT_S_SECRET", "token_file": "t.token", "token_key": "env:CDT_S_KEY"}),
+            false,
+        ),
+    ];
+    for (name, body, succeeds) in cases {
+        let sub = dir.path().join(name);
+        std::fs::create_dir_all(&sub).unwrap();
+        let settings = write_settings(&sub, &body);
+        let env = [
+            ("CDT_S_TOKEN", token.clone()),
+            ("CDT_S_SECRET", secret("hubspot-client-secret")),
+            ("CDT_S_REFRESH", secret("hubspot-refresh-token")),
+            ("CDT_S_KEY", secret("hubspot-token-key")),
+            ("CDT_LOG", "trace".to_owned()),
+        ];
+        for json in [false, true] {
+            let mut args = vec![
+                "triage".to_owned(),
+                "90".into(),
+                "--hubspot-settings".into(),
+                settings.clone(),
+            ];
+            if json {
+                args.push("--json".into());
+            }
+            let env = env.clone();
+            let out = tokio::task::spawn_blocking(move || {
+                let refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let mut c = Command::new(env!("CARGO_BIN_EXE_cdt"));
+                c.args(&args).current_dir(root()).env_remove("CDT_SETTINGS_DIR");
+                for (k, v) in refs {
+                    c.env(k, v);
+                }
+                c.output().unwrap()
+            })
+            .await
+            .unwrap();
+            let text = format!("{}{}", stdout(&out), stderr(&out));
+            assert_clean(&text, &format!("cdt triage with {name} settings (json: {json})"));
+            assert!(text.contains("TRACE") || text.contains("DEBUG"), "trace logging is on");
+            if succeeds {
+                assert!(matches!(out.status.code(), Some(0 | 1)), "{name}: {text}");
+            } else {
+                assert_eq!(out.status.code(), Some(2), "{name}: the error path: {text}");
+            }
+        }
+    }
+}
