@@ -54,6 +54,9 @@ pub(crate) enum Command {
     /// Read a support ticket, choose the customer, the diagnostic and its inputs, run
     /// it, and show the note it would post (`--post` posts it).
     Triage(crate::triage::TriageArgs),
+    /// What changed between two OneRoster bundles (two nightly drops): records added,
+    /// removed and changed per file, with the fields; exit 1 above `--max-change`.
+    Diff(crate::diff::DiffArgs),
     /// HubSpot: log in (OAuth), so `cdt triage` can read tickets and post notes.
     #[command(subcommand)]
     Hubspot(HubspotCommand),
@@ -216,6 +219,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => crate::validate::validate(&args),
         Command::Snapshot(args) => crate::snapshot::snapshot(&crate::plugins::registry(&cli.plugins)?, args).await,
         Command::Triage(args) => crate::triage::triage(&crate::plugins::registry(&cli.plugins)?, args).await,
+        Command::Diff(args) => crate::diff::diff(&args),
         Command::Hubspot(HubspotCommand::Login {
             settings,
             hubspot_settings,

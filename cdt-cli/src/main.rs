@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod customers;
 mod demo;
+mod diff;
 mod output;
 mod plugins;
 mod run;

@@ -38,6 +38,7 @@ mod confine;
 pub mod credentials;
 mod csv_table;
 pub mod customers;
+pub mod diff;
 pub mod embedded;
 pub mod environments;
 pub mod error;

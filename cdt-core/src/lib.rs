@@ -29,6 +29,7 @@
 
 pub mod connector;
 pub mod customer;
+pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod lookup;
