@@ -213,7 +213,13 @@ async fn discovery_get(proxy_base: &str, path: &str, label: &str, token: &Secret
     let http = crate::http::client_for(base, timeout)
         .map_err(|m| fail(None, RestErrorKind::Settings, m))?
         .build()
-        .map_err(|e| fail(None, RestErrorKind::Settings, format!("cannot build the HTTP client: {e}")))?;
+        .map_err(|e| {
+            fail(
+                None,
+                RestErrorKind::Settings,
+                format!("cannot build the HTTP client: {e}"),
+            )
+        })?;
     let url = reqwest::Url::parse(&format!("{base}{path}"))
         .map_err(|e| fail(None, RestErrorKind::Settings, format!("not a URL: {e}")))?;
     let policy = RetryPolicy {
@@ -266,7 +272,12 @@ async fn discovery_get(proxy_base: &str, path: &str, label: &str, token: &Secret
                                 "ClassLink answered status {}: {}",
                                 v.get("status").map(Value::to_string).unwrap_or_default(),
                                 cdt_core::text::one_line(
-                                    &v.get("message").and_then(Value::as_str).unwrap_or_default().chars().take(200).collect::<String>()
+                                    &v.get("message")
+                                        .and_then(Value::as_str)
+                                        .unwrap_or_default()
+                                        .chars()
+                                        .take(200)
+                                        .collect::<String>()
                                 )
                             ),
                         ),

@@ -16,10 +16,8 @@ use crate::snapshot::Snapshot;
 /// needed).
 pub fn source_for(customer: &Customer) -> cdt_core::Result<Arc<dyn SourceConnector>> {
     match &customer.integration {
-        Integration::OnerosterApi { .. } | Integration::Classlink(_) => {
-            source_with(customer, &default_credentials()?)
-        }
-        _ => source_with(customer, &CredentialManager::new()),
+        Integration::OnerosterApi { .. } | Integration::Classlink(_) => source_with(customer, &default_credentials()?),
+        Integration::OnerosterCsv { .. } => source_with(customer, &CredentialManager::new()),
     }
 }
 
@@ -57,10 +55,7 @@ fn oneroster_api_source(customer: &Customer, creds: &CredentialManager) -> cdt_c
 }
 
 #[cfg(not(feature = "api"))]
-fn oneroster_api_source(
-    customer: &Customer,
-    _creds: &CredentialManager,
-) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+fn oneroster_api_source(customer: &Customer, _creds: &CredentialManager) -> cdt_core::Result<Arc<dyn SourceConnector>> {
     Err(Error::Unsupported {
         what: format!(
             "the {} connector (this build has no cargo feature `api`)",

@@ -212,7 +212,10 @@ impl ClassLinkSettings {
             return Err((field, format!("is not a setting of the {name} route{hint}")));
         }
         if self.oneroster_version != OneRosterVersion::V1_1 {
-            return Err(("oneroster_version", "ClassLink serves OneRoster 1.1 only (`\"1.1\"`)".into()));
+            return Err((
+                "oneroster_version",
+                "ClassLink serves OneRoster 1.1 only (`\"1.1\"`)".into(),
+            ));
         }
         let missing = |field: &'static str| (field, format!("the {name} route needs it"));
         match kind {
@@ -233,7 +236,10 @@ impl ClassLinkSettings {
                 })
             }
             ClassLinkRouteKind::Proxy => {
-                let application_id = self.application_id.as_deref().ok_or_else(|| missing("application_id"))?;
+                let application_id = self
+                    .application_id
+                    .as_deref()
+                    .ok_or_else(|| missing("application_id"))?;
                 let valid = !application_id.is_empty()
                     && application_id
                         .chars()
@@ -522,8 +528,7 @@ impl Customer {
                     .validate()
                     .or_else(|(f, m)| fail(&format!("integration.limits.{f}"), m))
             }
-            Integration::OnerosterApi { base_url, .. } if !is_http_url(base_url) =>
-            {
+            Integration::OnerosterApi { base_url, .. } if !is_http_url(base_url) => {
                 fail("integration.base_url", "must be an http(s) URL")
             }
             Integration::OnerosterCsv {
@@ -565,7 +570,7 @@ impl Customer {
                     }),
                 }
             }
-            _ => Ok(()),
+            Integration::OnerosterCsv { .. } => Ok(()),
         }
     }
 }
@@ -707,19 +712,46 @@ mod tests {
     #[test]
     fn classlink_settings_errors_name_the_field() {
         let cases = [
-            (r#", "client_id": "a", "client_secret": "env:X""#, "integration.base_url"),
-            (r#", "base_url": "ftp://x", "client_id": "a", "client_secret": "env:X""#, "integration.base_url"),
-            (r#", "base_url": "https://x", "client_secret": "env:X""#, "integration.client_id"),
-            (r#", "base_url": "https://x", "client_id": " ", "client_secret": "env:X""#, "integration.client_id"),
-            (r#", "base_url": "https://x", "client_id": "a""#, "integration.client_secret"),
+            (
+                r#", "client_id": "a", "client_secret": "env:X""#,
+                "integration.base_url",
+            ),
+            (
+                r#", "base_url": "ftp://x", "client_id": "a", "client_secret": "env:X""#,
+                "integration.base_url",
+            ),
+            (
+                r#", "base_url": "https://x", "client_secret": "env:X""#,
+                "integration.client_id",
+            ),
+            (
+                r#", "base_url": "https://x", "client_id": " ", "client_secret": "env:X""#,
+                "integration.client_id",
+            ),
+            (
+                r#", "base_url": "https://x", "client_id": "a""#,
+                "integration.client_secret",
+            ),
             (
                 r#", "base_url": "https://x", "client_id": "a", "client_secret": "env:X", "oneroster_version": "1.2""#,
                 "integration.oneroster_version",
             ),
-            (r#", "application_id": "57", "access_token": "env:T""#, "integration.application_id"),
-            (r#", "route": "proxy", "access_token": "env:T""#, "integration.application_id"),
-            (r#", "route": "proxy", "application_id": "5/7", "access_token": "env:T""#, "integration.application_id"),
-            (r#", "route": "proxy", "application_id": "57""#, "integration.access_token"),
+            (
+                r#", "application_id": "57", "access_token": "env:T""#,
+                "integration.application_id",
+            ),
+            (
+                r#", "route": "proxy", "access_token": "env:T""#,
+                "integration.application_id",
+            ),
+            (
+                r#", "route": "proxy", "application_id": "5/7", "access_token": "env:T""#,
+                "integration.application_id",
+            ),
+            (
+                r#", "route": "proxy", "application_id": "57""#,
+                "integration.access_token",
+            ),
             (
                 r#", "route": "proxy", "application_id": "57", "access_token": "env:T", "proxy_base": "x""#,
                 "integration.proxy_base",
@@ -738,7 +770,8 @@ mod tests {
             assert_eq!(field.as_deref(), Some(want), "{fields}: {msg}");
             assert!(msg.contains(&format!("`{want}`")), "{msg}");
         }
-        let (_, msg) = Customer::from_json(&classlink(r#", "application_id": "57", "access_token": "env:T""#)).unwrap_err();
+        let (_, msg) =
+            Customer::from_json(&classlink(r#", "application_id": "57", "access_token": "env:T""#)).unwrap_err();
         assert!(msg.contains(r#""route": "proxy""#), "{msg}");
         let (_, msg) = Customer::from_json(&classlink(r#", "route": "tunnel""#)).unwrap_err();
         assert!(msg.contains("tunnel") && msg.contains("integration"), "{msg}");

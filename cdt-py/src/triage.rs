@@ -66,8 +66,7 @@ pub(crate) fn start_triage(
             Source::HubSpot(reference) => {
                 let creds = cdt_connectors::factory::default_credentials()?;
                 let client = cdt_connectors::hubspot::file::client(&hubspot_path, &creds).await?;
-                let triaged =
-                    cdt_connectors::triage::triage_hubspot(&client, &reference, &registry, &options).await?;
+                let triaged = cdt_connectors::triage::triage_hubspot(&client, &reference, &registry, &options).await?;
                 let posted = if post || stage.is_some() {
                     let at = chrono::Utc::now();
                     Some(cdt_connectors::triage::post(&client, &triaged, post, stage.as_deref(), at).await?)

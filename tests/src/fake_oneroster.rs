@@ -625,11 +625,7 @@ async fn applications(State(s): St, headers: HeaderMap) -> Response {
 }
 
 /// The proxy's discovery: `GET /applications/{oneroster_application_id}/server`.
-async fn application_server(
-    State(s): St,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn application_server(State(s): St, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let Some((_, token)) = proxy_of(&s) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -643,8 +639,10 @@ async fn application_server(
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    axum::Json(json!({"status": 1, "server": {"client_id": s.consumer_key, "client_secret": s.secret,
-        "endpoint_url": format!("http://{host}")}, "message": ""}))
+    axum::Json(
+        json!({"status": 1, "server": {"client_id": s.consumer_key, "client_secret": s.secret,
+        "endpoint_url": format!("http://{host}")}, "message": ""}),
+    )
     .into_response()
 }
 

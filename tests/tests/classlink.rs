@@ -95,7 +95,11 @@ async fn both_routes_of_a_customer_file_read_the_district() {
         assert_no_secret(&format!("{api:?}"), "the client's Debug");
         // `cdt check` resolves the route's secret, and only it.
         let needed = cdt_connectors::preflight::needed_secrets(c, None);
-        let want = if route == "proxy" { "env:CL_TOKEN" } else { "env:CL_SECRET" };
+        let want = if route == "proxy" {
+            "env:CL_TOKEN"
+        } else {
+            "env:CL_SECRET"
+        };
         assert_eq!(
             needed.iter().map(ToString::to_string).collect::<Vec<_>>(),
             [want],
