@@ -60,6 +60,17 @@ pub(crate) enum Command {
     /// HubSpot: log in (OAuth), so `cdt triage` can read tickets and post notes.
     #[command(subcommand)]
     Hubspot(HubspotCommand),
+    /// ClassLink: what an access token can read.
+    #[command(subcommand)]
+    Classlink(ClasslinkCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ClasslinkCommand {
+    /// List the districts' applications a ClassLink access token can read, each with
+    /// the `integration` section of a customer file for the OneRoster proxy (the token
+    /// as an `env:` reference, never the token).
+    Apps(crate::classlink::AppsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -225,5 +236,6 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             hubspot_settings,
             timeout,
         }) => crate::triage::login(&settings.settings_dir, hubspot_settings.as_deref(), timeout).await,
+        Command::Classlink(ClasslinkCommand::Apps(args)) => crate::classlink::apps(&args).await,
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod check;
+mod classlink;
 mod cli;
 mod customers;
 mod demo;

@@ -16,8 +16,8 @@ use crate::snapshot::Snapshot;
 /// needed).
 pub fn source_for(customer: &Customer) -> cdt_core::Result<Arc<dyn SourceConnector>> {
     match &customer.integration {
-        Integration::OnerosterApi { .. } => source_with(customer, &default_credentials()?),
-        _ => source_with(customer, &CredentialManager::new()),
+        Integration::OnerosterApi { .. } | Integration::Classlink(_) => source_with(customer, &default_credentials()?),
+        Integration::OnerosterCsv { .. } => source_with(customer, &CredentialManager::new()),
     }
 }
 
@@ -36,16 +36,17 @@ pub fn source_with(customer: &Customer, creds: &CredentialManager) -> cdt_core::
         } => Err(Error::Unsupported {
             what: "reading OneRoster bundles from FTP".into(),
         }),
-        Integration::Classlink { .. } => Err(Error::Unsupported {
-            what: "the ClassLink connector".into(),
-        }),
-        Integration::OnerosterApi { .. } => oneroster_api_source(customer, creds),
+        Integration::Classlink(_) | Integration::OnerosterApi { .. } => oneroster_api_source(customer, creds),
     }
 }
 
 #[cfg(feature = "api")]
 fn oneroster_api_source(customer: &Customer, creds: &CredentialManager) -> cdt_core::Result<Arc<dyn SourceConnector>> {
-    match crate::oneroster_api::OneRosterApi::for_customer(customer, creds)? {
+    let api = match crate::oneroster_api::OneRosterApi::for_customer(customer, creds)? {
+        Some(api) => Some(api),
+        None => crate::classlink::for_customer(customer, creds)?,
+    };
+    match api {
         Some(api) => Ok(Arc::new(api)),
         None => Err(Error::Unsupported {
             what: "this integration as a OneRoster REST API".into(),
@@ -54,12 +55,12 @@ fn oneroster_api_source(customer: &Customer, creds: &CredentialManager) -> cdt_c
 }
 
 #[cfg(not(feature = "api"))]
-fn oneroster_api_source(
-    _customer: &Customer,
-    _creds: &CredentialManager,
-) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+fn oneroster_api_source(customer: &Customer, _creds: &CredentialManager) -> cdt_core::Result<Arc<dyn SourceConnector>> {
     Err(Error::Unsupported {
-        what: "the OneRoster REST API connector (this build has no cargo feature `api`)".into(),
+        what: format!(
+            "the {} connector (this build has no cargo feature `api`)",
+            customer.integration.kind()
+        ),
     })
 }
 

@@ -13,6 +13,9 @@
 //! - [`platform_api::PlatformApi`]: Bookmarked's REST API (feature `api`, on by default);
 //! - [`oneroster_api::OneRosterApi`]: a district's OneRoster 1.1/1.2 REST API (OAuth
 //!   1.0a or 2) as its SIS source, sliced on the server (feature `api`);
+//! - [`classlink`]: ClassLink districts through that client, directly (OAuth 1.0a) or
+//!   through ClassLink's OneRoster proxy (a bearer token), and the proxy's discovery
+//!   of the applications a token can read (feature `api`);
 //! - [`hubspot::HubSpot`]: HubSpot's CRM API, where support tickets live: read a
 //!   ticket, add a note, move it to a stage; OAuth 2 with refresh tokens encrypted at
 //!   rest (feature `hubspot`, on by default);
@@ -34,6 +37,8 @@ pub mod atomic;
 #[cfg(feature = "aws")]
 pub mod aws_secrets;
 pub mod bundle;
+#[cfg(feature = "api")]
+pub mod classlink;
 mod confine;
 pub mod credentials;
 mod csv_table;

@@ -138,9 +138,8 @@ pub fn needed_secrets(customer: &Customer, envs: Option<&Environments>) -> Vec<S
 /// The secret references of a customer's SIS integration.
 fn integration_secrets(customer: &Customer) -> Vec<SecretRef> {
     match &customer.integration {
-        Integration::Classlink { client_secret, .. } | Integration::OnerosterApi { client_secret, .. } => {
-            vec![client_secret.clone()]
-        }
+        Integration::OnerosterApi { client_secret, .. } => vec![client_secret.clone()],
+        Integration::Classlink(settings) => settings.secret().into_iter().cloned().collect(),
         Integration::OnerosterCsv {
             location: CsvLocation::Ftp { password, .. },
         } => vec![password.clone()],

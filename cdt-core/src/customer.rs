@@ -51,18 +51,9 @@ pub enum OneRosterVersion {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Integration {
-    /// ClassLink Roster Server (OneRoster over OAuth).
-    Classlink {
-        /// The tenant's OneRoster base URL.
-        base_url: String,
-        /// The application's client id.
-        client_id: String,
-        /// The client secret.
-        client_secret: SecretRef,
-        /// The OneRoster version served.
-        #[serde(default)]
-        oneroster_version: OneRosterVersion,
-    },
+    /// ClassLink: a district's Roster Server (OneRoster 1.1), directly with OAuth 1.0a
+    /// or through ClassLink's OneRoster proxy with a bearer token ([`ClassLinkSettings`]).
+    Classlink(ClassLinkSettings),
     /// Any OneRoster 1.1/1.2 REST API (`docs/oneroster-api.md`).
     OnerosterApi {
         /// The base URL, up to and without `/ims/oneroster/...`.
@@ -103,9 +94,183 @@ impl Integration {
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Classlink { .. } => "ClassLink",
+            Self::Classlink(_) => "ClassLink",
             Self::OnerosterApi { .. } => "OneRoster API",
             Self::OnerosterCsv { .. } => "OneRoster CSV",
+        }
+    }
+}
+
+/// The default address of ClassLink's OneRoster proxy.
+pub const CLASSLINK_PROXY_BASE: &str = "https://oneroster-proxy.classlink.io";
+
+/// How `cdt` reaches a ClassLink district's Roster Server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassLinkRouteKind {
+    /// The district's Roster Server itself, requests signed with OAuth 1.0a.
+    #[default]
+    Direct,
+    /// ClassLink's OneRoster proxy, with the application's access token as a bearer
+    /// token (the proxy signs for us).
+    Proxy,
+}
+
+/// A ClassLink district's settings, as written in the file: the fields of both routes,
+/// checked by [`ClassLinkSettings::route`] (every customer file is checked when read,
+/// so a loaded customer's route is always valid).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassLinkSettings {
+    /// `direct` (the default, with `base_url`, `client_id`, `client_secret`) or `proxy`
+    /// (with `application_id`, `access_token` and optionally `proxy_base`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<ClassLinkRouteKind>,
+    /// Direct: the Roster Server's address (`https://{tenant}-{xx}-v2.oneroster.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Direct: the OAuth 1.0a client id (consumer key) from ClassLink's console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Direct: the OAuth 1.0a client secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<SecretRef>,
+    /// Proxy: the application id of the district's application, from ClassLink's console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// Proxy: the access token from ClassLink's console (it does not expire; it is
+    /// regenerated there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<SecretRef>,
+    /// Proxy: the proxy's address, [`CLASSLINK_PROXY_BASE`] by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_base: Option<String>,
+    /// The OneRoster version: ClassLink serves 1.1 only.
+    #[serde(default)]
+    pub oneroster_version: OneRosterVersion,
+    /// Paging, time and rate limits of the client.
+    #[serde(default)]
+    pub limits: ApiLimits,
+}
+
+/// A ClassLink route with the fields it needs, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClassLinkRoute<'a> {
+    /// The district's Roster Server, OAuth 1.0a.
+    Direct {
+        /// The server's address.
+        base_url: &'a str,
+        /// The client id.
+        client_id: &'a str,
+        /// The client secret.
+        client_secret: &'a SecretRef,
+    },
+    /// ClassLink's OneRoster proxy, a static bearer token.
+    Proxy {
+        /// The proxy's address, without a trailing `/`.
+        proxy_base: &'a str,
+        /// The application id.
+        application_id: &'a str,
+        /// The access token.
+        access_token: &'a SecretRef,
+    },
+}
+
+fn is_http_url(u: &str) -> bool {
+    u.starts_with("https://") || u.starts_with("http://")
+}
+
+impl ClassLinkSettings {
+    /// The route and its fields, or the field at fault (`route`, `base_url`, …, relative
+    /// to the `integration` section) and what is wrong.
+    pub fn route(&self) -> std::result::Result<ClassLinkRoute<'_>, (&'static str, String)> {
+        let kind = self.route.unwrap_or_default();
+        let (name, others) = match kind {
+            ClassLinkRouteKind::Direct => (
+                "direct",
+                [
+                    ("application_id", self.application_id.is_some()),
+                    ("access_token", self.access_token.is_some()),
+                    ("proxy_base", self.proxy_base.is_some()),
+                ],
+            ),
+            ClassLinkRouteKind::Proxy => (
+                "proxy",
+                [
+                    ("base_url", self.base_url.is_some()),
+                    ("client_id", self.client_id.is_some()),
+                    ("client_secret", self.client_secret.is_some()),
+                ],
+            ),
+        };
+        if let Some((field, _)) = others.iter().find(|(_, set)| *set) {
+            let hint = if self.route.is_none() {
+                " (without `route` the direct route is meant: add `\"route\": \"proxy\"` for the proxy)"
+            } else {
+                ""
+            };
+            return Err((field, format!("is not a setting of the {name} route{hint}")));
+        }
+        if self.oneroster_version != OneRosterVersion::V1_1 {
+            return Err((
+                "oneroster_version",
+                "ClassLink serves OneRoster 1.1 only (`\"1.1\"`)".into(),
+            ));
+        }
+        let missing = |field: &'static str| (field, format!("the {name} route needs it"));
+        match kind {
+            ClassLinkRouteKind::Direct => {
+                let base_url = self.base_url.as_deref().ok_or_else(|| missing("base_url"))?;
+                if !is_http_url(base_url) {
+                    return Err(("base_url", "must be an http(s) URL".into()));
+                }
+                let client_id = self.client_id.as_deref().ok_or_else(|| missing("client_id"))?;
+                if client_id.trim().is_empty() {
+                    return Err(("client_id", "must not be empty".into()));
+                }
+                let client_secret = self.client_secret.as_ref().ok_or_else(|| missing("client_secret"))?;
+                Ok(ClassLinkRoute::Direct {
+                    base_url,
+                    client_id,
+                    client_secret,
+                })
+            }
+            ClassLinkRouteKind::Proxy => {
+                let application_id = self
+                    .application_id
+                    .as_deref()
+                    .ok_or_else(|| missing("application_id"))?;
+                let valid = !application_id.is_empty()
+                    && application_id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '%' | '='));
+                if !valid {
+                    return Err((
+                        "application_id",
+                        "must be the console's application id: letters, digits, `-`, `_`, `.`, `~`, `%`, `=`".into(),
+                    ));
+                }
+                let access_token = self.access_token.as_ref().ok_or_else(|| missing("access_token"))?;
+                let proxy_base = self.proxy_base.as_deref().unwrap_or(CLASSLINK_PROXY_BASE);
+                if !is_http_url(proxy_base) {
+                    return Err(("proxy_base", "must be an http(s) URL".into()));
+                }
+                Ok(ClassLinkRoute::Proxy {
+                    proxy_base: proxy_base.trim_end_matches('/'),
+                    application_id,
+                    access_token,
+                })
+            }
+        }
+    }
+
+    /// The secret the route needs: the client secret (direct) or the access token
+    /// (proxy).
+    #[must_use]
+    pub fn secret(&self) -> Option<&SecretRef> {
+        match self.route.unwrap_or_default() {
+            ClassLinkRouteKind::Direct => self.client_secret.as_ref(),
+            ClassLinkRouteKind::Proxy => self.access_token.as_ref(),
         }
     }
 }
@@ -354,9 +519,16 @@ impl Customer {
             return fail("bookmarked_org_id", "must not be empty");
         }
         match &self.integration {
-            Integration::Classlink { base_url, .. } | Integration::OnerosterApi { base_url, .. }
-                if !(base_url.starts_with("https://") || base_url.starts_with("http://")) =>
-            {
+            Integration::Classlink(settings) => {
+                if let Err((f, m)) = settings.route() {
+                    return fail(&format!("integration.{f}"), &m);
+                }
+                settings
+                    .limits
+                    .validate()
+                    .or_else(|(f, m)| fail(&format!("integration.limits.{f}"), m))
+            }
+            Integration::OnerosterApi { base_url, .. } if !is_http_url(base_url) => {
                 fail("integration.base_url", "must be an http(s) URL")
             }
             Integration::OnerosterCsv {
@@ -398,7 +570,7 @@ impl Customer {
                     }),
                 }
             }
-            _ => Ok(()),
+            Integration::OnerosterCsv { .. } => Ok(()),
         }
     }
 }
@@ -482,6 +654,129 @@ mod tests {
         );
         let (_, msg) = Customer::from_json(&api(r#", "limits": {"pagesize": 5}"#)).unwrap_err();
         assert!(msg.contains("pagesize"), "{msg}");
+    }
+
+    fn classlink(fields: &str) -> String {
+        GOOD.replace(
+            r#"{"type": "oneroster_csv", "location": {"kind": "path", "path": "bundle"}}"#,
+            &format!(r#"{{"type": "classlink"{fields}}}"#),
+        )
+    }
+
+    #[test]
+    fn classlink_files_without_a_route_are_the_direct_route() {
+        let c = Customer::from_json(&classlink(
+            r#", "base_url": "https://demo-nj-v2.oneroster.com", "client_id": "a",
+               "client_secret": "env:X", "oneroster_version": "1.1""#,
+        ))
+        .unwrap();
+        assert_eq!(c.integration.kind(), "ClassLink");
+        let Integration::Classlink(settings) = &c.integration else {
+            panic!("{:?}", c.integration)
+        };
+        assert_eq!(
+            settings.route().unwrap(),
+            ClassLinkRoute::Direct {
+                base_url: "https://demo-nj-v2.oneroster.com",
+                client_id: "a",
+                client_secret: &SecretRef::Env("X".into()),
+            }
+        );
+        assert_eq!(settings.secret(), Some(&SecretRef::Env("X".into())));
+    }
+
+    #[test]
+    fn classlink_proxy_settings_default_the_proxy_address() {
+        let c = Customer::from_json(&classlink(
+            r#", "route": "proxy", "application_id": "57", "access_token": "env:CL_TOKEN",
+               "limits": {"max_concurrent_requests": 2}"#,
+        ))
+        .unwrap();
+        let Integration::Classlink(settings) = &c.integration else {
+            panic!("{:?}", c.integration)
+        };
+        assert_eq!(
+            settings.route().unwrap(),
+            ClassLinkRoute::Proxy {
+                proxy_base: CLASSLINK_PROXY_BASE,
+                application_id: "57",
+                access_token: &SecretRef::Env("CL_TOKEN".into()),
+            }
+        );
+        assert_eq!(settings.secret(), Some(&SecretRef::Env("CL_TOKEN".into())));
+        // It writes back as it was read.
+        let again = Customer::from_json(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(again.integration, c.integration);
+    }
+
+    #[test]
+    fn classlink_settings_errors_name_the_field() {
+        let cases = [
+            (
+                r#", "client_id": "a", "client_secret": "env:X""#,
+                "integration.base_url",
+            ),
+            (
+                r#", "base_url": "ftp://x", "client_id": "a", "client_secret": "env:X""#,
+                "integration.base_url",
+            ),
+            (
+                r#", "base_url": "https://x", "client_secret": "env:X""#,
+                "integration.client_id",
+            ),
+            (
+                r#", "base_url": "https://x", "client_id": " ", "client_secret": "env:X""#,
+                "integration.client_id",
+            ),
+            (
+                r#", "base_url": "https://x", "client_id": "a""#,
+                "integration.client_secret",
+            ),
+            (
+                r#", "base_url": "https://x", "client_id": "a", "client_secret": "env:X", "oneroster_version": "1.2""#,
+                "integration.oneroster_version",
+            ),
+            (
+                r#", "application_id": "57", "access_token": "env:T""#,
+                "integration.application_id",
+            ),
+            (
+                r#", "route": "proxy", "access_token": "env:T""#,
+                "integration.application_id",
+            ),
+            (
+                r#", "route": "proxy", "application_id": "5/7", "access_token": "env:T""#,
+                "integration.application_id",
+            ),
+            (
+                r#", "route": "proxy", "application_id": "57""#,
+                "integration.access_token",
+            ),
+            (
+                r#", "route": "proxy", "application_id": "57", "access_token": "env:T", "proxy_base": "x""#,
+                "integration.proxy_base",
+            ),
+            (
+                r#", "route": "proxy", "application_id": "57", "access_token": "env:T", "client_id": "a""#,
+                "integration.client_id",
+            ),
+            (
+                r#", "route": "proxy", "application_id": "57", "access_token": "env:T", "limits": {"page_size": 0}"#,
+                "integration.limits.page_size",
+            ),
+        ];
+        for (fields, want) in cases {
+            let (field, msg) = Customer::from_json(&classlink(fields)).unwrap_err();
+            assert_eq!(field.as_deref(), Some(want), "{fields}: {msg}");
+            assert!(msg.contains(&format!("`{want}`")), "{msg}");
+        }
+        let (_, msg) =
+            Customer::from_json(&classlink(r#", "application_id": "57", "access_token": "env:T""#)).unwrap_err();
+        assert!(msg.contains(r#""route": "proxy""#), "{msg}");
+        let (_, msg) = Customer::from_json(&classlink(r#", "route": "tunnel""#)).unwrap_err();
+        assert!(msg.contains("tunnel") && msg.contains("integration"), "{msg}");
+        let (_, msg) = Customer::from_json(&classlink(r#", "route": "proxy", "token": "env:T""#)).unwrap_err();
+        assert!(msg.contains("token"), "{msg}");
     }
 
     #[test]

@@ -77,15 +77,19 @@ def test_hostile_customer_id_is_refused(settings: Path) -> None:
 def test_unsupported_integration_is_not_implemented(settings: Path, tmp_path: Path) -> None:
     data = json.loads((settings / "demo-district.json").read_text())
     data["integration"] = {
-        "type": "classlink",
-        "base_url": "https://example.oneroster.com/ims/oneroster/v1p1",
-        "client_id": "c",
-        "client_secret": "env:CDT_TEST_NOPE",
+        "type": "oneroster_csv",
+        "location": {
+            "kind": "ftp",
+            "host": "ftp.example.org",
+            "username": "u",
+            "password": "env:CDT_TEST_NOPE",
+            "remote_path": "/roster.zip",
+        },
     }
     (tmp_path / "demo-district.json").write_text(json.dumps(data))
     c = cdt.load_customer("demo-district", tmp_path)
-    assert c.integration == "ClassLink"
+    assert c.integration == "OneRoster CSV"
     with pytest.raises(cdt.UnsupportedError) as e:
         c.run("parent-conflicts", parent_email="a@b.example")
     assert isinstance(e.value, NotImplementedError)
-    assert "ClassLink" in str(e.value)
+    assert "FTP" in str(e.value)

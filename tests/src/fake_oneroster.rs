@@ -73,6 +73,8 @@ struct Shared {
     requests: AtomicU64,
     token_requests: AtomicU64,
     log: Mutex<Vec<String>>,
+    /// ClassLink's OneRoster proxy: the application id and its access token.
+    proxy: Mutex<Option<(String, String)>>,
 }
 
 struct Collections {
@@ -555,6 +557,95 @@ async fn token(State(s): St, headers: HeaderMap, body: String) -> Response {
         .into_response()
 }
 
+/// The proxy's application id and token, when it is served.
+fn proxy_of(s: &Shared) -> Option<(String, String)> {
+    s.proxy.lock().ok().and_then(|p| p.clone())
+}
+
+/// The bearer token of a request, `""` without one.
+fn bearer_of(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+}
+
+/// ClassLink's answer to a refused token.
+fn classlink_unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({"status": 0, "error": "Unauthorized", "message": "Invalid bearer token"})),
+    )
+        .into_response()
+}
+
+/// ClassLink's OneRoster proxy: `/{application id}/ims/oneroster/v1p1/…` with the
+/// application's static bearer token.
+async fn proxy_api(
+    State(s): St,
+    Path((app, rest)): Path<(String, String)>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    s.requests.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut l) = s.log.lock() {
+        l.push(uri.to_string());
+    }
+    let Some((app_id, token)) = proxy_of(&s) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if app != app_id {
+        return imsx(404, "unknownobject", "no such application", false);
+    }
+    if bearer_of(&headers) != token {
+        return imsx(401, "unauthorisedrequest", "invalid bearer token", false);
+    }
+    let Some(rest) = rest.strip_prefix("v1p1/") else {
+        return imsx(404, "unknownobject", "the proxy serves OneRoster 1.1 only", false);
+    };
+    answer(&s, false, rest, &uri).await
+}
+
+/// The proxy's discovery: `GET /applications`.
+async fn applications(State(s): St, headers: HeaderMap) -> Response {
+    let Some((app_id, token)) = proxy_of(&s) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if bearer_of(&headers) != token {
+        return classlink_unauthorized();
+    }
+    axum::Json(json!({"status": 1, "applications": [
+        {"id": 1176, "tenant_name": "Demo USD", "tenant_id": 2, "application_id": app_id.parse::<u64>().map_or(json!(app_id), |n| json!(n)),
+         "bearer": token, "name": "Bookmarked", "oneroster_application_id": "MoYPlyQWmG0%3D"},
+        {"id": "1177", "tenant_name": "Other \u{1b}[31mDistrict", "tenant_id": "3", "application_id": "58",
+         "bearer": null, "name": "Bookmarked", "oneroster_application_id": "QkNE%2Bx%3D%3D"}
+    ]}))
+    .into_response()
+}
+
+/// The proxy's discovery: `GET /applications/{oneroster_application_id}/server`.
+async fn application_server(State(s): St, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let Some((_, token)) = proxy_of(&s) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if bearer_of(&headers) != token {
+        return classlink_unauthorized();
+    }
+    if id != "MoYPlyQWmG0=" {
+        return axum::Json(json!({"status": 0, "server": null, "message": "Application not found"})).into_response();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    axum::Json(
+        json!({"status": 1, "server": {"client_id": s.consumer_key, "client_secret": s.secret,
+        "endpoint_url": format!("http://{host}")}, "message": ""}),
+    )
+    .into_response()
+}
+
 async fn api(State(s): St, Path(rest): Path<String>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     s.requests.fetch_add(1, Ordering::Relaxed);
     if let Ok(mut l) = s.log.lock() {
@@ -583,6 +674,11 @@ async fn api(State(s): St, Path(rest): Path<String>, uri: axum::http::Uri, heade
     if !authorised {
         return imsx(401, "unauthorisedrequest", "bad credentials", v12);
     }
+    answer(&s, v12, rest, &uri).await
+}
+
+/// The answer to an authorised request for `rest` (below the version's root).
+async fn answer(s: &Shared, v12: bool, rest: &str, uri: &axum::http::Uri) -> Response {
     let fault = s.faults.lock().ok().and_then(|mut f| f.pop_front());
     match fault {
         Some(Fault::Status(code, minor)) => return imsx(code, minor, "injected", v12),
@@ -760,10 +856,14 @@ impl FakeOneRoster {
             requests: AtomicU64::new(0),
             token_requests: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
+            proxy: Mutex::new(None),
         });
         let app = Router::new()
             .route("/token", post(token))
             .route("/ims/oneroster/{*rest}", get(api))
+            .route("/applications", get(applications))
+            .route("/applications/{id}/server", get(application_server))
+            .route("/{app}/ims/oneroster/{*rest}", get(proxy_api))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -777,6 +877,17 @@ impl FakeOneRoster {
             token_url: format!("http://{addr}/token"),
             shared,
             task,
+        }
+    }
+
+    /// Serves ClassLink's OneRoster proxy too: the roster as OneRoster 1.1 at
+    /// `{base_url}/{application_id}/ims/oneroster/v1p1` to the static bearer
+    /// `token`, and the discovery answers (`/applications`, listing this application
+    /// (with `token` as its `bearer`) and another, and
+    /// `/applications/MoYPlyQWmG0%3D/server`, this server's direct route).
+    pub fn serve_classlink_proxy(&self, application_id: &str, token: &str) {
+        if let Ok(mut p) = self.shared.proxy.lock() {
+            *p = Some((application_id.to_owned(), token.to_owned()));
         }
     }
 

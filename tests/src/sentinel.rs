@@ -1,6 +1,7 @@
 //! The secret sentinel: a recognisable secret in every secret slot (the process
 //! environment, a `.env` file, AWS Secrets Manager, the AWS credentials themselves,
-//! and a literal secret written into a settings file), and settings whose customers
+//! a ClassLink client secret and proxy token, and a literal secret written into a
+//! settings file), and settings whose customers
 //! reach each slot on a success path and on an error path. The CLI, HTTP and Python
 //! suites run their adapter over it and search every output and TRACE log for
 //! [`MARK`].
@@ -11,6 +12,7 @@ use cdt_connectors::aws_secrets::SecretsManager;
 use tempfile::TempDir;
 
 use crate::fake_api::FakeApi;
+use crate::fake_oneroster::FakeOneRoster;
 use crate::moto::Moto;
 use crate::pg::PgTest;
 
@@ -48,7 +50,7 @@ pub struct Scenario {
     pub tool: String,
     /// The case's inputs.
     pub inputs: Vec<(String, String)>,
-    _servers: (FakeApi, FakeApi, Option<Moto>, Option<PgTest>),
+    _servers: (FakeApi, FakeApi, Option<Moto>, Option<PgTest>, FakeOneRoster),
 }
 
 impl Scenario {
@@ -65,10 +67,27 @@ impl Scenario {
         let rejecting = FakeApi::start(&data, "a-token-nobody-was-given", 100).await;
         let moto = crate::moto::start(test).await;
         let db = PgTest::new(test, "t_sentinel").await;
+        // A ClassLink district, directly and through the proxy (which accepts one
+        // planted token and refuses another).
+        let roster = cdt_connectors::OneRosterCsv::new(crate::root().join("demo/oneroster"))
+            .read()
+            .expect("demo bundle");
+        let classlink = FakeOneRoster::start(
+            &roster,
+            "sent-client",
+            &secret("classlink-secret"),
+            std::time::Duration::from_mins(5),
+            1000,
+        )
+        .await;
+        classlink.serve_classlink_proxy("57", &secret("classlink-token"));
 
         let mut env = vec![
             ("CDT_SENT_STAGING_TOKEN".to_owned(), secret("env-token")),
             ("CDT_LOG".to_owned(), "trace".to_owned()),
+            ("CDT_SENT_CL_SECRET".to_owned(), secret("classlink-secret")),
+            ("CDT_SENT_CL_TOKEN".to_owned(), secret("classlink-token")),
+            ("CDT_SENT_CL_TOKEN_2".to_owned(), secret("classlink-token-2")),
         ];
         let production_token = if let Some(m) = &moto {
             let admin = SecretsManager::new(crate::moto::config(&m.endpoint)).expect("client");
@@ -136,6 +155,42 @@ impl Scenario {
             );
             customers.push(SentinelCustomer { id, succeeds });
         }
+        let limits = r#""limits": {"max_requests_per_second": 1000}"#;
+        for (id, integration, succeeds) in [
+            (
+                "sent-classlink-direct",
+                format!(
+                    r#"{{"type": "classlink", "base_url": "{}", "client_id": "sent-client",
+                        "client_secret": "env:CDT_SENT_CL_SECRET", {limits}}}"#,
+                    classlink.base_url
+                ),
+                true,
+            ),
+            (
+                "sent-classlink-proxy",
+                format!(
+                    r#"{{"type": "classlink", "route": "proxy", "application_id": "57", "proxy_base": "{}",
+                        "access_token": "env:CDT_SENT_CL_TOKEN", {limits}}}"#,
+                    classlink.base_url
+                ),
+                true,
+            ),
+            (
+                "sent-classlink-proxy-refused",
+                format!(
+                    r#"{{"type": "classlink", "route": "proxy", "application_id": "57", "proxy_base": "{}",
+                        "access_token": "env:CDT_SENT_CL_TOKEN_2", {limits}}}"#,
+                    classlink.base_url
+                ),
+                false,
+            ),
+        ] {
+            write(
+                &settings.path().join(format!("{id}.json")),
+                &customer_with(id, "staging", "api", &integration),
+            );
+            customers.push(SentinelCustomer { id, succeeds });
+        }
 
         let literal_settings = tempfile::tempdir().expect("temp dir");
         write(
@@ -163,7 +218,7 @@ impl Scenario {
             customers,
             tool: case.tool_id,
             inputs: case.inputs.into_iter().collect(),
-            _servers: (accepting, rejecting, moto, db),
+            _servers: (accepting, rejecting, moto, db, classlink),
         }
     }
 
@@ -176,9 +231,18 @@ impl Scenario {
 
 fn customer(id: &str, environment: &str, platform: &str) -> String {
     let bundle = serde_json::to_string(&crate::root().join("demo/oneroster")).expect("path");
+    customer_with(
+        id,
+        environment,
+        platform,
+        &format!(r#"{{"type": "oneroster_csv", "location": {{"kind": "path", "path": {bundle}}}}}"#),
+    )
+}
+
+fn customer_with(id: &str, environment: &str, platform: &str, integration: &str) -> String {
     format!(
         r#"{{"customer_id": "{id}", "customer_name": "Sentinel {id}", "active": true,
-            "integration": {{"type": "oneroster_csv", "location": {{"kind": "path", "path": {bundle}}}}},
+            "integration": {integration},
             "bookmarked_environment": "{environment}", "bookmarked_org_id": "bm-org-0001",
             "platform": {{"type": "{platform}"}}}}"#
     )

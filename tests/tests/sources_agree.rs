@@ -120,9 +120,58 @@ fn rest_source(
     Arc::new(OneRosterApi::new(opts, Secret::new("agree-secret")).unwrap())
 }
 
+/// The token ClassLink's proxy takes in these tests.
+const PROXY_TOKEN: &str = "agree-proxy-token-5f1c";
+
+/// A ClassLink source of the fake server, built from a customer's settings as `cdt`
+/// builds it: the direct route (OAuth 1.0a at the Roster Server's address) or the
+/// proxy route (application `57`, a static bearer token, at the fake's address).
+fn classlink_source(
+    server: &cdt_tests::fake_oneroster::FakeOneRoster,
+    proxy: bool,
+    dir: &std::path::Path,
+) -> Arc<dyn cdt_core::SourceConnector> {
+    let env = dir.join("classlink.env");
+    std::fs::write(
+        &env,
+        format!("CDT_TEST_CL_SECRET=agree-secret\nCDT_TEST_CL_TOKEN={PROXY_TOKEN}\n"),
+    )
+    .unwrap();
+    let creds = cdt_connectors::CredentialManager::new()
+        .with_dotenv(&env, false)
+        .unwrap();
+    let route = if proxy {
+        format!(
+            r#""route": "proxy", "application_id": "57", "access_token": "env:CDT_TEST_CL_TOKEN", "proxy_base": "{}""#,
+            server.base_url
+        )
+    } else {
+        format!(
+            r#""base_url": "{}", "client_id": "agree-client", "client_secret": "env:CDT_TEST_CL_SECRET""#,
+            server.base_url
+        )
+    };
+    let customer = cdt_core::Customer::from_json(&format!(
+        r#"{{"customer_id": "cl-district", "customer_name": "ClassLink District", "active": true,
+            "integration": {{"type": "classlink", {route},
+                "limits": {{"max_concurrent_requests": 4, "max_requests_per_second": 1000}}}},
+            "bookmarked_environment": "staging", "bookmarked_org_id": "bm-org-0001",
+            "platform": {{"type": "embedded", "path": "platform.sqlite"}}}}"#
+    ))
+    .unwrap();
+    let source = cdt_connectors::source_with(&customer, &creds).unwrap();
+    let said = source.describe();
+    assert!(
+        said.contains("ClassLink") && said.contains(if proxy { "proxy" } else { "direct" }),
+        "{said}"
+    );
+    source
+}
+
 /// Every demo case gives the same result whether the SIS side is the bundle or the
-/// district's OneRoster REST API (1.1 with OAuth 1.0a, 1.2 with OAuth 2), and one
-/// diagnostic costs a number of requests set by the case (printed, and bounded).
+/// district's OneRoster REST API (1.1 with OAuth 1.0a, 1.2 with OAuth 2, and ClassLink
+/// directly and through its proxy), and one diagnostic costs a number of requests set
+/// by the case (printed, and bounded).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_tool_agrees_on_every_sis_source() {
     cdt_tools::link();
@@ -144,9 +193,17 @@ async fn every_tool_agrees_on_every_sis_source() {
         customer_id: Some("demo-district".into()),
         ..RunContext::new("bm-org-0001", chrono::Utc::now())
     };
+    server.serve_classlink_proxy("57", PROXY_TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let (rest11, rest12) = (rest_source(&server, false), rest_source(&server, true));
+    let sources: [Arc<dyn cdt_core::SourceConnector>; 4] = [
+        rest11.clone(),
+        rest12.clone(),
+        classlink_source(&server, false, dir.path()),
+        classlink_source(&server, true, dir.path()),
+    ];
     let mut counts = Vec::new();
-    for v1_2 in [false, true] {
-        let rest = rest_source(&server, v1_2);
+    for rest in &sources {
         for case in demo_cases() {
             let tool = registry.get(&case.tool_id).unwrap();
             let inputs = Inputs(case.inputs.clone());
@@ -157,29 +214,24 @@ async fn every_tool_agrees_on_every_sis_source() {
             let before = server.requests();
             let mut got = diagnose(tool.as_ref(), &inputs, rest.as_ref(), platform.as_ref(), &ctx)
                 .await
-                .unwrap_or_else(|e| panic!("{} over REST: {e}", case.story));
+                .unwrap_or_else(|e| panic!("{} over {}: {e}", case.story, rest.describe()));
             let sent = server.requests() - before;
             got.timestamp = chrono::DateTime::UNIX_EPOCH;
             // The bundle's validation warnings are about the bundle file; a REST
             // source has none of its own.
             assert!(got.warnings.is_empty(), "{:?}", got.warnings);
             want.warnings.clear();
-            assert_eq!(
-                got,
-                want,
-                "{} over {}",
-                case.story,
-                cdt_core::SourceConnector::describe(rest.as_ref())
-            );
-            counts.push((v1_2, case.tool_id.clone(), sent));
+            assert_eq!(got, want, "{} over {}", case.story, rest.describe());
+            counts.push((rest.describe(), case.tool_id.clone(), sent));
         }
-        assert!(rest.token_request_count() <= 1, "one token for every case");
     }
+    assert_eq!(rest11.token_request_count(), 0, "OAuth 1.0a needs no token");
+    assert!(rest12.token_request_count() <= 1, "one token for every case");
     let max = counts.iter().map(|c| c.2).max().unwrap_or_default();
     let total: u64 = counts.iter().map(|c| c.2).sum();
     #[allow(clippy::print_stderr)]
     {
-        eprintln!("requests per demo diagnostic over REST (1.1 and 1.2): {counts:?}");
+        eprintln!("requests per demo diagnostic over REST (1.1, 1.2, ClassLink direct and proxy): {counts:?}");
         eprintln!("max {max}, total {total} for {} diagnostics", counts.len());
     }
     assert!(max <= 40, "a diagnostic sent {max} requests");
@@ -188,10 +240,10 @@ async fn every_tool_agrees_on_every_sis_source() {
 /// On a generated district several times the demo's size, the requests of one
 /// student-mismatch-shaped lookup (a parent's email and a student's name) stay those
 /// of the case (the people it finds and their classes), not of the district: the
-/// same bound as on the small demo district, and each slice is exact.
+/// same bound as on the small demo district, and each slice is exact; over a OneRoster
+/// 1.1 server and ClassLink's proxy alike.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_per_diagnostic_follow_the_case_not_the_district() {
-    use cdt_core::SourceConnector as _;
     let district = cdt_demo::generate(&cdt_demo::GenConfig::new(3_000, 11));
     let roster = &district.roster;
     let server = cdt_tests::fake_oneroster::FakeOneRoster::start(
@@ -202,11 +254,17 @@ async fn requests_per_diagnostic_follow_the_case_not_the_district() {
         1000,
     )
     .await;
-    let rest = rest_source(&server, false);
+    server.serve_classlink_proxy("57", PROXY_TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let sources: [Arc<dyn cdt_core::SourceConnector>; 2] =
+        [rest_source(&server, false), classlink_source(&server, true, dir.path())];
     let mut counts = Vec::new();
     let mut log = Vec::new();
     let students: Vec<&cdt_core::roster::User> = roster.students().collect();
-    for s in students.iter().step_by(students.len() / 8) {
+    for (rest, s) in sources
+        .iter()
+        .flat_map(|rest| students.iter().step_by(students.len() / 8).map(move |s| (rest, s)))
+    {
         let parent = s.agent_sourced_ids.first().and_then(|p| roster.user(p));
         let mut lookup = cdt_core::Lookup::default().person(&format!("{} {}", s.given_name, s.family_name));
         if let Some(email) = parent.and_then(|p| p.email.as_deref()) {

@@ -63,6 +63,12 @@ pub enum AuthOptions {
         /// The scopes.
         scopes: Vec<String>,
     },
+    /// A bearer token that never expires and cannot be refreshed: the secret itself
+    /// (ClassLink's OneRoster proxy). A 401 is an error saying how to get a new one.
+    StaticBearer {
+        /// How to get a new token, for the 401 error (no secret).
+        renew: String,
+    },
 }
 
 /// How to call a OneRoster REST API, with every default resolved.
@@ -91,6 +97,9 @@ pub struct RestOptions {
     pub retry: RetryOptions,
     /// Whether to send `fields=`.
     pub select_fields: bool,
+    /// What descriptions and errors call the service (`ClassLink (proxy)`); by default
+    /// `OneRoster {version} API`.
+    pub service: Option<String>,
 }
 
 /// How requests are retried (429, 5xx, timeouts, broken bodies).
@@ -149,6 +158,7 @@ impl RestOptions {
                 max_attempts: 6,
             },
             select_fields: true,
+            service: None,
         }
     }
 
@@ -220,6 +230,14 @@ impl RestOptions {
         }
     }
 
+    /// What descriptions and errors call the service.
+    #[must_use]
+    pub fn service_name(&self) -> String {
+        self.service
+            .clone()
+            .unwrap_or_else(|| format!("OneRoster {} API", self.version_str()))
+    }
+
     fn version_str(&self) -> &'static str {
         match self.version {
             OneRosterVersion::V1_1 => "1.1",
@@ -275,6 +293,7 @@ impl Limiter {
 enum Authorizer {
     OAuth1(SignatureMethod),
     OAuth2(Box<oauth2::TokenSource>),
+    StaticBearer,
 }
 
 struct Inner {
@@ -366,6 +385,7 @@ impl OneRosterApi {
                 opts.timeout,
                 opts.retry.policy(),
             )?)),
+            AuthOptions::StaticBearer { .. } => Authorizer::StaticBearer,
         };
         let limiter = Limiter::new(opts.max_concurrent_requests, opts.max_requests_per_second);
         Ok(Self {
@@ -401,7 +421,7 @@ impl OneRosterApi {
     pub fn token_request_count(&self) -> u64 {
         match &self.inner.auth {
             Authorizer::OAuth2(t) => t.request_count(),
-            Authorizer::OAuth1(_) => 0,
+            Authorizer::OAuth1(_) | Authorizer::StaticBearer => 0,
         }
     }
 
@@ -484,6 +504,7 @@ impl OneRosterApi {
                             }
                             Err(e) => return Attempt::Done(Err(e)),
                         },
+                        Authorizer::StaticBearer => req = req.bearer_auth(secret.expose()),
                     }
                     let n = self.inner.requests.fetch_add(1, Ordering::Relaxed) + 1;
                     debug!(request = %label, attempt, count = n, "OneRoster request");
@@ -551,6 +572,14 @@ impl OneRosterApi {
                                                           secret and `token_url`"
                                         .to_owned()
                                 }
+                                Authorizer::StaticBearer => match &self.inner.opts.auth {
+                                    AuthOptions::StaticBearer { renew } => format!(
+                                        "{} refused the access token (it does not expire, so it was \
+                                         regenerated or revoked): {renew}",
+                                        self.inner.opts.service_name()
+                                    ),
+                                    _ => "the server refused the bearer token".to_owned(),
+                                },
                             };
                             done(
                                 RestErrorKind::BadCredentials,
@@ -759,11 +788,14 @@ impl OneRosterApi {
 
     fn provenance(&self) -> Provenance {
         Provenance {
-            description: format!(
-                "OneRoster {} REST API {}",
-                self.inner.opts.version_str(),
-                self.inner.root
-            ),
+            description: match &self.inner.opts.service {
+                Some(service) => format!("{service} {}", self.inner.root),
+                None => format!(
+                    "OneRoster {} REST API {}",
+                    self.inner.opts.version_str(),
+                    self.inner.root
+                ),
+            },
             oneroster_version: Some(self.inner.opts.version_str().to_owned()),
         }
     }
@@ -772,6 +804,7 @@ impl OneRosterApi {
         match &self.inner.opts.auth {
             AuthOptions::OAuth1(m) => format!("OAuth 1.0a {}", m.as_str()),
             AuthOptions::OAuth2 { .. } => "OAuth 2 client credentials".to_owned(),
+            AuthOptions::StaticBearer { .. } => "a bearer access token".to_owned(),
         }
     }
 
@@ -803,7 +836,7 @@ impl OneRosterApi {
 #[async_trait]
 impl SourceConnector for OneRosterApi {
     fn describe(&self) -> String {
-        format!("OneRoster {} API {}", self.inner.opts.version_str(), self.inner.root)
+        format!("{} {}", self.inner.opts.service_name(), self.inner.root)
     }
 
     async fn load(&self) -> cdt_core::Result<Roster> {
