@@ -391,22 +391,9 @@ pub fn parse_error_body(body: &[u8]) -> Result<ErrorBody> {
     })
 }
 
-/// Escapes text for HTML: `& < > " '`.
-#[must_use]
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML: `& < > " '` (the one escaping of `cdt`, shared with
+/// [`cdt_core::DiagnosticResult::to_hubspot_comment`]).
+pub use cdt_core::result::escape_html as html_escape;
 
 /// A note body from plain text: every character escaped, blank lines separating
 /// `<p>` paragraphs, single line breaks as `<br>`. Text can never become markup.

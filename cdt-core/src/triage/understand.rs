@@ -512,20 +512,7 @@ impl<'a> Reader<'a> {
             && known_best.is_some_and(|k| *a > k)
         {
             let u = u.clone();
-            self.doubts.push(format!(
-                "no student of the district is named {} (or a letter off): the diagnosis will say not found",
-                u.name
-            ));
-            return Some(InputChoice {
-                name: "student_name".into(),
-                choice: Choice {
-                    value: u.name,
-                    confidence: Confidence::Low,
-                    because: self.quote(self.text.words[u.from].start),
-                    options: Vec::new(),
-                },
-                in_roster: false,
-            });
+            return Some(self.unknown_student(u));
         }
         match (best, sibling) {
             (Some((n, rank)), sib)
@@ -540,11 +527,17 @@ impl<'a> Reader<'a> {
             _ => {}
         }
         let u = self.unknown_people.first()?.clone();
+        Some(self.unknown_student(u))
+    }
+
+    /// A name the district does not have, as the student: used as written, with a
+    /// doubt saying the diagnosis will not find it.
+    fn unknown_student(&mut self, u: Unknown) -> InputChoice {
         self.doubts.push(format!(
             "no student of the district is named {} (or a letter off): the diagnosis will say not found",
             u.name
         ));
-        Some(InputChoice {
+        InputChoice {
             name: "student_name".into(),
             choice: Choice {
                 value: u.name,
@@ -553,7 +546,7 @@ impl<'a> Reader<'a> {
                 options: Vec::new(),
             },
             in_roster: false,
-        })
+        }
     }
 
     /// Whether a child found by given name has the given name of the named student:
