@@ -134,43 +134,75 @@ pub enum NameMatch {
     Exact,
 }
 
-/// Compares a name typed on a ticket with a person's name.
+/// Compares a name typed on a ticket with a person's name. To compare one query with
+/// many people, build a [`NameQuery`] once instead.
 #[must_use]
 pub fn match_person(query: &str, name: PersonName<'_>) -> NameMatch {
-    let q = query_forms(query);
-    if q.is_empty() {
-        return NameMatch::None;
-    }
-    let given = tokens(name.given);
-    let family = tokens(name.family);
-    let middle = name.middle.map(tokens).unwrap_or_default();
-    let preferred = name.preferred.map(tokens).unwrap_or_default();
+    NameQuery::new(query).matches(name)
+}
 
-    let mut whole: Vec<Vec<String>> = Vec::new();
-    for first in [&given, &preferred] {
-        if first.is_empty() {
-            continue;
-        }
-        whole.push([first.clone(), family.clone()].concat());
-        whole.push([family.clone(), first.clone()].concat());
-        if !middle.is_empty() {
-            whole.push([first.clone(), middle.clone(), family.clone()].concat());
-            whole.push([family.clone(), first.clone(), middle.clone()].concat());
+/// A name typed on a ticket, normalised once (its word sequences in each accepted
+/// order), to compare with many people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameQuery {
+    forms: Vec<Vec<String>>,
+}
+
+impl NameQuery {
+    /// Normalises `query`.
+    #[must_use]
+    pub fn new(query: &str) -> Self {
+        Self {
+            forms: query_forms(query),
         }
     }
-    if q.iter().any(|form| whole.contains(form)) {
-        return NameMatch::Exact;
+
+    /// How well this query matches a person's name.
+    #[must_use]
+    pub fn matches(&self, name: PersonName<'_>) -> NameMatch {
+        let q = &self.forms;
+        if q.is_empty() {
+            return NameMatch::None;
+        }
+        let given = tokens(name.given);
+        let family = tokens(name.family);
+        let middle = name.middle.map(tokens).unwrap_or_default();
+        let preferred = name.preferred.map(tokens).unwrap_or_default();
+
+        let is_whole = |form: &[String]| {
+            [&given, &preferred].into_iter().filter(|f| !f.is_empty()).any(|first| {
+                let orders: [&[&Vec<String>]; 4] = [
+                    &[first, &family],
+                    &[&family, first],
+                    &[first, &middle, &family],
+                    &[&family, first, &middle],
+                ];
+                orders
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i < 2 || !middle.is_empty())
+                    .any(|(_, parts)| concat_eq(parts, form))
+            })
+        };
+        if q.iter().any(|form| is_whole(form)) {
+            return NameMatch::Exact;
+        }
+        let words = &q[0];
+        let all = || given.iter().chain(&family).chain(&middle).chain(&preferred);
+        // A lone word must be a whole given or family name to count; two or more words
+        // must all be name words and include a family-name word.
+        let partial = if words.len() == 1 {
+            family.contains(&words[0]) || given.contains(&words[0]) || preferred.contains(&words[0])
+        } else {
+            words.iter().all(|w| all().any(|n| n == w)) && words.iter().any(|w| family.contains(w))
+        };
+        if partial { NameMatch::Partial } else { NameMatch::None }
     }
-    let all: Vec<&String> = given.iter().chain(&family).chain(&middle).chain(&preferred).collect();
-    let words = &q[0];
-    // A lone word must be a whole given or family name to count; two or more words
-    // must all be name words and include a family-name word.
-    let partial = if words.len() == 1 {
-        family.contains(&words[0]) || given.contains(&words[0]) || preferred.contains(&words[0])
-    } else {
-        words.iter().all(|w| all.contains(&w)) && words.iter().any(|w| family.contains(w))
-    };
-    if partial { NameMatch::Partial } else { NameMatch::None }
+}
+
+/// Whether the parts, one after the other, are `form`.
+fn concat_eq(parts: &[&Vec<String>], form: &[String]) -> bool {
+    parts.iter().map(|p| p.len()).sum::<usize>() == form.len() && parts.iter().flat_map(|p| p.iter()).eq(form.iter())
 }
 
 /// The token sequences a query can mean: as written, and for `Family, Given` the
@@ -191,7 +223,8 @@ pub fn best_matches<'a, I>(query: &str, candidates: I) -> (Vec<usize>, NameMatch
 where
     I: IntoIterator<Item = PersonName<'a>>,
 {
-    let scored: Vec<NameMatch> = candidates.into_iter().map(|n| match_person(query, n)).collect();
+    let query = NameQuery::new(query);
+    let scored: Vec<NameMatch> = candidates.into_iter().map(|n| query.matches(n)).collect();
     let best = scored.iter().copied().max().unwrap_or(NameMatch::None);
     if best == NameMatch::None {
         return (Vec::new(), NameMatch::None);

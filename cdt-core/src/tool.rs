@@ -85,15 +85,29 @@ pub struct ToolSpec {
 
 impl ToolSpec {
     /// Checks inputs against the spec: no unknown names, required ones present and
-    /// not blank, emails shaped like emails. Returns the inputs trimmed.
+    /// not blank, at most [`MAX_INPUT_CHARS`] characters and no control characters,
+    /// emails shaped like emails. Returns the inputs trimmed.
     pub fn validate(&self, inputs: &Inputs) -> Result<Inputs> {
         for name in inputs.0.keys() {
             if !self.inputs.iter().any(|i| &i.name == name) {
                 let known: Vec<&str> = self.inputs.iter().map(|i| i.name.as_str()).collect();
+                let shown: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
                 return Err(Error::input(
-                    name,
+                    shown,
                     format!("`{}` takes no such input; it takes: {}", self.id, known.join(", ")),
                 ));
+            }
+        }
+        for (name, v) in &inputs.0 {
+            let n = v.chars().count();
+            if n > MAX_INPUT_CHARS {
+                return Err(Error::input(
+                    name,
+                    format!("at most {MAX_INPUT_CHARS} characters (this one has {n})"),
+                ));
+            }
+            if v.chars().any(char::is_control) {
+                return Err(Error::input(name, "contains a control character"));
             }
         }
         let mut out = BTreeMap::new();
@@ -114,6 +128,11 @@ impl ToolSpec {
         Ok(Inputs(out))
     }
 }
+
+/// The longest tool input accepted, in characters: longer than any name, email,
+/// school or class a ticket is about, short enough that no input can make a diagnostic
+/// slow.
+pub const MAX_INPUT_CHARS: usize = 256;
 
 fn looks_like_email(v: &str) -> bool {
     match v.split_once('@') {

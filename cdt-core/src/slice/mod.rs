@@ -27,7 +27,7 @@
 use std::future::Future;
 
 use crate::lookup::Lookup;
-use crate::matching::{NameMatch, PersonName, match_person, normalize_email, query_search_keys, search_key};
+use crate::matching::{NameMatch, NameQuery, PersonName, normalize_email, query_search_keys, search_key};
 use crate::platform::{Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, Student};
 use crate::roster;
 
@@ -46,13 +46,15 @@ pub struct NameSeek {
     /// [`query_search_keys`] of the query, longest first: a matching name's
     /// [`crate::matching::person_search_key`] contains every one of them.
     pub keys: Vec<String>,
+    /// The query, normalised once for every row it is compared with.
+    pub normalised: NameQuery,
 }
 
 impl NameSeek {
     /// Whether a name matches this query exactly or partly (the rule the slice keeps).
     #[must_use]
     pub fn matches(&self, name: PersonName<'_>) -> bool {
-        match_person(&self.query, name) != NameMatch::None
+        self.normalised.matches(name) != NameMatch::None
     }
 }
 
@@ -88,6 +90,7 @@ impl PersonSeek {
                 .map(|q| NameSeek {
                     query: q.clone(),
                     keys: query_search_keys(q),
+                    normalised: NameQuery::new(q),
                 })
                 .collect(),
         }

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use cdt_core::Case;
-use cdt_core::matching::{NameMatch, match_person};
+use cdt_core::matching::{NameMatch, NameQuery};
 use cdt_core::platform;
 use cdt_core::roster::User;
 use serde_json::{Value, json};
@@ -107,17 +107,18 @@ impl StudentRecord<'_> {
 /// with the same name can be told apart.
 pub(crate) fn find_students<'a>(case: &'a Case, query: &str) -> Vec<StudentRecord<'a>> {
     let id = query.trim();
+    let name_query = NameQuery::new(query);
     let mut out: Vec<StudentRecord<'a>> = Vec::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     for u in case.source.students() {
         let q_sis = if u.sourced_id == id {
             NameMatch::Exact
         } else {
-            match_person(query, sis_name(u))
+            name_query.matches(sis_name(u))
         };
         let bm = bm_student_by_sid(&case.platform, &u.sourced_id);
         let q_bm = bm.map_or(NameMatch::None, |s| {
-            match_person(query, bm_name(&s.first_name, &s.last_name))
+            name_query.matches(bm_name(&s.first_name, &s.last_name))
         });
         let quality = q_sis.max(q_bm);
         if quality != NameMatch::None && seen.insert(u.sourced_id.as_str()) {
@@ -133,7 +134,7 @@ pub(crate) fn find_students<'a>(case: &'a Case, query: &str) -> Vec<StudentRecor
         let quality = if s.sourced_id == id || s.id == id {
             NameMatch::Exact
         } else {
-            match_person(query, bm_name(&s.first_name, &s.last_name))
+            name_query.matches(bm_name(&s.first_name, &s.last_name))
         };
         if quality == NameMatch::None || seen.contains(s.sourced_id.as_str()) {
             continue;
