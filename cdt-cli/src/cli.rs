@@ -63,6 +63,10 @@ pub(crate) enum Command {
     /// ClassLink: what an access token can read.
     #[command(subcommand)]
     Classlink(ClasslinkCommand),
+    /// Serve the HTTP API (the same as the `cdt-http` binary).
+    Serve(crate::serve::ServeArgs),
+    /// Administer the service's users and API tokens.
+    Users(crate::users::UsersArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,5 +241,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             timeout,
         }) => crate::triage::login(&settings.settings_dir, hubspot_settings.as_deref(), timeout).await,
         Command::Classlink(ClasslinkCommand::Apps(args)) => crate::classlink::apps(&args).await,
+        Command::Serve(args) => crate::serve::serve(args).await,
+        Command::Users(args) => crate::users::users(args).await,
     }
 }

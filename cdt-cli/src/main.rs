@@ -15,9 +15,11 @@ mod diff;
 mod output;
 mod plugins;
 mod run;
+mod serve;
 mod snapshot;
 mod tools;
 mod triage;
+mod users;
 mod validate;
 
 fn main() -> ExitCode {

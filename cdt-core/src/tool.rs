@@ -237,6 +237,37 @@ mod tests {
     }
 
     #[test]
+    fn inputs_are_capped_and_plain() {
+        let s = spec();
+        let at_cap = "é".repeat(MAX_INPUT_CHARS);
+        let ok = s.validate(&Inputs::from_pairs([
+            ("parent_email", "a@b.org"),
+            ("school", at_cap.as_str()),
+        ]));
+        assert!(ok.is_ok(), "{ok:?}");
+        let over = "x".repeat(MAX_INPUT_CHARS + 1);
+        let err = s
+            .validate(&Inputs::from_pairs([
+                ("parent_email", "a@b.org"),
+                ("school", over.as_str()),
+            ]))
+            .unwrap_err();
+        assert!(err.to_string().contains("at most 256 characters"), "{err}");
+        let err = s
+            .validate(&Inputs::from_pairs([
+                ("parent_email", "a@b.org"),
+                ("school", "North\u{1b}[2J"),
+            ]))
+            .unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
+        let long_name = "k".repeat(100_000);
+        let err = s
+            .validate(&Inputs::from_pairs([(long_name.as_str(), "v")]))
+            .unwrap_err();
+        assert!(err.to_string().len() < 300, "an unknown name is not echoed whole");
+    }
+
+    #[test]
     fn validation_names_the_input() {
         let s = spec();
         let err = s.validate(&Inputs::from_pairs([("school", "x")])).unwrap_err();

@@ -4,17 +4,14 @@
 
 #![allow(clippy::print_stderr)]
 
-use std::path::Path;
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use cdt_store::{Permission, Role};
+use common::{Service, call, root, settings, sqlite_store};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_is_listed_and_run_like_a_builtin() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dist = root.join("plugins/dist");
+    let dist = root().join("plugins/dist");
     if !dist.join("concurrent-schools/plugin.wasm").is_file() {
         let why = "the example plugins are not built: run scripts/setup.d/20-plugins";
         assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
@@ -24,35 +21,35 @@ async fn a_plugin_is_listed_and_run_like_a_builtin() {
     cdt_tools::link();
     let mut registry = cdt_core::Registry::builtin().unwrap();
     cdt_wasm::load_dir(&mut registry, &dist).unwrap();
-    let app = cdt_http::app(cdt_http::AppState::with_registry(
+    let settings = settings();
+    let db = tempfile::tempdir().unwrap();
+    let s = Service::start(cdt_http::AppState::with_registry(
         registry,
-        root.join("customer-integration-settings"),
-    ));
+        settings.path(),
+        sqlite_store(db.path()).await,
+    ))
+    .await;
+    let t = s.user("sam", Role::Support, &[Permission::Staging]).await;
 
-    let res = app
-        .clone()
-        .oneshot(Request::get("/tools").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    let tools: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let tools = call("GET", &format!("{}/tools", s.base), Some(&t), &[], None).await;
     assert!(
         tools
+            .json
             .as_array()
             .unwrap()
             .iter()
             .any(|t| t["id"] == "concurrent-schools"),
-        "{tools}"
+        "{}",
+        tools.text
     );
-
-    let req = Request::post("/customers/demo-district/tools/concurrent-schools/run")
-        .header("content-type", "application/json")
-        .body(Body::from(r#"{"inputs":{"student_name":"Solberg-Mwangi, Ingrid"}}"#))
-        .unwrap();
-    let res = app.oneshot(req).await.unwrap();
-    let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    let result: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(status, StatusCode::OK, "{result}");
-    assert_eq!(result["status"], "ISSUE_IN_BOOKMARKED", "{result}");
+    let result = call(
+        "POST",
+        &format!("{}/customers/demo-district/tools/concurrent-schools/run", s.base),
+        Some(&t),
+        &[],
+        Some(r#"{"inputs":{"student_name":"Solberg-Mwangi, Ingrid"}}"#),
+    )
+    .await;
+    assert_eq!(result.status, 200, "{}", result.text);
+    assert_eq!(result.json["status"], "ISSUE_IN_BOOKMARKED", "{}", result.text);
 }

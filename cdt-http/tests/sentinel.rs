@@ -11,13 +11,13 @@ use std::time::Duration;
 use cdt_tests::sentinel::{Scenario, assert_clean};
 
 /// One request over a fresh connection; the whole response (status line, headers, body).
-fn request(addr: &str, method: &str, path: &str, body: &str) -> String {
+fn request(addr: &str, token: &str, method: &str, path: &str, body: &str) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_mins(2))).unwrap();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -32,11 +32,34 @@ async fn no_planted_secret_reaches_a_response_or_the_server_log() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
     let log = tempfile::NamedTempFile::new().unwrap();
+    // The service's database, with one support user whose token the requests carry.
+    let db = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", db.path().join("service.sqlite").display());
+    let token = {
+        let store = cdt_store::Store::open(&db_url).await.unwrap();
+        let user = store
+            .add_user(
+                cdt_store::users::NewUser {
+                    username: "sam".into(),
+                    role: cdt_store::Role::Support,
+                    permissions: Some(cdt_store::Permission::ALL.into()),
+                },
+                "sam password 123".into(),
+            )
+            .await
+            .unwrap();
+        let (_, t) = store
+            .create_token(&user.id, "test", cdt_store::tokens::TokenLife::default(), false)
+            .await
+            .unwrap();
+        t.expose().to_owned()
+    };
     let mut server = Command::new(env!("CARGO_BIN_EXE_cdt-http"))
         .envs(s.env.clone())
         .env("CDT_HTTP_ADDR", &addr)
         .env("CDT_SETTINGS_DIR", s.settings_dir())
         .env("CDT_PLUGINS_DIR", "")
+        .env("CDT_DATABASE_URL", &db_url)
         .stdout(Stdio::null())
         .stderr(log.reopen().unwrap())
         .spawn()
@@ -62,9 +85,15 @@ async fn no_planted_secret_reaches_a_response_or_the_server_log() {
     let customers = s.customers.clone();
     let tool = s.tool.clone();
     let responses = tokio::task::spawn_blocking(move || {
-        let mut all = vec![request(&addr2, "GET", "/tools", "")];
+        let mut all = vec![request(&addr2, &token, "GET", "/tools", "")];
         for c in &customers {
-            let r = request(&addr2, "POST", &format!("/customers/{}/tools/{tool}/run", c.id), &body);
+            let r = request(
+                &addr2,
+                &token,
+                "POST",
+                &format!("/customers/{}/tools/{tool}/run", c.id),
+                &body,
+            );
             let ok = r.starts_with("HTTP/1.1 200");
             assert_eq!(ok, c.succeeds, "{}: {r}", c.id);
             all.push(r);

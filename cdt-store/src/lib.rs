@@ -33,8 +33,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
@@ -60,7 +60,9 @@ pub struct Store {
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The URL may carry a password: only the backend is shown.
-        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,6 +118,34 @@ impl Store {
     }
 }
 
+/// Where the application database is when `CDT_DATABASE_URL` is not set: an SQLite
+/// file in the user's data folder (`$XDG_DATA_HOME/cdt/service.sqlite`, by default
+/// `~/.local/share/cdt/service.sqlite`), its folder created (mode 0700 on Unix).
+pub fn default_url() -> Result<String> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share")))
+        .ok_or_else(|| Error::Url("neither CDT_DATABASE_URL, XDG_DATA_HOME nor HOME is set".into()))?;
+    let dir = base.join("cdt");
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(&dir)
+        .map_err(|e| Error::Url(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(format!("sqlite://{}", dir.join("service.sqlite").display()))
+}
+
+/// The URL of the application database: `CDT_DATABASE_URL`, else [`default_url`].
+pub fn url_from_env() -> Result<String> {
+    match std::env::var("CDT_DATABASE_URL") {
+        Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
+        _ => default_url(),
+    }
+}
+
 /// The backend of a URL, and the URL the driver is given (SQLite files are created
 /// when missing).
 fn backend_of(url: &str) -> Result<(Backend, String)> {
@@ -143,6 +173,18 @@ fn backend_of(url: &str) -> Result<(Backend, String)> {
 /// A new random id for a row (128 bits, hex).
 pub(crate) fn new_id() -> String {
     random::hex_id(16)
+}
+
+/// A new id for an error answer, to find its cause in the log (64 bits, hex).
+#[must_use]
+pub fn new_error_id() -> String {
+    random::hex_id(8)
+}
+
+/// A new random password for a first login: 24 characters, 144 bits.
+#[must_use]
+pub fn generate_password() -> String {
+    random::secret().chars().take(24).collect()
 }
 
 /// Converts a count or flag read from the database.

@@ -2,9 +2,9 @@
 //! 1 lane: OWASP's first recommended setting), in the PHC string format. Hashing is
 //! deliberately slow, so it runs on a blocking thread, never on an async worker.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::Argon2;
 
 use crate::{Error, Result};
 

@@ -1,6 +1,8 @@
 //! The history of diagnostic runs: who ran what on which customer, with the inputs,
 //! the result, the status and the time it took; and the retention that prunes it.
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
@@ -28,7 +30,8 @@ pub struct NewRun {
     pub status: String,
     /// How long it took (ms).
     pub runtime_ms: i64,
-    /// The result.
+    /// The result (absent from lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
     /// What went wrong, for people (no internals).
     pub error: Option<String>,
@@ -117,10 +120,10 @@ impl Store {
         ] {
             if let Some(v) = value {
                 binds.push(v);
-                sql.push_str(&format!(" AND {column} = ${}", binds.len()));
+                let _ = write!(sql, " AND {column} = ${}", binds.len());
             }
         }
-        sql.push_str(&format!(" ORDER BY created_at DESC, id LIMIT ${}", binds.len() + 1));
+        let _ = write!(sql, " ORDER BY created_at DESC, id LIMIT ${}", binds.len() + 1);
         let mut q = sqlx::query(&sql);
         for b in binds {
             q = q.bind(b);
@@ -134,10 +137,11 @@ impl Store {
 
     /// Counts of runs since `since_ms`, by status.
     pub async fn run_stats(&self, since_ms: i64) -> Result<RunStats> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM runs WHERE created_at >= $1 GROUP BY status ORDER BY status")
-            .bind(since_ms)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) FROM runs WHERE created_at >= $1 GROUP BY status ORDER BY status")
+                .bind(since_ms)
+                .fetch_all(self.pool())
+                .await?;
         let by_status: Vec<(String, i64)> = rows
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))

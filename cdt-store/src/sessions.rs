@@ -63,7 +63,9 @@ impl Store {
 
     /// The user and session of a cookie value, if live; records the activity.
     pub async fn session(&self, cookie: &str) -> Result<Option<(User, Session)>> {
-        let Some((id, secret)) = cookie.split_once('_') else { return Ok(None) };
+        let Some((id, secret)) = cookie.split_once('_') else {
+            return Ok(None);
+        };
         if id.len() != 32 || secret.len() > 64 {
             return Ok(None);
         }
@@ -88,7 +90,9 @@ impl Store {
             return Ok(None);
         }
         let user_id: String = row.try_get("user_id")?;
-        let Some(user) = self.user(&user_id).await? else { return Ok(None) };
+        let Some(user) = self.user(&user_id).await? else {
+            return Ok(None);
+        };
         if user.disabled {
             return Ok(None);
         }

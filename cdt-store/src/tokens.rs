@@ -151,10 +151,13 @@ impl Store {
         }
         let info = token_of(&row)?;
         let now = self.now_ms();
-        if info.revoked_at.is_some() || now >= info.expires_at || now >= info.last_used_at.saturating_add(info.idle_ms) {
+        if info.revoked_at.is_some() || now >= info.expires_at || now >= info.last_used_at.saturating_add(info.idle_ms)
+        {
             return Ok(None);
         }
-        let Some(user) = self.user(&info.user_id).await? else { return Ok(None) };
+        let Some(user) = self.user(&info.user_id).await? else {
+            return Ok(None);
+        };
         if user.disabled {
             return Ok(None);
         }

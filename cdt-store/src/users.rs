@@ -102,23 +102,29 @@ impl fmt::Display for Permission {
 impl FromStr for Role {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| Error::Invalid {
-            field: "role",
-            reason: format!("`{}` is not a role; roles: admin, support, viewer", clip(s)),
-        })
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| Error::Invalid {
+                field: "role",
+                reason: format!("`{}` is not a role; roles: admin, support, viewer", clip(s)),
+            })
     }
 }
 
 impl FromStr for Permission {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| Error::Invalid {
-            field: "permission",
-            reason: format!(
-                "`{}` is not a permission; permissions: staging, production, configuration, hubspot",
-                clip(s)
-            ),
-        })
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| Error::Invalid {
+                field: "permission",
+                reason: format!(
+                    "`{}` is not a permission; permissions: staging, production, configuration, hubspot",
+                    clip(s)
+                ),
+            })
     }
 }
 
@@ -255,7 +261,9 @@ impl Store {
             return Ok(None);
         }
         let Some(id) = id else { return Ok(None) };
-        let Some(user) = self.user(&id).await? else { return Ok(None) };
+        let Some(user) = self.user(&id).await? else {
+            return Ok(None);
+        };
         if user.disabled {
             return Ok(None);
         }
@@ -356,7 +364,11 @@ fn join(ps: &BTreeSet<Permission>) -> String {
 
 /// Parses `staging,production` into permissions.
 pub fn parse_permissions(s: &str) -> Result<BTreeSet<Permission>> {
-    s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::parse).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::parse)
+        .collect()
 }
 
 fn check_username(name: &str) -> Result<()> {

@@ -38,18 +38,54 @@ async fn users_passwords_and_roles() {
     assert!(alice.may_run() && !alice.is_admin());
     // Taken names, bad names, short passwords.
     assert!(matches!(
-        store.add_user(new_user("alice", Role::Viewer), "another long pass".into()).await,
+        store
+            .add_user(new_user("alice", Role::Viewer), "another long pass".into())
+            .await,
         Err(cdt_store::Error::UserExists(_))
     ));
-    assert!(store.add_user(new_user("Bob Smith", Role::Viewer), "another long pass".into()).await.is_err());
-    assert!(store.add_user(new_user("bob", Role::Viewer), "short".into()).await.is_err());
+    assert!(
+        store
+            .add_user(new_user("Bob Smith", Role::Viewer), "another long pass".into())
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .add_user(new_user("bob", Role::Viewer), "short".into())
+            .await
+            .is_err()
+    );
     // Login.
-    assert!(store.check_password("alice", "a long enough pass".into()).await.unwrap().is_some());
-    assert!(store.check_password("alice", "a wrong password".into()).await.unwrap().is_none());
-    assert!(store.check_password("nobody", "a long enough pass".into()).await.unwrap().is_none());
+    assert!(
+        store
+            .check_password("alice", "a long enough pass".into())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .check_password("alice", "a wrong password".into())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .check_password("nobody", "a long enough pass".into())
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Disabled users cannot log in.
     store.set_disabled("alice", true).await.unwrap();
-    assert!(store.check_password("alice", "a long enough pass".into()).await.unwrap().is_none());
+    assert!(
+        store
+            .check_password("alice", "a long enough pass".into())
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Opening the same file again keeps everything (migrations are not re-applied).
     drop(store);
     let again = sqlite(&dir, clock).await;
@@ -85,11 +121,17 @@ async fn tokens_expire_when_idle_at_their_end_and_when_revoked() {
         assert!(store.authenticate_token(token.expose()).await.unwrap().is_some());
     }
     clock.advance(9_000);
-    assert!(store.authenticate_token(token.expose()).await.unwrap().is_none(), "absolute expiry");
+    assert!(
+        store.authenticate_token(token.expose()).await.unwrap().is_none(),
+        "absolute expiry"
+    );
     // Idle expiry.
     let (_, idle) = store.create_token(&u.id, "idle", life, false).await.unwrap();
     clock.advance(10_001);
-    assert!(store.authenticate_token(idle.expose()).await.unwrap().is_none(), "idle expiry");
+    assert!(
+        store.authenticate_token(idle.expose()).await.unwrap().is_none(),
+        "idle expiry"
+    );
     // Revocation.
     let (info2, fresh) = store.create_token(&u.id, "ci", life, false).await.unwrap();
     assert!(store.authenticate_token(fresh.expose()).await.unwrap().is_some());
@@ -167,7 +209,10 @@ async fn runs_are_recorded_listed_and_pruned() {
     assert_eq!(one.run.status, "ISSUE_IN_SOURCE");
     assert_eq!(one.run.result.unwrap()["status"], "ISSUE_IN_SOURCE");
     let all = store.runs(&RunFilter::default()).await.unwrap();
-    assert_eq!(all.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [&ids[2], &ids[1], &ids[0]]);
+    assert_eq!(
+        all.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        [&ids[2], &ids[1], &ids[0]]
+    );
     let bobs = store
         .runs(&RunFilter {
             user: Some("bob".into()),

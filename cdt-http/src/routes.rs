@@ -1,0 +1,345 @@
+//! The API's handlers: tools, customers, runs and their history.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cdt_connectors::{RunOptions, Target};
+use cdt_core::{DiagnosticResult, Environment, Inputs, ToolSpec};
+use cdt_store::limits::Limit;
+use cdt_store::runs::{NewRun, Run, RunFilter};
+use cdt_store::{Permission, User};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Caller;
+use crate::problem::{ApiError, Kind};
+use crate::state::AppState;
+
+/// A JSON body, or why it is not one.
+pub(crate) type Body<T> = Result<Json<T>, JsonRejection>;
+
+/// The body, or a 400 (413 when too large) naming what is wrong.
+pub(crate) fn parse<T>(body: Body<T>) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(Kind::TooLarge, "the request body is too large")
+        } else {
+            ApiError::new(Kind::BadRequest, e.body_text())
+        }
+    })
+}
+
+/// `GET /health`: the process answers.
+pub(crate) async fn health() -> &'static str {
+    "ok"
+}
+
+/// `GET /ready`: the application database answers.
+pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Result<&'static str, ApiError> {
+    state
+        .store
+        .ping()
+        .await
+        .map_err(|e| ApiError::hidden(Kind::Busy, "the application database does not answer", e.to_string()))?;
+    Ok("ready")
+}
+
+/// `GET /metrics`: Prometheus' text format.
+pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(state.in_flight()),
+    )
+        .into_response()
+}
+
+/// `GET /me`.
+pub(crate) async fn me(caller: Caller) -> Json<User> {
+    Json(caller.user)
+}
+
+/// `GET /tools`.
+pub(crate) async fn tools(State(state): State<Arc<AppState>>, _caller: Caller) -> Json<Vec<ToolSpec>> {
+    Json(state.registry.tools().map(|t| t.spec().clone()).collect())
+}
+
+/// A customer as listed.
+#[derive(Serialize)]
+pub(crate) struct CustomerItem {
+    customer_id: String,
+    customer_name: Option<String>,
+    environment: Option<Environment>,
+    active: Option<bool>,
+    /// `false`: the settings file does not load (the log says why).
+    valid: bool,
+}
+
+/// `GET /customers`.
+pub(crate) async fn customers(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller,
+) -> Result<Json<Vec<CustomerItem>>, ApiError> {
+    let dir = state.settings_dir.clone();
+    let items = tokio::task::spawn_blocking(move || -> cdt_core::Result<Vec<CustomerItem>> {
+        let ids = cdt_connectors::customers::list(&dir)?;
+        Ok(ids
+            .into_iter()
+            .map(|id| match cdt_connectors::customers::load(&dir, &id) {
+                Ok(c) => CustomerItem {
+                    customer_id: id,
+                    customer_name: Some(c.customer_name),
+                    environment: Some(c.bookmarked_environment),
+                    active: Some(c.active),
+                    valid: true,
+                },
+                Err(e) => {
+                    tracing::warn!(customer = %id, error = %e, "customer settings do not load");
+                    CustomerItem {
+                        customer_id: id,
+                        customer_name: None,
+                        environment: None,
+                        active: None,
+                        valid: false,
+                    }
+                }
+            })
+            .collect())
+    })
+    .await
+    .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??;
+    Ok(Json(items))
+}
+
+/// `GET /runs`: recent runs, newest first, without results.
+pub(crate) async fn runs(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller,
+    filter: Result<Query<RunFilter>, QueryRejection>,
+) -> Result<Json<Vec<Run>>, ApiError> {
+    let Query(filter) = filter.map_err(|e| ApiError::new(Kind::BadRequest, e.body_text()))?;
+    Ok(Json(state.store.runs(&filter).await?))
+}
+
+/// `GET /runs/{id}`: one run, with its result.
+pub(crate) async fn run_by_id(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Run>, ApiError> {
+    state
+        .store
+        .run(&id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::new(Kind::NotFound, format!("run `{}` not found", crate::problem::clip(&id))))
+}
+
+/// `GET /security-events`: the latest security events (admins only).
+#[derive(Deserialize)]
+pub(crate) struct EventsQuery {
+    limit: Option<i64>,
+}
+
+pub(crate) async fn security_events(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    q: Result<Query<EventsQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::new(Kind::BadRequest, e.body_text()))?;
+    caller
+        .require(&state, caller.user.is_admin(), "read security events")
+        .await?;
+    Ok(Json(state.store.events(q.limit.unwrap_or(100)).await?).into_response())
+}
+
+/// The body of a run request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RunRequest {
+    #[serde(default)]
+    inputs: BTreeMap<String, String>,
+    #[serde(default)]
+    hubspot_ticket_id: Option<String>,
+}
+
+/// The body of a run on files: paths relative to the data directory.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FilesRunRequest {
+    source: PathBuf,
+    platform: PathBuf,
+    #[serde(default)]
+    district_id: Option<String>,
+    #[serde(default)]
+    inputs: BTreeMap<String, String>,
+    #[serde(default)]
+    hubspot_ticket_id: Option<String>,
+}
+
+/// `POST /customers/{customer_id}/tools/{tool_id}/run`.
+pub(crate) async fn run_customer(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path((customer_id, tool_id)): Path<(String, String)>,
+    body: Body<RunRequest>,
+) -> Result<Response, ApiError> {
+    let req = parse(body)?;
+    let dir = state.settings_dir.clone();
+    let id = customer_id.clone();
+    let customer = tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
+        .await
+        .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??;
+    let environment = customer.bookmarked_environment;
+    caller.require_run(&state, environment).await?;
+    let job = Job {
+        tool_id,
+        inputs: req.inputs,
+        target: Target::Settings(Arc::new(customer)),
+        customer_id: Some(customer_id),
+        environment: Some(environment.to_string()),
+        ticket: req.hubspot_ticket_id,
+    };
+    execute(&state, &caller, job).await
+}
+
+/// `POST /tools/{tool_id}/run`: a run on files of the data directory (staging
+/// permission: the files are nobody's production).
+pub(crate) async fn run_files(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(tool_id): Path<String>,
+    body: Body<FilesRunRequest>,
+) -> Result<Response, ApiError> {
+    let req = parse(body)?;
+    caller
+        .require(
+            &state,
+            caller.user.may_run() && caller.user.has(Permission::Staging),
+            "run diagnostics on files",
+        )
+        .await?;
+    let Some(root) = &state.data_dir else {
+        return Err(ApiError::new(
+            Kind::Unsupported,
+            "this server has no data directory, so it runs on customers only",
+        ));
+    };
+    let target = Target::files_under(root, &req.source, &req.platform, req.district_id)?;
+    let job = Job {
+        tool_id,
+        inputs: req.inputs,
+        target,
+        customer_id: None,
+        environment: None,
+        ticket: req.hubspot_ticket_id,
+    };
+    execute(&state, &caller, job).await
+}
+
+/// One diagnostic to run for a caller.
+struct Job {
+    tool_id: String,
+    inputs: BTreeMap<String, String>,
+    target: Target,
+    customer_id: Option<String>,
+    environment: Option<String>,
+    ticket: Option<String>,
+}
+
+/// Runs a job: inputs checked, the caller's run limit counted, a diagnostic slot
+/// taken (or 503), the run on a blocking thread under the deadline, the outcome
+/// recorded in the history. Answers the result, with `Location: /runs/{id}`.
+async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Response, ApiError> {
+    let tool = state.registry.get(&job.tool_id)?;
+    let inputs = Inputs::from_pairs(job.inputs);
+    let inputs = tool.spec().validate(&inputs)?;
+    let decision = state.store.hit(Limit::RUNS, &caller.user.id).await?;
+    if !decision.allowed {
+        state
+            .security(caller.event("rate-limited", format!("more than {} runs a minute", Limit::RUNS.max)))
+            .await;
+        return Err(ApiError::new(
+            Kind::RateLimited,
+            format!("at most {} diagnostics a minute per user", Limit::RUNS.max),
+        )
+        .retry_after(decision.retry_after_secs));
+    }
+    let permit = tokio::time::timeout(state.config.queue_wait, Arc::clone(&state.slots).acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| ApiError::new(Kind::Busy, "every diagnostic slot is busy; try again shortly").retry_after(5))?;
+    let started = Instant::now();
+    let handle = tokio::runtime::Handle::current();
+    let (target, ticket) = (job.target, job.ticket.clone());
+    let run_inputs = inputs.clone();
+    // The diagnostic runs on a blocking thread, never on an async worker; the slot is
+    // held until it really ends, even past the deadline.
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        handle.block_on(cdt_connectors::run(
+            tool.as_ref(),
+            &run_inputs,
+            &target,
+            &RunOptions::now(ticket),
+        ))
+    });
+    let outcome: Result<DiagnosticResult, ApiError> = match tokio::time::timeout(state.config.run_deadline, task).await
+    {
+        Err(_) => Err(ApiError::new(
+            Kind::Timeout,
+            format!(
+                "the diagnostic did not finish within {} s",
+                state.config.run_deadline.as_secs()
+            ),
+        )),
+        Ok(Err(join)) => Err(ApiError::hidden(Kind::Internal, "see the server log", join.to_string())),
+        Ok(Ok(result)) => result.map_err(ApiError::from),
+    };
+    let elapsed = started.elapsed();
+    let runtime_ms = i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX);
+    let record = NewRun {
+        user_id: Some(caller.user.id.clone()),
+        username: Some(caller.user.username.clone()),
+        customer_id: job.customer_id,
+        tool_id: job.tool_id,
+        environment: job.environment,
+        ticket: job.ticket,
+        inputs: serde_json::to_value(&inputs.0).unwrap_or_default(),
+        status: outcome
+            .as_ref()
+            .map_or_else(|_| "ERROR".to_owned(), |r| r.status.to_string()),
+        runtime_ms,
+        result: outcome.as_ref().ok().and_then(|r| serde_json::to_value(r).ok()),
+        error: outcome.as_ref().err().map(|e| e.detail.clone()),
+    };
+    state
+        .metrics
+        .run(&record.tool_id, &record.status, elapsed.as_secs_f64());
+    let run_id = state.store.record_run(&record).await?;
+    tracing::info!(
+        target: "cdt::diagnostics",
+        run_id = %run_id,
+        tool = %record.tool_id,
+        customer = record.customer_id.as_deref().unwrap_or("-"),
+        user = %caller.user.username,
+        status = %record.status,
+        runtime_ms,
+        "diagnostic"
+    );
+    let result = outcome?;
+    let mut res = Json(result).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/runs/{run_id}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&run_id) {
+        res.headers_mut().insert("cdt-run-id", v);
+    }
+    Ok(res)
+}
