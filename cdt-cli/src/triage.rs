@@ -65,6 +65,7 @@ pub(crate) async fn triage(registry: &Registry, args: TriageArgs) -> anyhow::Res
         tool: args.tool.clone(),
         inputs: Inputs::from_pairs(args.inputs.iter().cloned()),
         confirmed: args.yes,
+        environments: None,
     };
     let (triaged, client) = match (&args.ticket, &args.from_file) {
         (Some(ticket), _) => {

@@ -36,6 +36,9 @@ pub struct TriageOptions {
     pub inputs: Inputs,
     /// A person confirmed the choices: run on production even when unsure.
     pub confirmed: bool,
+    /// The environments the person may run diagnostics on (`None`: any). A ticket of
+    /// a customer elsewhere is held, [`Triaged::not_permitted`] set.
+    pub environments: Option<Vec<cdt_core::Environment>>,
 }
 
 /// What triage did with a ticket.
@@ -51,6 +54,10 @@ pub struct Triaged {
     pub result: Option<DiagnosticResult>,
     /// Why it did not run, for the person who must decide.
     pub held: Option<String>,
+    /// It was held because the person may not run diagnostics on the customer's
+    /// environment.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_permitted: bool,
 }
 
 /// Triage of one ticket.
@@ -70,6 +77,7 @@ pub async fn triage(
         understanding: None,
         result: None,
         held: None,
+        not_permitted: false,
     };
     let ids = customers::list(&options.settings_dir)?;
     let customer = if let Some(id) = &options.customer {
@@ -96,6 +104,16 @@ pub async fn triage(
         return Ok(triaged);
     };
     let settings = Arc::new(customers::load(&options.settings_dir, &customer.value)?);
+    if let Some(allowed) = &options.environments
+        && !allowed.contains(&settings.bookmarked_environment)
+    {
+        triaged.held = Some(format!(
+            "not permitted to run diagnostics on {} customers",
+            settings.bookmarked_environment
+        ));
+        triaged.not_permitted = true;
+        return Ok(triaged);
+    }
     let target = Target::Settings(Arc::clone(&settings));
     let (connectors, _) = connect(&target, &options.run).await?;
     let roster = connectors.source.load().await?;

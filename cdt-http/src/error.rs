@@ -14,6 +14,9 @@ pub enum Error {
     /// The tools or plugins could not be loaded.
     #[error(transparent)]
     Core(#[from] cdt_core::Error),
+    /// Credentials or connectors could not be set up.
+    #[error(transparent)]
+    Connectors(#[from] cdt_connectors::Error),
     /// The plugins could not be loaded.
     #[error(transparent)]
     Plugins(#[from] cdt_wasm::Error),

@@ -22,6 +22,7 @@
 //! | GET | `/customers` | any user | the customers, their environment |
 //! | POST | `/customers/{customer_id}/tools/{tool_id}/run` | support, admin with the customer's environment permission | run a diagnostic; body `{"inputs": {...}, "hubspot_ticket_id": "…"}`; answers the result, `Location: /runs/{id}` |
 //! | POST | `/tools/{tool_id}/run` | support, admin with `staging` | run on files of the data directory: `{"source", "platform", "district_id"?, "inputs"}` |
+//! | POST | `/triage/{ticket}` | support, admin with `hubspot` | a HubSpot ticket (id or link) triaged: customer, tool, inputs, result, note; `{"post": true, "stage": "…"}` posts the note and moves the ticket |
 //! | GET | `/runs` | any user | recent runs: `?customer=&tool=&status=&user=&limit=` |
 //! | GET | `/runs/{id}` | any user | one run with its result |
 //! | GET | `/security-events` | admin | the latest security events |
@@ -37,6 +38,7 @@ mod request_id;
 mod routes;
 mod server;
 mod state;
+mod triage;
 
 pub mod config;
 pub mod problem;
@@ -72,6 +74,7 @@ pub fn app(state: AppState) -> Router {
             post(routes::run_customer),
         )
         .route("/tools/{tool_id}/run", post(routes::run_files))
+        .route("/triage/{ticket}", post(triage::triage))
         .route("/runs", get(routes::runs))
         .route("/runs/{id}", get(routes::run_by_id))
         .route("/security-events", get(routes::security_events))

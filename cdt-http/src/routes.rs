@@ -1,6 +1,7 @@
 //! The API's handlers: tools, customers, runs and their history.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +17,7 @@ use cdt_store::limits::Limit;
 use cdt_store::runs::{NewRun, Run, RunFilter};
 use cdt_store::{Permission, User};
 use serde::{Deserialize, Serialize};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::auth::Caller;
 use crate::problem::{ApiError, Kind};
@@ -252,13 +254,33 @@ struct Job {
     ticket: Option<String>,
 }
 
-/// Runs a job: inputs checked, the caller's run limit counted, a diagnostic slot
-/// taken (or 503), the run on a blocking thread under the deadline, the outcome
-/// recorded in the history. Answers the result, with `Location: /runs/{id}`.
-async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Response, ApiError> {
-    let tool = state.registry.get(&job.tool_id)?;
-    let inputs = Inputs::from_pairs(job.inputs);
-    let inputs = tool.spec().validate(&inputs)?;
+/// Records a run in the history, the metrics and the diagnostics log; returns its id.
+pub(crate) async fn record_run(
+    state: &AppState,
+    caller: &Caller,
+    record: &NewRun,
+    elapsed: std::time::Duration,
+) -> Result<String, ApiError> {
+    state
+        .metrics
+        .run(&record.tool_id, &record.status, elapsed.as_secs_f64());
+    let run_id = state.store.record_run(record).await?;
+    tracing::info!(
+        target: "cdt::diagnostics",
+        run_id = %run_id,
+        tool = %record.tool_id,
+        customer = record.customer_id.as_deref().unwrap_or("-"),
+        user = %caller.user.username,
+        status = %record.status,
+        runtime_ms = record.runtime_ms,
+        "diagnostic"
+    );
+    Ok(run_id)
+}
+
+/// Counts a run against the caller's limit (429 past it) and takes a diagnostic slot
+/// (503 when none frees up in time).
+pub(crate) async fn admit(state: &AppState, caller: &Caller) -> Result<OwnedSemaphorePermit, ApiError> {
     let decision = state.store.hit(Limit::RUNS, &caller.user.id).await?;
     if !decision.allowed {
         state
@@ -270,28 +292,26 @@ async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Res
         )
         .retry_after(decision.retry_after_secs));
     }
-    let permit = tokio::time::timeout(state.config.queue_wait, Arc::clone(&state.slots).acquire_owned())
+    tokio::time::timeout(state.config.queue_wait, Arc::clone(&state.slots).acquire_owned())
         .await
         .ok()
         .and_then(Result::ok)
-        .ok_or_else(|| ApiError::new(Kind::Busy, "every diagnostic slot is busy; try again shortly").retry_after(5))?;
-    let started = Instant::now();
+        .ok_or_else(|| ApiError::new(Kind::Busy, "every diagnostic slot is busy; try again shortly").retry_after(5))
+}
+
+/// Runs `work` on a blocking thread (never an async worker) under the deadline; the
+/// slot is held until the work really ends, even past the deadline.
+pub(crate) async fn in_slot<T, F>(state: &AppState, permit: OwnedSemaphorePermit, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: Future<Output = cdt_core::Result<T>> + Send + 'static,
+{
     let handle = tokio::runtime::Handle::current();
-    let (target, ticket) = (job.target, job.ticket.clone());
-    let run_inputs = inputs.clone();
-    // The diagnostic runs on a blocking thread, never on an async worker; the slot is
-    // held until it really ends, even past the deadline.
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        handle.block_on(cdt_connectors::run(
-            tool.as_ref(),
-            &run_inputs,
-            &target,
-            &RunOptions::now(ticket),
-        ))
+        handle.block_on(work)
     });
-    let outcome: Result<DiagnosticResult, ApiError> = match tokio::time::timeout(state.config.run_deadline, task).await
-    {
+    match tokio::time::timeout(state.config.run_deadline, task).await {
         Err(_) => Err(ApiError::new(
             Kind::Timeout,
             format!(
@@ -301,10 +321,26 @@ async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Res
         )),
         Ok(Err(join)) => Err(ApiError::hidden(Kind::Internal, "see the server log", join.to_string())),
         Ok(Ok(result)) => result.map_err(ApiError::from),
-    };
+    }
+}
+
+/// Runs a job: inputs checked, admitted ([`admit`]), run ([`in_slot`]), the outcome
+/// recorded in the history. Answers the result, with `Location: /runs/{id}`.
+async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Response, ApiError> {
+    let tool = state.registry.get(&job.tool_id)?;
+    let inputs = Inputs::from_pairs(job.inputs);
+    let inputs = tool.spec().validate(&inputs)?;
+    let permit = admit(state, caller).await?;
+    let started = Instant::now();
+    let (target, ticket) = (job.target, job.ticket.clone());
+    let run_inputs = inputs.clone();
+    let outcome: Result<DiagnosticResult, ApiError> = in_slot(state, permit, async move {
+        cdt_connectors::run(tool.as_ref(), &run_inputs, &target, &RunOptions::now(ticket)).await
+    })
+    .await;
     let elapsed = started.elapsed();
     let runtime_ms = i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX);
-    let record = NewRun {
+    let run = NewRun {
         user_id: Some(caller.user.id.clone()),
         username: Some(caller.user.username.clone()),
         customer_id: job.customer_id,
@@ -319,20 +355,7 @@ async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Res
         result: outcome.as_ref().ok().and_then(|r| serde_json::to_value(r).ok()),
         error: outcome.as_ref().err().map(|e| e.detail.clone()),
     };
-    state
-        .metrics
-        .run(&record.tool_id, &record.status, elapsed.as_secs_f64());
-    let run_id = state.store.record_run(&record).await?;
-    tracing::info!(
-        target: "cdt::diagnostics",
-        run_id = %run_id,
-        tool = %record.tool_id,
-        customer = record.customer_id.as_deref().unwrap_or("-"),
-        user = %caller.user.username,
-        status = %record.status,
-        runtime_ms,
-        "diagnostic"
-    );
+    let run_id = record_run(state, caller, &run, elapsed).await?;
     let result = outcome?;
     let mut res = Json(result).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/runs/{run_id}")) {

@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub plugins_dir: Option<PathBuf>,
     /// The only folder runs on files may name.
     pub data_dir: Option<PathBuf>,
+    /// The HubSpot settings file (default: `_hubspot.json` in the settings folder).
+    pub hubspot_settings: Option<PathBuf>,
     /// The service's behaviour.
     pub config: Config,
 }
@@ -40,6 +42,7 @@ impl ServeOptions {
             settings_dir: var("CDT_SETTINGS_DIR").unwrap_or_else(|| "customer-integration-settings".into()),
             plugins_dir: var("CDT_PLUGINS_DIR"),
             data_dir: var("CDT_DATA_DIR"),
+            hubspot_settings: var("CDT_HUBSPOT_SETTINGS"),
             config: Config::from_env()?,
         })
     }
@@ -58,6 +61,16 @@ pub async fn serve(options: ServeOptions, shutdown: impl Future<Output = ()> + S
         AppState::with_registry(registry, &options.settings_dir, store.clone()).with_config(options.config.clone());
     if let Some(data) = &options.data_dir {
         state = state.with_data_dir(data);
+    }
+    let hubspot_file =
+        cdt_connectors::hubspot::file::path_in(&options.settings_dir, options.hubspot_settings.as_deref());
+    if hubspot_file.is_file() {
+        let creds = cdt_connectors::factory::default_credentials()?;
+        match cdt_connectors::hubspot::file::client(&hubspot_file, &creds).await {
+            Ok(client) => state = state.with_hubspot(client),
+            // The service still runs diagnostics; triage answers 501 until fixed.
+            Err(e) => tracing::error!(error = %e, "HubSpot is configured but its client cannot start"),
+        }
     }
     let listener = tokio::net::TcpListener::bind(&options.addr)
         .await

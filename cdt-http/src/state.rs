@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use cdt_connectors::hubspot::HubSpot;
 use cdt_core::Registry;
 use cdt_store::Store;
 use cdt_store::audit::SecurityEvent;
@@ -24,6 +25,8 @@ pub struct AppState {
     /// One permit per diagnostic allowed to run at once.
     pub(crate) slots: Arc<Semaphore>,
     pub(crate) metrics: Metrics,
+    /// The HubSpot client, when HubSpot is configured.
+    pub(crate) hubspot: Option<Arc<HubSpot>>,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
             slots: Arc::new(Semaphore::new(config.max_in_flight)),
             config,
             metrics: Metrics::default(),
+            hubspot: None,
         }
     }
 
@@ -61,6 +65,13 @@ impl AppState {
     pub fn with_config(mut self, config: Config) -> Self {
         self.slots = Arc::new(Semaphore::new(config.max_in_flight));
         self.config = config;
+        self
+    }
+
+    /// With a HubSpot client, for `POST /triage/{ticket}`.
+    #[must_use]
+    pub fn with_hubspot(mut self, client: HubSpot) -> Self {
+        self.hubspot = Some(Arc::new(client));
         self
     }
 

@@ -54,6 +54,7 @@ pub(crate) fn start_triage(
         tool,
         inputs,
         confirmed,
+        environments: None,
     };
     let hubspot_path = cdt_connectors::hubspot::file::path_in(&options.settings_dir, hubspot_settings.as_deref());
     let progress = Progress::new("triage", 1);

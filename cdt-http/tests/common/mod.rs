@@ -26,16 +26,23 @@ pub fn settings() -> tempfile::TempDir {
     let mut envs: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(envs).unwrap()).unwrap();
     envs["data_roots"] = serde_json::json!([demo]);
     std::fs::write(dir.path().join("_environments.json"), envs.to_string()).unwrap();
-    for (id, env) in [("demo-district", "staging"), ("demo-prod", "production")] {
-        let c = serde_json::json!({
+    for (id, env, name) in [
+        ("demo-district", "staging", "Demo Unified School District"),
+        ("demo-prod", "production", "Demo Production Copy"),
+    ] {
+        let mut c = serde_json::json!({
             "customer_id": id,
-            "customer_name": "Demo Unified School District",
+            "customer_name": name,
             "active": true,
             "integration": {"type": "oneroster_csv", "location": {"kind": "path", "path": demo.join("oneroster")}},
             "bookmarked_environment": env,
             "bookmarked_org_id": "bm-org-0001",
             "platform": {"type": "embedded", "path": demo.join("platform.sqlite")}
         });
+        if env == "staging" {
+            c["aliases"] = serde_json::json!(["Demo USD", "Demo Unified"]);
+            c["hubspot_company_ids"] = serde_json::json!(["9001"]);
+        }
         std::fs::write(dir.path().join(format!("{id}.json")), c.to_string()).unwrap();
     }
     dir
