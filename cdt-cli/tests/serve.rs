@@ -54,11 +54,21 @@ fn the_first_admin_a_token_and_the_service_on_the_demo_district() {
     let out = users(&db, &["add", "ada", "--role", "admin"], None);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("added ada (admin; staging, production, configuration, hubspot)"), "{text}");
-    let password = text.lines().find_map(|l| l.strip_prefix("password (shown once): ")).unwrap();
+    assert!(
+        text.contains("added ada (admin; staging, production, configuration, hubspot)"),
+        "{text}"
+    );
+    let password = text
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .unwrap();
     assert_eq!(password.len(), 24);
 
-    let out = users(&db, &["add", "sam", "--role", "support", "--password-stdin"], Some("sam's long password\n"));
+    let out = users(
+        &db,
+        &["add", "sam", "--role", "support", "--password-stdin"],
+        Some("sam's long password\n"),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stdout(&out).contains("password"), "a given password is not printed");
     let out = users(&db, &["add", "sam", "--role", "support"], None);
@@ -72,7 +82,10 @@ fn the_first_admin_a_token_and_the_service_on_the_demo_district() {
     let token = stdout(&out).lines().last().unwrap().trim().to_owned();
     assert!(token.starts_with("cdt_"), "{token}");
     let listed = stdout(&users(&db, &["list"], None));
-    assert!(listed.contains("ada") && listed.contains("sam") && !listed.contains(&token), "{listed}");
+    assert!(
+        listed.contains("ada") && listed.contains("sam") && !listed.contains(&token),
+        "{listed}"
+    );
     let tokens = stdout(&users(&db, &["tokens", "sam"], None));
     assert!(tokens.contains("notebook") && !tokens.contains(&token), "{tokens}");
 
@@ -99,10 +112,22 @@ fn the_first_admin_a_token_and_the_service_on_the_demo_district() {
     }
     assert!(up, "cdt serve did not start listening");
     let tools = get(&addr, "/tools", &token, None);
-    assert!(tools.starts_with("HTTP/1.1 200") && tools.contains("student-mismatch"), "{tools}");
-    let body = r#"{"inputs": {"parent_email": "ximena.huaman@andes-mail.example", "student_name": "mateo quispe huaman"}}"#;
-    let run = get(&addr, "/customers/demo-district/tools/student-mismatch/run", &token, Some(body));
-    assert!(run.starts_with("HTTP/1.1 200") && run.contains("ISSUE_IN_SOURCE"), "{run}");
+    assert!(
+        tools.starts_with("HTTP/1.1 200") && tools.contains("student-mismatch"),
+        "{tools}"
+    );
+    let body =
+        r#"{"inputs": {"parent_email": "ximena.huaman@andes-mail.example", "student_name": "mateo quispe huaman"}}"#;
+    let run = get(
+        &addr,
+        "/customers/demo-district/tools/student-mismatch/run",
+        &token,
+        Some(body),
+    );
+    assert!(
+        run.starts_with("HTTP/1.1 200") && run.contains("ISSUE_IN_SOURCE"),
+        "{run}"
+    );
 
     // Disabled from the command line: refused by the running service at once.
     assert!(users(&db, &["disable", "sam"], None).status.success());

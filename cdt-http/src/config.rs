@@ -11,6 +11,7 @@
 //! | `CDT_MAX_IN_FLIGHT` | 4 | diagnostics running at once |
 //! | `CDT_QUEUE_WAIT_SECS` | 10 | how long a run waits for a slot before 503 |
 //! | `CDT_RUN_DEADLINE_SECS` | 60 | a diagnostic's deadline |
+//! | `CDT_UPLOAD_LIMIT_MB` | 64 | the largest bundle `POST /validate` takes |
 //! | `CDT_SECURE_COOKIES` | `true` | `Secure` on the session cookie (off only for plain-HTTP local use) |
 //! | `CDT_PRODUCTION_NEEDS_2FA` | `false` | production runs need a TOTP-verified login |
 //! | `CDT_RETENTION_DAYS` | 90 | runs and security events kept this long |
@@ -33,6 +34,8 @@ pub struct Config {
     pub run_deadline: Duration,
     /// Largest JSON body, in bytes.
     pub body_limit: usize,
+    /// Largest bundle upload (`POST /validate`), in bytes.
+    pub upload_limit: usize,
     /// `Secure` on cookies.
     pub secure_cookies: bool,
     /// Production runs need a TOTP-verified login (or a token made with one).
@@ -49,6 +52,7 @@ impl Default for Config {
             queue_wait: Duration::from_secs(10),
             run_deadline: Duration::from_mins(1),
             body_limit: 64 * 1024,
+            upload_limit: 64 * 1024 * 1024,
             secure_cookies: true,
             production_needs_second_factor: false,
             retention_days: 90,
@@ -99,6 +103,9 @@ impl Config {
             queue_wait: Duration::from_secs(num("CDT_QUEUE_WAIT_SECS", 10)?),
             run_deadline: Duration::from_secs(num("CDT_RUN_DEADLINE_SECS", 60)?.max(1)),
             body_limit: d.body_limit,
+            upload_limit: usize::try_from(num("CDT_UPLOAD_LIMIT_MB", 64)?.max(1))
+                .unwrap_or(64)
+                .saturating_mul(1024 * 1024),
             secure_cookies: flag("CDT_SECURE_COOKIES", true)?,
             production_needs_second_factor: flag("CDT_PRODUCTION_NEEDS_2FA", false)?,
             retention_days: i64::try_from(num("CDT_RETENTION_DAYS", 90)?.max(1)).unwrap_or(90),

@@ -23,6 +23,7 @@
 //! | POST | `/customers/{customer_id}/tools/{tool_id}/run` | support, admin with the customer's environment permission | run a diagnostic; body `{"inputs": {...}, "hubspot_ticket_id": "…"}`; answers the result, `Location: /runs/{id}` |
 //! | POST | `/tools/{tool_id}/run` | support, admin with `staging` | run on files of the data directory: `{"source", "platform", "district_id"?, "inputs"}` |
 //! | POST | `/triage/{ticket}` | support, admin with `hubspot` | a HubSpot ticket (id or link) triaged: customer, tool, inputs, result, note; `{"post": true, "stage": "…"}` posts the note and moves the ticket |
+//! | POST | `/validate?name=bundle.zip` | users with `configuration` | the body, a OneRoster bundle (ZIP, CSV or XLSX, at most `CDT_UPLOAD_LIMIT_MB`), checked like `cdt validate` |
 //! | GET | `/runs` | any user | recent runs: `?customer=&tool=&status=&user=&limit=` |
 //! | GET | `/runs/{id}` | any user | one run with its result |
 //! | GET | `/security-events` | admin | the latest security events |
@@ -39,6 +40,7 @@ mod routes;
 mod server;
 mod state;
 mod triage;
+mod validate;
 
 pub mod config;
 pub mod problem;
@@ -59,6 +61,7 @@ pub use state::AppState;
 /// The service's routes.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
+    let upload_limit = state.config.upload_limit;
     let state = Arc::new(state);
     Router::new()
         .route("/health", get(routes::health))
@@ -75,6 +78,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/tools/{tool_id}/run", post(routes::run_files))
         .route("/triage/{ticket}", post(triage::triage))
+        .route(
+            "/validate",
+            post(validate::validate).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/runs", get(routes::runs))
         .route("/runs/{id}", get(routes::run_by_id))
         .route("/security-events", get(routes::security_events))

@@ -338,3 +338,42 @@ async fn diagnostics_run_on_files_only_inside_the_data_directory() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundles_are_validated_by_upload_within_the_cap() {
+    let (s, _settings, _db) = service(false).await;
+    let admin = s.user("ada", Role::Admin, &Permission::ALL).await;
+    let support = s.user("sam", Role::Support, &[Permission::Staging]).await;
+    let users_csv = std::fs::read(root().join("demo/oneroster/users.csv")).unwrap();
+    let upload = |token: String, name: &str, body: Vec<u8>| {
+        let url = format!("{}/validate?name={name}", s.base);
+        async move {
+            let res = common::client()
+                .post(url)
+                .header("authorization", format!("Bearer {token}"))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap();
+            (
+                status,
+                serde_json::from_str::<serde_json::Value>(&text).unwrap_or_default(),
+                text,
+            )
+        }
+    };
+    let (status, _, text) = upload(support.clone(), "users.csv", users_csv.clone()).await;
+    assert_eq!(status, 403, "configuration permission: {text}");
+    let (status, report, text) = upload(admin.clone(), "users.csv", users_csv).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(report.is_object(), "{text}");
+    let (status, _, text) = upload(admin.clone(), "../../etc/passwd", b"x".to_vec()).await;
+    assert_eq!(status, 400, "{text}");
+    let (status, _, text) = upload(admin.clone(), "bundle.zip", b"PK\x03\x04 not a zip".to_vec()).await;
+    assert_eq!(status, 422, "{text}");
+    let (status, json, text) = upload(admin.clone(), "bundle.zip", vec![0u8; 65 * 1024 * 1024]).await;
+    assert_eq!(status, 413, "{text}");
+    assert_eq!(json["type"], "urn:cdt:problem:too-large");
+}
