@@ -19,6 +19,7 @@ use crate::secret::SecretRef;
 /// a credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Environment {
     /// Staging.
     Staging,

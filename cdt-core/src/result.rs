@@ -12,6 +12,7 @@ use crate::text::one_line;
 /// support engineer can act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     /// Both sides agree; nothing to fix.
     NoIssue,
@@ -80,6 +81,7 @@ impl fmt::Display for Status {
 /// Which system a finding or a fix is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum System {
     /// The district's SIS (the source).
     Sis,
@@ -104,6 +106,7 @@ impl System {
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
     /// Context, not a problem.
     Info,
@@ -115,6 +118,7 @@ pub enum Severity {
 
 /// One fact a diagnostic established.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// A stable, kebab-case code, e.g. `parent-student-link-missing`.
     pub code: String,
@@ -157,6 +161,7 @@ impl Finding {
 
 /// One concrete step to fix the problem.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Remediation {
     /// The system to change.
     pub system: System,
@@ -219,6 +224,7 @@ impl fmt::Display for Remediation {
 /// The result of one diagnostic: a status, both sides' data, the comparison and the
 /// steps to fix it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiagnosticResult {
     /// The tool's stable id, e.g. `student-mismatch`.
     pub tool_id: String,

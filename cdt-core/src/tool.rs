@@ -23,6 +23,7 @@ use crate::roster::Roster;
 /// The type of a tool input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum InputKind {
     /// Free text (a name, a school).
     Text,
@@ -32,6 +33,7 @@ pub enum InputKind {
 
 /// One input a tool takes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InputSpec {
     /// The input's name, e.g. `parent_email`.
     pub name: String,
@@ -67,6 +69,7 @@ impl InputSpec {
 
 /// What a tool is: its stable id, title, description and inputs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ToolSpec {
     /// Stable kebab-case id, never renamed: `student-mismatch`.
     pub id: String,

@@ -221,7 +221,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A login.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Login {
     username: String,
@@ -230,7 +230,20 @@ pub(crate) struct Login {
     totp: Option<String>,
 }
 
+/// What a login answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct LoginAnswer {
+    username: String,
+    role: cdt_store::Role,
+    permissions: Vec<Permission>,
+    /// Send it as `X-CSRF-Token` with every request that changes state.
+    csrf_token: String,
+    /// Whether the login gave a TOTP code.
+    second_factor: bool,
+}
+
 /// `POST /login`: a session cookie and its CSRF token.
+#[utoipa::path(post, path = "/login", tag = "users", request_body = Login, responses((status = 200, description = "a session: the `cdt_session` cookie is set; send `csrf_token` as `X-CSRF-Token` on every request that changes state", body = LoginAnswer), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn login(
     State(state): State<Arc<AppState>>,
     parts: LoginParts,
@@ -242,13 +255,13 @@ pub(crate) async fn login(
         totp,
     } = crate::routes::parse(body)?;
     let (session, cookie_value, user) = state.log_in(&username, password, totp.as_deref(), &parts).await?;
-    let body = serde_json::json!({
-        "username": user.username,
-        "role": user.role,
-        "permissions": user.permissions,
-        "csrf_token": session.csrf,
-        "second_factor": session.second_factor,
-    });
+    let body = LoginAnswer {
+        username: user.username,
+        role: user.role,
+        permissions: user.permissions.into_iter().collect(),
+        csrf_token: session.csrf,
+        second_factor: session.second_factor,
+    };
     let mut res = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &cookie_value)) {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -264,6 +277,7 @@ pub(crate) fn session_cookie(state: &AppState, value: &str) -> String {
 }
 
 /// `POST /logout`.
+#[utoipa::path(post, path = "/logout", tag = "users", security(("session" = [])), responses((status = 204, description = "the session ended"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn logout(State(state): State<Arc<AppState>>, caller: Caller) -> Result<Response, ApiError> {
     if let Via::Session(s) = &caller.via {
         state.store.end_session(&s.id).await?;

@@ -14,6 +14,7 @@
 //! | --- | --- | --- | --- |
 //! | GET | `/health` | anyone | the process answers |
 //! | GET | `/ready` | anyone | the application database answers |
+//! | GET | `/openapi.json` | anyone | this API's `OpenAPI` 3.1 document, generated from the code |
 //! | GET | `/metrics` | anyone | Prometheus metrics (runs, time by tool, refusals, in flight) |
 //! | POST | `/login` | anyone | `{"username", "password", "totp"?}`: a session cookie and its CSRF token |
 //! | POST | `/logout` | a session | ends it |
@@ -35,6 +36,7 @@
 mod auth;
 mod error;
 mod metrics;
+mod openapi;
 mod request_id;
 mod routes;
 mod server;
@@ -67,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(routes::health))
         .route("/ready", get(routes::ready))
         .route("/metrics", get(routes::metrics))
+        .route("/openapi.json", get(openapi::document))
         .route("/login", post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/me", get(routes::me))

@@ -22,6 +22,8 @@ pub enum Kind {
     BadHost,
     /// No such tool, customer or run.
     NotFound,
+    /// The route exists, not with this method.
+    MethodNotAllowed,
     /// A tool input is missing or malformed.
     InvalidInput,
     /// Too many requests for the caller's limit.
@@ -51,6 +53,7 @@ impl Kind {
             Self::Csrf => "csrf",
             Self::BadHost => "bad-host",
             Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
             Self::InvalidInput => "invalid-input",
             Self::RateLimited => "rate-limited",
             Self::Busy => "busy",
@@ -70,6 +73,7 @@ impl Kind {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -91,6 +95,7 @@ impl Kind {
             Self::Csrf => "missing or wrong CSRF token",
             Self::BadHost => "unknown host",
             Self::NotFound => "not found",
+            Self::MethodNotAllowed => "method not allowed",
             Self::InvalidInput => "invalid input",
             Self::RateLimited => "too many requests",
             Self::Busy => "busy",

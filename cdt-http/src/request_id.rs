@@ -36,7 +36,7 @@ pub(crate) async fn middleware(State(state): State<Arc<AppState>>, mut req: Requ
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
-    let probe = matches!(path.as_str(), "/health" | "/ready" | "/metrics");
+    let probe = matches!(path.as_str(), "/health" | "/ready" | "/metrics" | "/openapi.json");
     let host = req
         .headers()
         .get(header::HOST)
@@ -54,7 +54,15 @@ pub(crate) async fn middleware(State(state): State<Arc<AppState>>, mut req: Requ
         ApiError::new(Kind::BadHost, "this server does not answer to that Host").into_response()
     } else {
         let started = std::time::Instant::now();
-        let res = next.run(req).instrument(span.clone()).await;
+        let mut res = next.run(req).instrument(span.clone()).await;
+        // The router's own 405 (a route taking another method) as problem+json too.
+        if res.status() == axum::http::StatusCode::METHOD_NOT_ALLOWED && res.extensions().get::<Kind>().is_none() {
+            let allow = res.headers().get(header::ALLOW).cloned();
+            res = ApiError::new(Kind::MethodNotAllowed, "this route takes another method").into_response();
+            if let Some(allow) = allow {
+                res.headers_mut().insert(header::ALLOW, allow);
+            }
+        }
         tracing::debug!(parent: &span, status = res.status().as_u16(), ms = started.elapsed().as_millis(), "answered");
         res
     };

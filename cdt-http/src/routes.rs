@@ -38,11 +38,13 @@ pub(crate) fn parse<T>(body: Body<T>) -> Result<T, ApiError> {
 }
 
 /// `GET /health`: the process answers.
+#[utoipa::path(get, path = "/health", tag = "probes", responses((status = 200, description = "the process answers", body = String)))]
 pub(crate) async fn health() -> &'static str {
     "ok"
 }
 
 /// `GET /ready`: the application database answers.
+#[utoipa::path(get, path = "/ready", tag = "probes", responses((status = 200, description = "the application database answers", body = String), (status = 503, description = "it does not", body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Result<&'static str, ApiError> {
     state
         .store
@@ -53,6 +55,7 @@ pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Result<&'static
 }
 
 /// `GET /metrics`: Prometheus' text format.
+#[utoipa::path(get, path = "/metrics", tag = "probes", responses((status = 200, description = "Prometheus text format 0.0.4", body = String, content_type = "text/plain")))]
 pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -62,17 +65,19 @@ pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// `GET /me`.
+#[utoipa::path(get, path = "/me", tag = "users", security(("token" = []), ("session" = [])), responses((status = 200, body = cdt_store::User), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn me(caller: Caller) -> Json<User> {
     Json(caller.user)
 }
 
 /// `GET /tools`.
+#[utoipa::path(get, path = "/tools", tag = "tools", security(("token" = []), ("session" = [])), responses((status = 200, body = Vec<ToolSpec>), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn tools(State(state): State<Arc<AppState>>, _caller: Caller) -> Json<Vec<ToolSpec>> {
     Json(state.registry.tools().map(|t| t.spec().clone()).collect())
 }
 
 /// A customer as listed.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct CustomerItem {
     customer_id: String,
     customer_name: Option<String>,
@@ -83,6 +88,7 @@ pub(crate) struct CustomerItem {
 }
 
 /// `GET /customers`.
+#[utoipa::path(get, path = "/customers", tag = "tools", security(("token" = []), ("session" = [])), responses((status = 200, body = Vec<CustomerItem>), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn customers(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
@@ -119,6 +125,7 @@ pub(crate) async fn customers(
 }
 
 /// `GET /runs`: recent runs, newest first, without results.
+#[utoipa::path(get, path = "/runs", tag = "history", security(("token" = []), ("session" = [])), params(("customer" = Option<String>, Query, description = "only this customer's"), ("tool" = Option<String>, Query, description = "only this tool's"), ("status" = Option<String>, Query, description = "only with this status"), ("user" = Option<String>, Query, description = "only this user's"), ("limit" = Option<i64>, Query, description = "at most this many (1 to 500, default 50)")), responses((status = 200, body = Vec<Run>), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn runs(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
@@ -129,6 +136,7 @@ pub(crate) async fn runs(
 }
 
 /// `GET /runs/{id}`: one run, with its result.
+#[utoipa::path(get, path = "/runs/{id}", tag = "history", security(("token" = []), ("session" = [])), params(("id" = String, Path, description = "the run's id")), responses((status = 200, body = Run), (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn run_by_id(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
@@ -148,6 +156,7 @@ pub(crate) struct EventsQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/security-events", tag = "users", security(("token" = []), ("session" = [])), params(("limit" = Option<i64>, Query, description = "how many (default 100)")), responses((status = 200, body = Vec<cdt_store::audit::RecordedEvent>), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn security_events(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -161,7 +170,7 @@ pub(crate) async fn security_events(
 }
 
 /// The body of a run request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RunRequest {
     #[serde(default)]
@@ -171,10 +180,12 @@ pub(crate) struct RunRequest {
 }
 
 /// The body of a run on files: paths relative to the data directory.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FilesRunRequest {
+    #[schema(value_type = String)]
     source: PathBuf,
+    #[schema(value_type = String)]
     platform: PathBuf,
     #[serde(default)]
     district_id: Option<String>,
@@ -185,6 +196,7 @@ pub(crate) struct FilesRunRequest {
 }
 
 /// `POST /customers/{customer_id}/tools/{tool_id}/run`.
+#[utoipa::path(post, path = "/customers/{customer_id}/tools/{tool_id}/run", tag = "tools", security(("token" = []), ("session" = [])), params(("customer_id" = String, Path), ("tool_id" = String, Path)), request_body = RunRequest, responses((status = 200, description = "the diagnosis; `Location: /runs/{run id}`", body = DiagnosticResult), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 503, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 504, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn run_customer(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -212,6 +224,7 @@ pub(crate) async fn run_customer(
 
 /// `POST /tools/{tool_id}/run`: a run on files of the data directory (staging
 /// permission: the files are nobody's production).
+#[utoipa::path(post, path = "/tools/{tool_id}/run", tag = "tools", security(("token" = []), ("session" = [])), params(("tool_id" = String, Path)), request_body = FilesRunRequest, responses((status = 200, description = "the diagnosis; `Location: /runs/{run id}`", body = DiagnosticResult), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 503, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 501, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 504, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn run_files(
     State(state): State<Arc<AppState>>,
     caller: Caller,

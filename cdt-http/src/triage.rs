@@ -24,7 +24,7 @@ use crate::routes::{Body, admit, in_slot, parse, record_run};
 use crate::state::AppState;
 
 /// The body of a triage request (all optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TriageRequest {
     /// The customer, instead of the one the ticket names.
@@ -48,6 +48,7 @@ pub(crate) struct TriageRequest {
 }
 
 /// `POST /triage/{ticket}`.
+#[utoipa::path(post, path = "/triage/{ticket}", tag = "tools", security(("token" = []), ("session" = [])), params(("ticket" = String, Path, description = "the HubSpot ticket's id or link")), request_body = TriageRequest, responses((status = 200, description = "the triage: customer, understanding, result, held, note_html, run_id, posted", body = Object), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 501, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn triage(
     State(state): State<Arc<AppState>>,
     caller: Caller,

@@ -29,6 +29,7 @@ pub(crate) struct UploadQuery {
 }
 
 /// `POST /validate`.
+#[utoipa::path(post, path = "/validate", tag = "tools", security(("token" = []), ("session" = [])), params(("name" = String, Query, description = "the file's name: .zip, .csv or .xlsx")), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 200, description = "the validation report", body = Object), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn validate(
     State(state): State<Arc<AppState>>,
     caller: Caller,

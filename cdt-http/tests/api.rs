@@ -377,3 +377,52 @@ async fn bundles_are_validated_by_upload_within_the_cap() {
     assert_eq!(status, 413, "{text}");
     assert_eq!(json["type"], "urn:cdt:problem:too-large");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_route() {
+    let (s, _settings, _db) = service(false).await;
+    let doc = call("GET", &format!("{}/openapi.json", s.base), None, &[], None).await;
+    assert_eq!(doc.status, 200, "{}", doc.text);
+    assert!(doc.json["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths: Vec<&String> = doc.json["paths"].as_object().unwrap().keys().collect();
+    for p in [
+        "/health",
+        "/ready",
+        "/metrics",
+        "/login",
+        "/logout",
+        "/me",
+        "/tools",
+        "/customers",
+        "/customers/{customer_id}/tools/{tool_id}/run",
+        "/tools/{tool_id}/run",
+        "/triage/{ticket}",
+        "/validate",
+        "/runs",
+        "/runs/{id}",
+        "/security-events",
+    ] {
+        assert!(paths.iter().any(|x| *x == p), "{p} missing from {paths:?}");
+    }
+    let schemas = &doc.json["components"]["schemas"];
+    for name in ["DiagnosticResult", "Problem", "RunRequest", "Run", "User", "ToolSpec"] {
+        assert!(schemas.get(name).is_some(), "schema {name}");
+    }
+    assert_eq!(doc.json["components"]["securitySchemes"]["token"]["scheme"], "bearer");
+    // Every documented path answers something other than "no such route".
+    for p in paths {
+        let concrete = p
+            .replace("{customer_id}", "demo-district")
+            .replace("{tool_id}", "student-mismatch")
+            .replace("{ticket}", "1")
+            .replace("{id}", "x");
+        let a = call("GET", &format!("{}{concrete}", s.base), None, &[], None).await;
+        assert_ne!(a.json["detail"], "no such route", "{p}");
+        assert!(
+            a.status != 405 || a.json["type"] == "urn:cdt:problem:method-not-allowed",
+            "{p}: {} {}",
+            a.status,
+            a.text
+        );
+    }
+}

@@ -9,6 +9,7 @@ use crate::{Result, Store, new_id};
 
 /// A security event to record.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecurityEvent {
     /// What happened: `login-failed`, `denied`, `rate-limited`, `token-revoked`, …
     pub kind: String,
@@ -26,6 +27,7 @@ pub struct SecurityEvent {
 
 /// A recorded event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordedEvent {
     /// Its id.
     pub id: String,

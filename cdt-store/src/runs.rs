@@ -11,6 +11,7 @@ use crate::{Error, Result, Store, new_id};
 
 /// A run to record.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewRun {
     /// Who ran it.
     pub user_id: Option<String>,
@@ -39,6 +40,7 @@ pub struct NewRun {
 
 /// A recorded run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Run {
     /// Its id.
     pub id: String,

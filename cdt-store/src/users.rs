@@ -23,6 +23,7 @@ use crate::{Error, Result, Store, flag, new_id, password, totp};
 /// What a user is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Reads history, tools and customers; runs nothing.
     Viewer,
@@ -35,6 +36,7 @@ pub enum Role {
 /// What a user may touch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Permission {
     /// Customers on Bookmarked's staging environment.
     Staging,
@@ -130,6 +132,7 @@ impl FromStr for Permission {
 
 /// A user, as the service sees it (never the password hash or the TOTP secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Stable id.
     pub id: String,
