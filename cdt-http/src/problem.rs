@@ -34,8 +34,10 @@ pub enum Kind {
     Timeout,
     /// The body is larger than allowed.
     TooLarge,
-    /// The feature is not available on this server.
+    /// The feature is not available in this build.
     Unsupported,
+    /// The feature is not set up on this server (no data directory, no HubSpot).
+    NotConfigured,
     /// The district's data (SIS or platform) could not be read.
     Upstream,
     /// Anything else.
@@ -60,6 +62,7 @@ impl Kind {
             Self::Timeout => "timeout",
             Self::TooLarge => "too-large",
             Self::Unsupported => "unsupported",
+            Self::NotConfigured => "not-configured",
             Self::Upstream => "upstream",
             Self::Internal => "internal",
         }
@@ -72,7 +75,7 @@ impl Kind {
             Self::BadRequest | Self::BadHost => StatusCode::BAD_REQUEST,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NotConfigured => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -102,6 +105,7 @@ impl Kind {
             Self::Timeout => "diagnostic timed out",
             Self::TooLarge => "request too large",
             Self::Unsupported => "not supported",
+            Self::NotConfigured => "not set up on this server",
             Self::Upstream => "could not read the district's data",
             Self::Internal => "internal error",
         }

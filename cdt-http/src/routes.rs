@@ -224,7 +224,7 @@ pub(crate) async fn run_customer(
 
 /// `POST /tools/{tool_id}/run`: a run on files of the data directory (staging
 /// permission: the files are nobody's production).
-#[utoipa::path(post, path = "/tools/{tool_id}/run", tag = "tools", security(("token" = []), ("session" = [])), params(("tool_id" = String, Path)), request_body = FilesRunRequest, responses((status = 200, description = "the diagnosis; `Location: /runs/{run id}`", body = DiagnosticResult), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 503, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 501, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 504, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/tools/{tool_id}/run", tag = "tools", security(("token" = []), ("session" = [])), params(("tool_id" = String, Path)), request_body = FilesRunRequest, responses((status = 200, description = "the diagnosis; `Location: /runs/{run id}`", body = DiagnosticResult), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 503, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 504, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn run_files(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -241,7 +241,7 @@ pub(crate) async fn run_files(
         .await?;
     let Some(root) = &state.data_dir else {
         return Err(ApiError::new(
-            Kind::Unsupported,
+            Kind::NotConfigured,
             "this server has no data directory, so it runs on customers only",
         ));
     };

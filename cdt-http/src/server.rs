@@ -68,7 +68,7 @@ pub async fn serve(options: ServeOptions, shutdown: impl Future<Output = ()> + S
         let creds = cdt_connectors::factory::default_credentials()?;
         match cdt_connectors::hubspot::file::client(&hubspot_file, &creds).await {
             Ok(client) => state = state.with_hubspot(client),
-            // The service still runs diagnostics; triage answers 501 until fixed.
+            // The service still runs diagnostics; triage answers 404 (not configured) until fixed.
             Err(e) => tracing::error!(error = %e, "HubSpot is configured but its client cannot start"),
         }
     }

@@ -48,7 +48,7 @@ pub(crate) struct TriageRequest {
 }
 
 /// `POST /triage/{ticket}`.
-#[utoipa::path(post, path = "/triage/{ticket}", tag = "tools", security(("token" = []), ("session" = [])), params(("ticket" = String, Path, description = "the HubSpot ticket's id or link")), request_body = TriageRequest, responses((status = 200, description = "the triage: customer, understanding, result, held, note_html, run_id, posted", body = Object), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 501, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/triage/{ticket}", tag = "tools", security(("token" = []), ("session" = [])), params(("ticket" = String, Path, description = "the HubSpot ticket's id or link")), request_body = TriageRequest, responses((status = 200, description = "the triage: customer, understanding, result, held, note_html, run_id, posted", body = Object), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn triage(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -65,7 +65,7 @@ pub(crate) async fn triage(
         .await?;
     let Some(client) = state.hubspot.clone() else {
         return Err(ApiError::new(
-            Kind::Unsupported,
+            Kind::NotConfigured,
             "HubSpot is not configured on this server (no _hubspot.json in the settings folder)",
         ));
     };
