@@ -246,8 +246,8 @@ async fn errors_are_problem_json_without_internals() {
         (
             "/tools/student-mismatch/run".into(),
             r#"{"source": "oneroster", "platform": "platform.sqlite"}"#.into(),
-            501,
-            "unsupported",
+            404,
+            "not-configured",
             "runs on customers only",
         ),
         ("/nowhere".into(), "{}".into(), 404, "not-found", "no such route"),
