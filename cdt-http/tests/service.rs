@@ -9,6 +9,20 @@ use std::sync::Arc;
 use cdt_store::{ManualClock, Permission, Role, Store};
 use common::{MISMATCH_INPUTS, Service, call, settings, sqlite_store};
 
+/// A minute-aligned time a second into a window, so a test's hits stay in one window.
+fn window_start() -> i64 {
+    let now = chrono::Utc::now().timestamp_millis();
+    now - now.rem_euclid(60_000) + 1_000
+}
+
+/// An SQLite store whose clock stands still at [`window_start`].
+async fn clocked_store(dir: &std::path::Path) -> Store {
+    let url = format!("sqlite://{}", dir.join("service.sqlite").display());
+    Store::open_with_clock(&url, Arc::new(ManualClock::new(window_start())))
+        .await
+        .unwrap()
+}
+
 fn run_url(s: &Service, customer: &str) -> String {
     format!("{}/customers/{customer}/tools/student-mismatch/run", s.base)
 }
@@ -105,7 +119,7 @@ async fn a_session_needs_its_csrf_token_to_change_anything_and_ends_at_logout() 
 async fn failed_logins_are_limited_even_for_the_right_password() {
     let settings = settings();
     let db = tempfile::tempdir().unwrap();
-    let s = Service::start(cdt_http::AppState::new(settings.path(), sqlite_store(db.path()).await).unwrap()).await;
+    let s = Service::start(cdt_http::AppState::new(settings.path(), clocked_store(db.path()).await).unwrap()).await;
     s.user("sam", Role::Support, &[Permission::Staging]).await;
     for _ in 0..5 {
         assert_eq!(login(&s, "sam", "guess guess guess").await.status, 401);
@@ -122,7 +136,7 @@ async fn failed_logins_are_limited_even_for_the_right_password() {
 async fn runs_are_limited_per_user_with_retry_after() {
     let settings = settings();
     let db = tempfile::tempdir().unwrap();
-    let s = Service::start(cdt_http::AppState::new(settings.path(), sqlite_store(db.path()).await).unwrap()).await;
+    let s = Service::start(cdt_http::AppState::new(settings.path(), clocked_store(db.path()).await).unwrap()).await;
     let sam = s.user("sam", Role::Support, &[Permission::Staging]).await;
     let pat = s.user("pat", Role::Support, &[Permission::Staging]).await;
     let mut statuses = Vec::new();
@@ -138,19 +152,12 @@ async fn runs_are_limited_per_user_with_retry_after() {
             .await,
         );
     }
-    // A window boundary can fall inside the loop: then every run passes, which the
-    // count below tells apart from a missing limit.
-    let limited: Vec<&common::Answer> = statuses.iter().filter(|a| a.status == 429).collect();
-    let passed = statuses.iter().filter(|a| a.status == 200).count();
-    assert_eq!(passed + limited.len(), 11);
-    assert!(passed >= 10, "{passed}");
-    if let Some(a) = limited.first() {
-        let secs: i64 = a.header("retry-after").parse().unwrap();
-        assert!((1..=60).contains(&secs), "{secs}");
-        assert_eq!(a.json["type"], "urn:cdt:problem:rate-limited");
-    } else {
-        assert!(s.store.hits(cdt_store::limits::Limit::RUNS, "x").await.is_ok());
-    }
+    let codes: Vec<u16> = statuses.iter().map(|a| a.status).collect();
+    assert_eq!(codes[..10], [200; 10], "{codes:?}");
+    let limited = &statuses[10];
+    assert_eq!(limited.status, 429, "{}", limited.text);
+    assert_eq!(limited.header("retry-after"), "59");
+    assert_eq!(limited.json["type"], "urn:cdt:problem:rate-limited");
     let other = call(
         "POST",
         &run_url(&s, "demo-district"),
@@ -228,7 +235,12 @@ async fn two_instances_on_one_postgres_behave_as_one() {
     };
     let settings = settings();
     // Both open (and migrate) the same database at once.
-    let (a, b) = tokio::join!(Store::open(&url), Store::open(&url));
+    // One clock for both, at the start of a rate-limit window: the count is exact.
+    let clock = Arc::new(ManualClock::new(window_start()));
+    let (a, b) = tokio::join!(
+        Store::open_with_clock(&url, clock.clone()),
+        Store::open_with_clock(&url, clock.clone())
+    );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.backend(), cdt_store::Backend::Postgres);
     let one = Service::start(cdt_http::AppState::new(settings.path(), a).unwrap()).await;
@@ -267,12 +279,8 @@ async fn two_instances_on_one_postgres_behave_as_one() {
             .status,
         );
     }
-    let passed = codes.iter().filter(|c| **c == 200).count();
-    let limited = codes.iter().filter(|c| **c == 429).count();
-    assert_eq!(passed + limited, 12, "{codes:?}");
-    // Twelve runs: at most ten pass in one window; a window boundary inside the loop
-    // can let up to eleven through, never twelve.
-    assert!(limited >= 1, "{codes:?}");
+    assert_eq!(codes[..10], [200; 10], "{codes:?}");
+    assert_eq!(codes[10..], [429, 429], "{codes:?}");
 
     // A session made on one is live on the other.
     let body = serde_json::json!({"username": "sam", "password": "sam password 123"}).to_string();

@@ -96,9 +96,11 @@ impl Store {
         if user.disabled {
             return Ok(None);
         }
-        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE id = $2")
+        // At most one write every ten seconds a session.
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE id = $2 AND last_seen < $3")
             .bind(now)
             .bind(id)
+            .bind(now - 10_000)
             .execute(self.pool())
             .await?;
         let session = Session {

@@ -161,9 +161,11 @@ impl Store {
         if user.disabled {
             return Ok(None);
         }
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        // At most one write a minute a token: idle expiry is counted in days.
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3")
             .bind(now)
             .bind(&info.id)
+            .bind(now - 60_000)
             .execute(self.pool())
             .await?;
         Ok(Some((user, info)))
