@@ -8,8 +8,8 @@
 //! | --- | --- | --- |
 //! | GET | `/health` | liveness |
 //! | GET | `/tools` | the tools and their inputs |
-//! | POST | `/customers/{customer_id}/tools/{tool_id}/run` | run a diagnostic; body `{"inputs": {...}, "hubspot_ticket_id": "…"}` |
-//! | POST | `/tools/{tool_id}/run` | run a diagnostic on files; body `{"source": "…", "platform": "…", "district_id": "…", "inputs": {...}, "hubspot_ticket_id": "…"}` |
+//! | POST | `/customers/{customer_id}/tools/{tool_id}/run` | run a diagnostic; body `{"inputs": {...}, "hubspot_ticket_id": "…", "fresh": false}` (`fresh`: read a file drop again, not from the caches) |
+//! | POST | `/tools/{tool_id}/run` | run a diagnostic on files; body `{"source": "…", "platform": "…", "district_id": "…", "inputs": {...}, "hubspot_ticket_id": "…", "fresh": false}` |
 //!
 //! Files are paths relative to the server's data directory ([`AppState::with_data_dir`]),
 //! refused when they leave it or go through a symbolic link; without a data directory
@@ -89,6 +89,9 @@ struct RunRequest {
     inputs: BTreeMap<String, String>,
     #[serde(default)]
     hubspot_ticket_id: Option<String>,
+    /// Read a file drop again rather than from the caches.
+    #[serde(default)]
+    fresh: bool,
 }
 
 /// The body of a run on files: paths relative to the data directory.
@@ -103,6 +106,9 @@ struct FilesRunRequest {
     inputs: BTreeMap<String, String>,
     #[serde(default)]
     hubspot_ticket_id: Option<String>,
+    /// Accepted for symmetry with the customer route; files are never cached.
+    #[serde(default)]
+    fresh: bool,
 }
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -122,7 +128,8 @@ async fn run(
         settings_dir: state.settings_dir.clone(),
         customer_id,
     };
-    diagnose(&state, &tool_id, req.inputs, &target, req.hubspot_ticket_id).await
+    let options = RunOptions::now(req.hubspot_ticket_id).fresh(req.fresh);
+    diagnose(&state, &tool_id, req.inputs, &target, &options).await
 }
 
 async fn run_on_files(
@@ -139,7 +146,8 @@ async fn run_on_files(
         ));
     };
     let target = Target::files_under(root, &req.source, &req.platform, req.district_id)?;
-    diagnose(&state, &tool_id, req.inputs, &target, req.hubspot_ticket_id).await
+    let options = RunOptions::now(req.hubspot_ticket_id).fresh(req.fresh);
+    diagnose(&state, &tool_id, req.inputs, &target, &options).await
 }
 
 async fn diagnose(
@@ -147,11 +155,11 @@ async fn diagnose(
     tool_id: &str,
     inputs: BTreeMap<String, String>,
     target: &Target,
-    ticket: Option<String>,
+    options: &RunOptions,
 ) -> Result<Json<DiagnosticResult>, ApiError> {
     let tool = state.registry.get(tool_id)?;
     let inputs = Inputs::from_pairs(inputs);
-    let result = cdt_connectors::run(tool.as_ref(), &inputs, target, &RunOptions::now(ticket)).await?;
+    let result = cdt_connectors::run(tool.as_ref(), &inputs, target, options).await?;
     Ok(Json(result))
 }
 
