@@ -67,6 +67,16 @@ async fn a_diagnostic_runs_on_the_demo_district() {
 }
 
 #[tokio::test]
+async fn a_run_may_ask_for_fresh_data() {
+    let body = r#"{"inputs": {"parent_email": "ximena.huaman@andes-mail.example", "student_name": "mateo quispe huaman"}, "fresh": true}"#;
+    let (status, _, json) = call(run("demo-district", "student-mismatch", body)).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["status"], "ISSUE_IN_SOURCE");
+    let (status, _, json) = call(run("demo-district", "student-mismatch", r#"{"fresh": "yes"}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
+}
+
+#[tokio::test]
 async fn errors_are_problem_json_with_the_right_status() {
     let cases = [
         (

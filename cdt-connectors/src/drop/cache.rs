@@ -130,10 +130,11 @@ impl SourceCache {
         &self.downloads
     }
 
-    /// A customer's read district, if read less than `ttl` ago with these settings.
-    pub(crate) fn roster(&self, settings: &DropSettings, ttl: Duration) -> Option<Arc<Roster>> {
+    /// A customer's read district, if read less than `ttl` ago with these settings
+    /// (never when `fresh`: a miss).
+    pub(crate) fn roster(&self, settings: &DropSettings, ttl: Duration, fresh: bool) -> Option<Arc<Roster>> {
         let key = roster_key(settings);
-        let hit = if ttl.is_zero() {
+        let hit = if ttl.is_zero() || fresh {
             None
         } else {
             let map = self.rosters.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -150,6 +151,7 @@ impl SourceCache {
         info!(
             customer = %settings.customer_id,
             cache = if hit.is_some() { "hit" } else { "miss" },
+            fresh,
             "drop roster cache"
         );
         hit
@@ -220,12 +222,16 @@ impl Downloads {
         self.root.as_ref().map(|r| r.join(&settings.customer_id))
     }
 
-    /// The complete download of this version of `file`, if the cache holds it.
-    pub(crate) fn get(&self, settings: &DropSettings, file: &RemoteFile) -> Option<PathBuf> {
-        let dir = self.customer_dir(settings)?;
-        let (_, name) = Self::names(settings, file);
-        let path = dir.join(name);
-        let hit = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == file.size);
+    /// The complete download of this version of `file`, if the cache holds it (never
+    /// when `fresh`: a miss).
+    pub(crate) fn get(&self, settings: &DropSettings, file: &RemoteFile, fresh: bool) -> Option<PathBuf> {
+        let path = self
+            .customer_dir(settings)
+            .map(|dir| dir.join(Self::names(settings, file).1));
+        let hit = !fresh
+            && path
+                .as_ref()
+                .is_some_and(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file() && m.len() == file.size));
         let counter = if hit {
             &self.counters.download_hits
         } else {
@@ -236,9 +242,10 @@ impl Downloads {
             customer = %settings.customer_id,
             path = %file.path,
             cache = if hit { "hit" } else { "miss" },
+            fresh,
             "drop download cache"
         );
-        hit.then_some(path)
+        path.filter(|_| hit)
     }
 
     /// Starts a download: a new owner-only temporary file in the customer's folder
@@ -367,12 +374,12 @@ mod tests {
         let cache = SourceCache::new(None);
         let ttl = Duration::from_secs(60);
         cache.keep_roster(&settings("a"), Arc::new(Roster::default()));
-        assert!(cache.roster(&settings("a"), ttl).is_some());
-        assert!(cache.roster(&settings("b"), ttl).is_none());
+        assert!(cache.roster(&settings("a"), ttl, false).is_some());
+        assert!(cache.roster(&settings("b"), ttl, false).is_none());
         let mut moved = settings("a");
         moved.host = "other".into();
-        assert!(cache.roster(&moved, ttl).is_none(), "changed settings are a miss");
-        assert!(cache.roster(&settings("a"), Duration::ZERO).is_none());
+        assert!(cache.roster(&moved, ttl, false).is_none(), "changed settings are a miss");
+        assert!(cache.roster(&settings("a"), Duration::ZERO, false).is_none());
         let stats = cache.stats();
         assert_eq!((stats.roster_hits, stats.roster_misses), (1, 3));
     }
@@ -390,16 +397,16 @@ mod tests {
             size: 3,
             modified: Some(1),
         };
-        assert!(cache.downloads().get(&s, &file).is_none());
+        assert!(cache.downloads().get(&s, &file, false).is_none());
         let pending = cache.downloads().start(&s, &file).unwrap();
         pending.file().unwrap().write_all(b"abc").unwrap();
         drop(pending);
-        assert!(cache.downloads().get(&s, &file).is_none(), "an uncommitted download is not kept");
+        assert!(cache.downloads().get(&s, &file, false).is_none(), "an uncommitted download is not kept");
         let pending = cache.downloads().start(&s, &file).unwrap();
         pending.file().unwrap().write_all(b"abc").unwrap();
         let path = pending.commit().unwrap();
         assert!(path.to_string_lossy().ends_with("oneroster-1.zip"));
-        assert_eq!(cache.downloads().get(&s, &file), Some(path.clone()));
+        assert_eq!(cache.downloads().get(&s, &file, false), Some(path.clone()));
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().unwrap()), 0o700);
@@ -407,8 +414,8 @@ mod tests {
             modified: Some(2),
             ..file.clone()
         };
-        assert!(cache.downloads().get(&s, &changed).is_none(), "a changed time is a miss");
-        assert!(cache.downloads().get(&settings("b"), &file).is_none(), "customers never share");
+        assert!(cache.downloads().get(&s, &changed, false).is_none(), "a changed time is a miss");
+        assert!(cache.downloads().get(&settings("b"), &file, false).is_none(), "customers never share");
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1, "nothing temporary is left");
     }

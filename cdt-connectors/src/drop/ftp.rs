@@ -78,8 +78,14 @@ fn tls_config(settings: &DropSettings) -> Result<Arc<rustls::ClientConfig>> {
     Ok(Arc::new(config))
 }
 
+/// The TLS error inside an I/O error, if that is what it is.
+fn tls_failure(e: &std::io::Error) -> Option<&rustls::Error> {
+    e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
 fn ftp_error(settings: &DropSettings, secrets: &Secrets, path: Option<&str>, what: &str, e: &FtpError) -> Error {
     let kind = match e {
+        FtpError::ConnectionError(io) if tls_failure(io).is_some() => DropErrorKind::Untrusted,
         FtpError::ConnectionError(_) => DropErrorKind::Connect,
         FtpError::SecureError(_) => DropErrorKind::Untrusted,
         FtpError::UnexpectedResponse(r) if r.status == Status::NotLoggedIn => DropErrorKind::Login,
@@ -93,6 +99,9 @@ fn ftp_error(settings: &DropSettings, secrets: &Secrets, path: Option<&str>, wha
             String::from_utf8_lossy(&r.body).trim()
         ),
         FtpError::SecureError(m) => format!("the server's certificate or TLS was refused: {m}"),
+        FtpError::ConnectionError(io) if tls_failure(io).is_some() => {
+            format!("the server's certificate or TLS was refused: {io}")
+        }
         other => other.to_string(),
     };
     let detail = secrets.scrub(&detail);

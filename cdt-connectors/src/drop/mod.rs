@@ -91,7 +91,7 @@ pub struct DropSettings {
 
 impl DropSettings {
     /// The drop of a customer whose SIS data is on one; `None` for other customers.
-    pub fn of_customer(customer: &Customer) -> Result<Option<Self>> {
+    pub fn of_customer(customer: &Customer) -> cdt_core::Result<Option<Self>> {
         let Integration::OnerosterCsv { location } = &customer.integration else {
             return Ok(None);
         };
@@ -431,9 +431,7 @@ impl DropSource {
             ));
         }
         let downloads = self.cache.downloads();
-        if !self.fresh
-            && let Some(path) = downloads.get(settings, &file)
-        {
+        if let Some(path) = downloads.get(settings, &file, self.fresh) {
             return Ok((path, file));
         }
         let pending = downloads
@@ -485,9 +483,7 @@ impl SourceConnector for DropSource {
 
     async fn load(&self) -> cdt_core::Result<Roster> {
         let ttl = Duration::from_secs(self.settings.limits.cache_seconds());
-        if !self.fresh
-            && let Some(roster) = self.cache.roster(&self.settings, ttl)
-        {
+        if let Some(roster) = self.cache.roster(&self.settings, ttl, self.fresh) {
             return Ok((*roster).clone());
         }
         debug!(customer = %self.settings.customer_id, fresh = self.fresh, "reading the drop");
