@@ -71,7 +71,12 @@ async fn a_drop_is_checked_downloaded_once_and_read_again_with_fresh() {
     let dir = settings.path().display().to_string();
 
     let out = cdt(
-        vec!["check".into(), "ftp-district".into(), "--settings-dir".into(), dir.clone()],
+        vec![
+            "check".into(),
+            "ftp-district".into(),
+            "--settings-dir".into(),
+            dir.clone(),
+        ],
         dotenv.clone(),
         cache.path().to_owned(),
     )
@@ -113,7 +118,10 @@ async fn a_drop_is_checked_downloaded_once_and_read_again_with_fresh() {
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["status"], "ISSUE_IN_SOURCE", "{said}");
         if fresh {
-            assert!(!download(&said, "hit") && said.contains("downloading the drop"), "{said}");
+            assert!(
+                !download(&said, "hit") && said.contains("downloading the drop"),
+                "{said}"
+            );
         } else {
             assert!(download(&said, if hit { "hit" } else { "miss" }), "{said}");
             assert_eq!(said.contains("downloading the drop"), !hit, "{said}");

@@ -544,9 +544,8 @@ impl CsvLocation {
 /// Whether `s` is a SHA256 fingerprint as OpenSSH prints it.
 #[must_use]
 pub fn is_sha256_fingerprint(s: &str) -> bool {
-    s.strip_prefix("SHA256:").is_some_and(|b| {
-        b.len() == 43 && b.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
-    })
+    s.strip_prefix("SHA256:")
+        .is_some_and(|b| b.len() == 43 && b.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/'))
 }
 
 impl ApiLimits {

@@ -80,7 +80,11 @@ impl StorageBackend<DefaultUser> for Faulty {
         StorageBackend::<DefaultUser>::supported_features(&self.inner)
     }
 
-    async fn metadata<P: AsRef<Path> + Send + std::fmt::Debug>(&self, user: &DefaultUser, path: P) -> StorageResult<Meta> {
+    async fn metadata<P: AsRef<Path> + Send + std::fmt::Debug>(
+        &self,
+        user: &DefaultUser,
+        path: P,
+    ) -> StorageResult<Meta> {
         self.inner.metadata(user, path).await
     }
 

@@ -300,7 +300,10 @@ async fn a_truncated_download_is_an_error_and_nothing_is_cached() {
     assert_eq!(drop_kind(&e), DropErrorKind::Truncated, "{e}");
     let text = e.to_string();
     assert!(text.contains("ended after 1000 of the"), "{text}");
-    assert!(text.contains("customer cut") && text.contains("/drop/oneroster.zip"), "{text}");
+    assert!(
+        text.contains("customer cut") && text.contains("/drop/oneroster.zip"),
+        "{text}"
+    );
     assert!(cache_files(&cache_dir).is_empty(), "{:?}", cache_files(&cache_dir));
     let e = src.load().await.unwrap_err();
     assert!(e.to_string().contains("ended after 1000"), "{e}");
@@ -371,7 +374,10 @@ async fn a_hostile_bundle_over_ftp_is_refused_like_a_local_one() {
     let e = source(&c, &s.creds, &cache, false).load().await.unwrap_err();
     let text = e.to_string();
     assert!(text.contains("ratio"), "{text}");
-    assert!(text.contains("customer bombed") && text.contains("/drop/bomb.zip"), "{text}");
+    assert!(
+        text.contains("customer bombed") && text.contains("/drop/bomb.zip"),
+        "{text}"
+    );
     // The same refusal as for the local file, after its path.
     let prefix = format!("{}: ", local.path().join("bomb.zip").display());
     let reason = local_error.strip_prefix(&prefix).unwrap_or(&local_error);
@@ -474,7 +480,12 @@ async fn ftps_verifies_the_certificate() {
     let trusted = customer(
         s.dir.path(),
         "trusting",
-        &ftp_location(&ftps, "/drop/oneroster.zip", true, &serde_json::json!({"ca_file": "ca.pem"})),
+        &ftp_location(
+            &ftps,
+            "/drop/oneroster.zip",
+            true,
+            &serde_json::json!({"ca_file": "ca.pem"}),
+        ),
     );
     source(&trusted, &s.creds, &cache, false).download().await.unwrap();
 
@@ -490,7 +501,10 @@ async fn ftps_verifies_the_certificate() {
         .unwrap_err();
     assert_eq!(drop_kind(&e), DropErrorKind::Untrusted, "{e}");
     let text = e.to_string();
-    assert!(text.contains("customer untrusting") && text.contains("ftps://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains("customer untrusting") && text.contains("ftps://127.0.0.1:"),
+        "{text}"
+    );
     assert!(text.contains("certificate"), "{text}");
 
     // Another CA does not do either.
@@ -499,7 +513,12 @@ async fn ftps_verifies_the_certificate() {
     let wrong = customer(
         s.dir.path(),
         "wrong-ca",
-        &ftp_location(&ftps, "/drop/oneroster.zip", true, &serde_json::json!({"ca_file": "other.pem"})),
+        &ftp_location(
+            &ftps,
+            "/drop/oneroster.zip",
+            true,
+            &serde_json::json!({"ca_file": "other.pem"}),
+        ),
     );
     let e = source(&wrong, &s.creds, &cache, false).download().await.unwrap_err();
     assert_eq!(drop_kind(&e), DropErrorKind::Untrusted, "{e}");
@@ -545,7 +564,13 @@ async fn sftp_checks_the_pinned_host_key_before_logging_in() {
     let e = source(&bad, &s.creds, &cache, false).download().await.unwrap_err();
     assert_eq!(drop_kind(&e), DropErrorKind::Untrusted, "{e}");
     let text = e.to_string();
-    for part in ["customer mispinned", "sftp://127.0.0.1:", &sshd.fingerprint, wrong_fp, "refused"] {
+    for part in [
+        "customer mispinned",
+        "sftp://127.0.0.1:",
+        &sshd.fingerprint,
+        wrong_fp,
+        "refused",
+    ] {
         assert!(text.contains(part), "{part} in {text}");
     }
     // It never went on to log in.
@@ -643,11 +668,7 @@ async fn no_drop_secret_reaches_an_error_a_debug_or_a_log() {
         let e = source(&c, &s.creds, &cache, true).load().await.unwrap_err();
         texts.push(format!("{e} {e:?}"));
         // The private key's body never shows either.
-        let body: String = sshd
-            .private_key
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect();
+        let body: String = sshd.private_key.lines().filter(|l| !l.starts_with("-----")).collect();
         let key_line = &body[..40];
         for t in &texts {
             assert!(!t.contains(key_line), "the private key in {t}");
@@ -685,16 +706,26 @@ async fn cdt_check_logs_in_and_finds_the_file() {
     let source = report.checks.iter().find(|c| c.what == "source").unwrap();
     assert!(source.ok, "{report:?}");
     assert!(
-        source.detail.contains("logged in as district, found /outgoing/oneroster-2026-11-30.zip"),
+        source
+            .detail
+            .contains("logged in as district, found /outgoing/oneroster-2026-11-30.zip"),
         "{}",
         source.detail
     );
-    let secret = report.checks.iter().find(|c| c.what == "secret env:DROP_PASSWORD").unwrap();
+    let secret = report
+        .checks
+        .iter()
+        .find(|c| c.what == "secret env:DROP_PASSWORD")
+        .unwrap();
     assert!(secret.ok, "{report:?}");
     let report = check("unchecked").await;
     let source = report.checks.iter().find(|c| c.what == "source").unwrap();
     assert!(!source.ok, "{report:?}");
-    assert!(source.detail.contains("no file matches `nothing-*.zip`"), "{}", source.detail);
+    assert!(
+        source.detail.contains("no file matches `nothing-*.zip`"),
+        "{}",
+        source.detail
+    );
 }
 
 #[test]
@@ -738,8 +769,10 @@ fn drop_settings_are_checked_when_read() {
     let (_, msg) = Customer::from_json(&base(sftp(serde_json::json!({"password": "hunter2"})))).unwrap_err();
     assert!(!msg.contains("hunter2"), "{msg}");
     assert_eq!(
-        field(serde_json::json!({"kind": "ftp", "host": "h", "username": "u", "password": "env:P",
-            "remote_path": "/a.zip", "ca_file": "ca.pem"}))
+        field(
+            serde_json::json!({"kind": "ftp", "host": "h", "username": "u", "password": "env:P",
+            "remote_path": "/a.zip", "ca_file": "ca.pem"})
+        )
         .as_deref(),
         Some("integration.location.ca_file")
     );

@@ -117,7 +117,10 @@ impl SourceCache {
 
     /// Forgets every read district (downloads on disk stay).
     pub fn clear(&self) {
-        self.rosters.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        self.rosters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// The folder of downloads, if any.
@@ -266,9 +269,7 @@ impl Downloads {
             }
             None => {
                 let dir = tempfile::Builder::new().prefix("cdt-drop-").tempdir()?;
-                let tmp = tempfile::Builder::new()
-                    .prefix(".part.")
-                    .tempfile_in(dir.path())?;
+                let tmp = tempfile::Builder::new().prefix(".part.").tempfile_in(dir.path())?;
                 Ok(Pending {
                     tmp,
                     target: Target::Temp { dir, name },
@@ -378,7 +379,10 @@ mod tests {
         assert!(cache.roster(&settings("b"), ttl, false).is_none());
         let mut moved = settings("a");
         moved.host = "other".into();
-        assert!(cache.roster(&moved, ttl, false).is_none(), "changed settings are a miss");
+        assert!(
+            cache.roster(&moved, ttl, false).is_none(),
+            "changed settings are a miss"
+        );
         assert!(cache.roster(&settings("a"), Duration::ZERO, false).is_none());
         let stats = cache.stats();
         assert_eq!((stats.roster_hits, stats.roster_misses), (1, 3));
@@ -401,7 +405,10 @@ mod tests {
         let pending = cache.downloads().start(&s, &file).unwrap();
         pending.file().unwrap().write_all(b"abc").unwrap();
         drop(pending);
-        assert!(cache.downloads().get(&s, &file, false).is_none(), "an uncommitted download is not kept");
+        assert!(
+            cache.downloads().get(&s, &file, false).is_none(),
+            "an uncommitted download is not kept"
+        );
         let pending = cache.downloads().start(&s, &file).unwrap();
         pending.file().unwrap().write_all(b"abc").unwrap();
         let path = pending.commit().unwrap();
@@ -414,8 +421,14 @@ mod tests {
             modified: Some(2),
             ..file.clone()
         };
-        assert!(cache.downloads().get(&s, &changed, false).is_none(), "a changed time is a miss");
-        assert!(cache.downloads().get(&settings("b"), &file, false).is_none(), "customers never share");
+        assert!(
+            cache.downloads().get(&s, &changed, false).is_none(),
+            "a changed time is a miss"
+        );
+        assert!(
+            cache.downloads().get(&settings("b"), &file, false).is_none(),
+            "customers never share"
+        );
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1, "nothing temporary is left");
     }

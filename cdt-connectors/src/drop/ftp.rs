@@ -297,7 +297,12 @@ impl Session for FtpSession {
             Ok(names
                 .into_iter()
                 .filter_map(|n| {
-                    let name = n.trim_end_matches('\r').rsplit('/').next().unwrap_or_default().to_owned();
+                    let name = n
+                        .trim_end_matches('\r')
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
                     (!name.is_empty() && name != "." && name != "..").then_some(Listed {
                         name,
                         size: None,

@@ -453,9 +453,9 @@ impl DropSource {
         let (path, file) = self.download().await?;
         let shown = self.settings.location();
         let reader = OneRosterCsv::new(path);
-        let roster = tokio::task::spawn_blocking(move || reader.read())
-            .await
-            .map_err(|e| cdt_core::Error::connector(format!("file drop {shown}"), format!("reader task failed: {e}")))?;
+        let roster = tokio::task::spawn_blocking(move || reader.read()).await.map_err(|e| {
+            cdt_core::Error::connector(format!("file drop {shown}"), format!("reader task failed: {e}"))
+        })?;
         roster.map_err(|e| {
             // Name the remote file, not the download cache's path.
             let message = match e {

@@ -272,9 +272,6 @@ impl Session for SftpDrop {
 
     async fn close(&mut self) {
         let _ = self.sftp.close().await;
-        let _ = self
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
+        let _ = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
     }
 }
