@@ -235,7 +235,9 @@ impl FtpServer {
         self.truncate_at.store(bytes.unwrap_or(u64::MAX), Ordering::SeqCst);
     }
 
-    /// Writes a file under the served folder (folders made as needed).
+    /// Writes a file under the served folder (folders made as needed); returns its
+    /// local path (callers that only plant a file ignore it).
+    #[allow(clippy::must_use_candidate)]
     pub fn put(&self, rel: &str, bytes: &[u8]) -> PathBuf {
         let path = self.root.path().join(rel.trim_start_matches('/'));
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -386,6 +388,7 @@ impl Sshd {
     }
 
     /// Writes a file in the test's folder; returns its absolute path on the server.
+    #[allow(clippy::must_use_candidate)]
     pub fn put(&self, name: &str, bytes: &[u8]) -> String {
         let path = self.files.path().join(name);
         std::fs::write(&path, bytes).expect("write");

@@ -6,6 +6,7 @@
 //! downloads, `fresh` bypasses them, and two customers never share an entry; the host
 //! key and the certificate are verified; and no secret reaches an error or a log.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ fn settings(vars: &[(&str, &str)]) -> Settings {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::new();
     for (k, v) in vars {
-        text.push_str(&format!("{k}={}\n", serde_json::to_string(v).unwrap()));
+        writeln!(text, "{k}={}", serde_json::to_string(v).unwrap()).unwrap();
     }
     std::fs::write(dir.path().join(".env"), text).unwrap();
     let creds = CredentialManager::new()

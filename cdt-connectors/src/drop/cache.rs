@@ -255,26 +255,23 @@ impl Downloads {
     /// (or in the system's temporary folder without a cache).
     pub(crate) fn start(&self, settings: &DropSettings, file: &RemoteFile) -> io::Result<Pending> {
         let (prefix, name) = Self::names(settings, file);
-        match self.customer_dir(settings) {
-            Some(dir) => {
-                private_dir(&dir)?;
-                let tmp = tempfile::Builder::new()
-                    .prefix(&format!(".{prefix}."))
-                    .suffix(".part")
-                    .tempfile_in(&dir)?;
-                Ok(Pending {
-                    tmp,
-                    target: Target::Cache { dir, prefix, name },
-                })
-            }
-            None => {
-                let dir = tempfile::Builder::new().prefix("cdt-drop-").tempdir()?;
-                let tmp = tempfile::Builder::new().prefix(".part.").tempfile_in(dir.path())?;
-                Ok(Pending {
-                    tmp,
-                    target: Target::Temp { dir, name },
-                })
-            }
+        if let Some(dir) = self.customer_dir(settings) {
+            private_dir(&dir)?;
+            let tmp = tempfile::Builder::new()
+                .prefix(&format!(".{prefix}."))
+                .suffix(".part")
+                .tempfile_in(&dir)?;
+            Ok(Pending {
+                tmp,
+                target: Target::Cache { dir, prefix, name },
+            })
+        } else {
+            let dir = tempfile::Builder::new().prefix("cdt-drop-").tempdir()?;
+            let tmp = tempfile::Builder::new().prefix(".part.").tempfile_in(dir.path())?;
+            Ok(Pending {
+                tmp,
+                target: Target::Temp { dir, name },
+            })
         }
     }
 }
@@ -373,7 +370,7 @@ mod tests {
     #[test]
     fn rosters_are_per_customer_and_expire() {
         let cache = SourceCache::new(None);
-        let ttl = Duration::from_secs(60);
+        let ttl = Duration::from_mins(1);
         cache.keep_roster(&settings("a"), Arc::new(Roster::default()));
         assert!(cache.roster(&settings("a"), ttl, false).is_some());
         assert!(cache.roster(&settings("b"), ttl, false).is_none());

@@ -257,9 +257,8 @@ fn download(
         let mut buf = vec![0u8; 64 * 1024];
         let mut total: u64 = 0;
         loop {
-            let n = match stream.read(&mut buf) {
-                Ok(n) => n,
-                Err(_) => return Err(short(total)),
+            let Ok(n) = stream.read(&mut buf) else {
+                return Err(short(total));
             };
             if n == 0 {
                 break;
