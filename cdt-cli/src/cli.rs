@@ -162,6 +162,10 @@ pub(crate) struct RunArgs {
     /// ticket: `source/` (a OneRoster bundle) and `platform/` (a snapshot folder).
     #[arg(long, value_name = "DIR")]
     pub(crate) evidence: Option<PathBuf>,
+    /// Read a file drop (FTP, FTPS, SFTP) again: download the file even when the
+    /// download cache holds it.
+    #[arg(long)]
+    pub(crate) fresh: bool,
 }
 
 #[derive(Args, Debug)]

@@ -12,7 +12,7 @@ pub(crate) async fn run(registry: &Registry, args: RunArgs) -> anyhow::Result<Ex
     let tool = registry.get(&args.tool)?;
     let inputs = Inputs::from_pairs(args.inputs.iter().cloned());
     let target = args.target.target()?;
-    let options = RunOptions::now(args.ticket);
+    let options = RunOptions::now(args.ticket).fresh(args.fresh);
     let result = match &args.evidence {
         None => cdt_connectors::run(tool.as_ref(), &inputs, &target, &options).await?,
         Some(dir) => {

@@ -149,6 +149,21 @@ pub enum Error {
         message: String,
     },
 
+    /// A file drop (FTP, FTPS, SFTP) failed: connecting, the host key or certificate,
+    /// logging in, finding the file, or downloading it. Names the customer, the server
+    /// and the remote path, never a secret.
+    #[error("customer {customer}, {server}: {message}")]
+    Drop {
+        /// The customer id.
+        customer: String,
+        /// The server and path, e.g. `sftp://drop.example.org:22/outgoing/roster.zip`.
+        server: String,
+        /// What kind of failure it is.
+        kind: DropErrorKind,
+        /// What went wrong.
+        message: String,
+    },
+
     /// AWS Secrets Manager failed or refused a request.
     #[error("AWS Secrets Manager {secret_id}: {message}")]
     Aws {
@@ -186,6 +201,32 @@ pub enum RestErrorKind {
     /// A name the server does not know (a HubSpot pipeline stage); the message lists
     /// the names it knows.
     UnknownName,
+}
+
+/// The kinds of file-drop failures, for callers that act on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DropErrorKind {
+    /// The settings cannot work (a CA file that cannot be read, a key that cannot be
+    /// parsed).
+    Settings,
+    /// The server could not be reached, or the connection broke.
+    Connect,
+    /// The SFTP server's host key is not the pinned one, or the FTPS certificate
+    /// failed verification.
+    Untrusted,
+    /// The server refused the user name and credentials.
+    Login,
+    /// The remote file does not exist, or no file matches the pattern.
+    NotFound,
+    /// The remote file is larger than the download cap.
+    TooLarge,
+    /// The download ended before the size the server announced (or went past it).
+    Truncated,
+    /// The server answered something the client cannot use.
+    Protocol,
+    /// The local download cache could not be written.
+    Cache,
 }
 
 impl Error {
@@ -262,6 +303,16 @@ impl From<Error> for cdt_core::Error {
                     Some(c) => format!("{message} (correlation id {c})"),
                     None => message,
                 },
+                source: None,
+            },
+            Error::Drop {
+                customer,
+                server,
+                message,
+                ..
+            } => cdt_core::Error::Connector {
+                connector: format!("file drop {server} (customer {customer})"),
+                message,
                 source: None,
             },
             Error::Aws { secret_id, message } => cdt_core::Error::Secret {

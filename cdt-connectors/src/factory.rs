@@ -15,9 +15,27 @@ use crate::snapshot::Snapshot;
 /// ([`default_credentials`]) for sources that need a secret (resolved when first
 /// needed).
 pub fn source_for(customer: &Customer) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+    source_cached(customer, &SourceOptions::default())
+}
+
+/// How a run's source uses the caches of file drops.
+#[derive(Clone, Debug, Default)]
+pub struct SourceOptions {
+    /// Read the drop again, ignoring both caches (a run's `--fresh`).
+    pub fresh: bool,
+    /// The cache to use; `None` for the process's ([`crate::drop::SourceCache::global`]).
+    #[cfg(feature = "drops")]
+    pub cache: Option<Arc<crate::drop::SourceCache>>,
+}
+
+/// [`source_for`], with the caches of file drops as `options` say.
+pub fn source_cached(customer: &Customer, options: &SourceOptions) -> cdt_core::Result<Arc<dyn SourceConnector>> {
     match &customer.integration {
         Integration::OnerosterApi { .. } | Integration::Classlink(_) => source_with(customer, &default_credentials()?),
-        Integration::OnerosterCsv { .. } => source_with(customer, &CredentialManager::new()),
+        Integration::OnerosterCsv {
+            location: CsvLocation::Path { .. },
+        } => source_with(customer, &CredentialManager::new()),
+        Integration::OnerosterCsv { .. } => drop_source(customer, &default_credentials()?, options),
     }
 }
 
@@ -31,13 +49,36 @@ pub fn source_with(customer: &Customer, creds: &CredentialManager) -> cdt_core::
             path,
             "integration.location.path",
         )?))),
-        Integration::OnerosterCsv {
-            location: CsvLocation::Ftp { .. },
-        } => Err(Error::Unsupported {
-            what: "reading OneRoster bundles from FTP".into(),
-        }),
+        Integration::OnerosterCsv { .. } => drop_source(customer, creds, &SourceOptions::default()),
         Integration::Classlink(_) | Integration::OnerosterApi { .. } => oneroster_api_source(customer, creds),
     }
+}
+
+#[cfg(feature = "drops")]
+fn drop_source(
+    customer: &Customer,
+    creds: &CredentialManager,
+    options: &SourceOptions,
+) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+    use crate::drop::{DropSettings, DropSource, SourceCache};
+    let Some(settings) = DropSettings::of_customer(customer)? else {
+        return Err(Error::Unsupported {
+            what: "this integration as a file drop".into(),
+        });
+    };
+    let cache = options.cache.clone().unwrap_or_else(SourceCache::global);
+    Ok(Arc::new(DropSource::new(settings, creds.clone(), cache, options.fresh)))
+}
+
+#[cfg(not(feature = "drops"))]
+fn drop_source(
+    _customer: &Customer,
+    _creds: &CredentialManager,
+    _options: &SourceOptions,
+) -> cdt_core::Result<Arc<dyn SourceConnector>> {
+    Err(Error::Unsupported {
+        what: "reading OneRoster bundles from FTP or SFTP (this build has no cargo feature `drops`)".into(),
+    })
 }
 
 #[cfg(feature = "api")]

@@ -16,6 +16,9 @@
 //! - [`classlink`]: ClassLink districts through that client, directly (OAuth 1.0a) or
 //!   through ClassLink's OneRoster proxy (a bearer token), and the proxy's discovery
 //!   of the applications a token can read (feature `api`);
+//! - [`drop`]: OneRoster bundles dropped on an FTP, FTPS or SFTP server (the newest
+//!   file matching a pattern), downloaded whole, size checked, read like a local
+//!   bundle, and cached (feature `drops`, on by default);
 //! - [`hubspot::HubSpot`]: HubSpot's CRM API, where support tickets live: read a
 //!   ticket, add a note, move it to a stage; OAuth 2 with refresh tokens encrypted at
 //!   rest (feature `hubspot`, on by default);
@@ -44,6 +47,8 @@ pub mod credentials;
 mod csv_table;
 pub mod customers;
 pub mod diff;
+#[cfg(feature = "drops")]
+pub mod drop;
 pub mod embedded;
 pub mod environments;
 pub mod error;
@@ -72,7 +77,7 @@ pub use bundle::Limits;
 pub use credentials::CredentialManager;
 pub use embedded::EmbeddedStore;
 pub use environments::Environments;
-pub use error::{Error, RestErrorKind, Result};
+pub use error::{DropErrorKind, Error, RestErrorKind, Result};
 pub use evidence::{Evidence, SnapshotScope, Written, run_with_evidence, write_platform_snapshot};
 pub use factory::{platform_for, platform_from_path, source_for, source_with};
 pub use oneroster::{

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cdt_core::customer::{CsvLocation, Integration, PlatformSource};
+use cdt_core::customer::{Integration, PlatformSource};
 use cdt_core::{Customer, SecretRef};
 use serde::Serialize;
 
@@ -51,6 +51,26 @@ impl Preflight {
 /// Checks customer `customer_id` of `settings_dir`, with the process's credentials
 /// ([`factory::default_credentials`]).
 pub async fn preflight(settings_dir: &Path, customer_id: &str) -> Preflight {
+    match factory::default_credentials() {
+        Ok(creds) => preflight_with(settings_dir, customer_id, &creds).await,
+        Err(e) => {
+            let mut r = Preflight::default();
+            match customers::load(settings_dir, customer_id) {
+                Ok(customer) => {
+                    r.push(true, "settings", describe(&customer));
+                    r.push(false, "credentials", e.to_string());
+                }
+                Err(e) => r.push(false, "settings", e.to_string()),
+            }
+            r
+        }
+    }
+}
+
+/// [`preflight`] with the given credentials. For a file drop, the source check logs
+/// in, lists the remote folder and finds the file (`logged in as …, found … (N
+/// bytes)`), downloading nothing.
+pub async fn preflight_with(settings_dir: &Path, customer_id: &str, creds: &CredentialManager) -> Preflight {
     let mut r = Preflight::default();
     let customer = match customers::load(settings_dir, customer_id) {
         Ok(c) => c,
@@ -60,16 +80,9 @@ pub async fn preflight(settings_dir: &Path, customer_id: &str) -> Preflight {
         }
     };
     r.push(true, "settings", describe(&customer));
-    let creds = match factory::default_credentials() {
-        Ok(c) => c,
-        Err(e) => {
-            r.push(false, "credentials", e.to_string());
-            return r;
-        }
-    };
     let mut envs = None;
     if matches!(customer.platform, PlatformSource::Postgres | PlatformSource::Api) {
-        match factory::environment_of(&customer, &creds) {
+        match factory::environment_of(&customer, creds) {
             Ok((e, _)) => {
                 let env = customer.bookmarked_environment;
                 match platform_target(&customer, &e) {
@@ -81,15 +94,15 @@ pub async fn preflight(settings_dir: &Path, customer_id: &str) -> Preflight {
             Err(e) => r.push(false, "environment", e.to_string()),
         }
     }
-    resolve_secrets(&mut r, &needed_secrets(&customer, envs.as_ref()), &creds).await;
-    match factory::source_with(&customer, &creds) {
+    resolve_secrets(&mut r, &needed_secrets(&customer, envs.as_ref()), creds).await;
+    match factory::source_with(&customer, creds) {
         Ok(source) => match source.test_connection().await {
             Ok(d) => r.push(true, "source", format!("{}: {d}", source.describe())),
             Err(e) => r.push(false, "source", e.to_string()),
         },
         Err(e) => r.push(false, "source", e.to_string()),
     }
-    match factory::platform_with(&customer, &creds).await {
+    match factory::platform_with(&customer, creds).await {
         Ok(platform) => match platform.test_connection().await {
             Ok(d) => r.push(true, "platform", format!("{}: {d}", platform.describe())),
             Err(e) => r.push(false, "platform", e.to_string()),
@@ -140,10 +153,7 @@ fn integration_secrets(customer: &Customer) -> Vec<SecretRef> {
     match &customer.integration {
         Integration::OnerosterApi { client_secret, .. } => vec![client_secret.clone()],
         Integration::Classlink(settings) => settings.secret().into_iter().cloned().collect(),
-        Integration::OnerosterCsv {
-            location: CsvLocation::Ftp { password, .. },
-        } => vec![password.clone()],
-        Integration::OnerosterCsv { .. } => Vec::new(),
+        Integration::OnerosterCsv { location } => location.secrets(),
     }
 }
 

@@ -68,6 +68,11 @@ pub struct RunOptions {
     pub timestamp: DateTime<Utc>,
     /// The HubSpot ticket, if any.
     pub hubspot_ticket_id: Option<String>,
+    /// Read a file drop again rather than from the caches (`--fresh`).
+    pub fresh: bool,
+    /// The caches of file drops; `None` for the process's own.
+    #[cfg(feature = "drops")]
+    pub cache: Option<Arc<crate::drop::SourceCache>>,
 }
 
 impl RunOptions {
@@ -77,7 +82,17 @@ impl RunOptions {
         Self {
             timestamp: Utc::now(),
             hubspot_ticket_id,
+            fresh: false,
+            #[cfg(feature = "drops")]
+            cache: None,
         }
+    }
+
+    /// The same, bypassing the caches of file drops when `fresh`.
+    #[must_use]
+    pub fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = fresh;
+        self
     }
 }
 
@@ -141,7 +156,14 @@ async fn connect_customer(customer: &Customer, options: &RunOptions) -> Result<(
         ));
     }
     let connectors = Connectors {
-        source: factory::source_for(customer)?,
+        source: factory::source_cached(
+            customer,
+            &factory::SourceOptions {
+                fresh: options.fresh,
+                #[cfg(feature = "drops")]
+                cache: options.cache.clone(),
+            },
+        )?,
         platform: factory::platform_for(customer).await?,
     };
     let ctx = context(

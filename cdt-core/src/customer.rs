@@ -336,7 +336,7 @@ pub enum CsvLocation {
         /// The path, relative to the customer file.
         path: PathBuf,
     },
-    /// A file on an FTP drop.
+    /// A file on an FTP or explicit FTPS drop (`docs/drops.md`).
     Ftp {
         /// Host name.
         host: String,
@@ -345,14 +345,208 @@ pub enum CsvLocation {
         port: u16,
         /// User name.
         username: String,
-        /// Password.
+        /// The password, by reference.
         password: SecretRef,
-        /// The bundle's path on the server.
+        /// The bundle's path on the server, or a pattern in its last part (`*`, `?`)
+        /// that picks the newest matching file.
         remote_path: String,
-        /// Use explicit FTPS.
+        /// Explicit FTPS (`AUTH TLS`), certificates verified.
         #[serde(default)]
         tls: bool,
+        /// A PEM file of extra CA certificates trusted for FTPS (a private CA), relative
+        /// to the settings folder.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ca_file: Option<PathBuf>,
+        /// Limits of the drop: download size, time, cache.
+        #[serde(default)]
+        limits: DropLimits,
     },
+    /// A file on an SFTP drop (`docs/drops.md`).
+    Sftp {
+        /// Host name.
+        host: String,
+        /// Port (22 by default).
+        #[serde(default = "default_sftp_port")]
+        port: u16,
+        /// User name.
+        username: String,
+        /// The password, by reference (this or `private_key`, or both).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<SecretRef>,
+        /// The private key (OpenSSH text), by reference.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        private_key: Option<SecretRef>,
+        /// The server's host key fingerprint as OpenSSH prints it (`SHA256:…`); any other
+        /// key is refused before authenticating.
+        host_key_fingerprint: String,
+        /// The bundle's path on the server, or a pattern in its last part (`*`, `?`)
+        /// that picks the newest matching file.
+        remote_path: String,
+        /// Limits of the drop: download size, time, cache.
+        #[serde(default)]
+        limits: DropLimits,
+    },
+}
+
+/// The limits of a file drop; every field has a default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropLimits {
+    /// The largest download, in bytes: 1 GiB by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_download_bytes: Option<u64>,
+    /// Connect and read timeout, in seconds: 30 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    /// How long a read district is reused in a long-lived process, in seconds: 300 by
+    /// default; 0 turns that cache off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_seconds: Option<u64>,
+}
+
+impl DropLimits {
+    /// The default largest download: 1 GiB.
+    pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 1 << 30;
+    /// The default timeout: 30 seconds.
+    pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
+    /// The default cache time: 5 minutes.
+    pub const DEFAULT_CACHE_SECONDS: u64 = 300;
+
+    /// The largest download allowed, in bytes.
+    #[must_use]
+    pub fn max_download_bytes(&self) -> u64 {
+        self.max_download_bytes.unwrap_or(Self::DEFAULT_MAX_DOWNLOAD_BYTES)
+    }
+
+    /// The connect and read timeout, in seconds.
+    #[must_use]
+    pub fn timeout_seconds(&self) -> u64 {
+        self.timeout_seconds.unwrap_or(Self::DEFAULT_TIMEOUT_SECONDS)
+    }
+
+    /// How long a read district is reused, in seconds.
+    #[must_use]
+    pub fn cache_seconds(&self) -> u64 {
+        self.cache_seconds.unwrap_or(Self::DEFAULT_CACHE_SECONDS)
+    }
+
+    fn validate(&self) -> std::result::Result<(), (&'static str, &'static str)> {
+        if self.max_download_bytes.is_some_and(|b| !(1..=(64 << 30)).contains(&b)) {
+            return Err(("max_download_bytes", "must be between 1 and 68719476736 (64 GiB)"));
+        }
+        if self.timeout_seconds.is_some_and(|t| !(1..=600).contains(&t)) {
+            return Err(("timeout_seconds", "must be between 1 and 600"));
+        }
+        if self.cache_seconds.is_some_and(|t| t > 86_400) {
+            return Err(("cache_seconds", "must be between 0 and 86400"));
+        }
+        Ok(())
+    }
+}
+
+impl CsvLocation {
+    /// `ftp`, `ftps` or `sftp` for a drop; `None` for a path.
+    #[must_use]
+    pub fn drop_scheme(&self) -> Option<&'static str> {
+        match self {
+            Self::Path { .. } => None,
+            Self::Ftp { tls: false, .. } => Some("ftp"),
+            Self::Ftp { tls: true, .. } => Some("ftps"),
+            Self::Sftp { .. } => Some("sftp"),
+        }
+    }
+
+    /// The secrets a drop needs.
+    #[must_use]
+    pub fn secrets(&self) -> Vec<SecretRef> {
+        match self {
+            Self::Path { .. } => Vec::new(),
+            Self::Ftp { password, .. } => vec![password.clone()],
+            Self::Sftp {
+                password, private_key, ..
+            } => password.iter().chain(private_key).cloned().collect(),
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), (&'static str, String)> {
+        let (host, username, remote_path, limits) = match self {
+            Self::Path { path } if path.as_os_str().is_empty() => return Err(("path", "must not be empty".into())),
+            Self::Path { .. } => return Ok(()),
+            Self::Ftp {
+                host,
+                username,
+                remote_path,
+                limits,
+                tls,
+                ca_file,
+                ..
+            } => {
+                if ca_file.is_some() && !tls {
+                    return Err(("ca_file", "is for FTPS only (`\"tls\": true`)".into()));
+                }
+                (host, username, remote_path, limits)
+            }
+            Self::Sftp {
+                host,
+                username,
+                remote_path,
+                limits,
+                password,
+                private_key,
+                host_key_fingerprint,
+                ..
+            } => {
+                if password.is_none() && private_key.is_none() {
+                    return Err(("password", "SFTP needs `password` or `private_key` (or both)".into()));
+                }
+                if !is_sha256_fingerprint(host_key_fingerprint) {
+                    return Err((
+                        "host_key_fingerprint",
+                        "must be the host key's SHA256 fingerprint as OpenSSH prints it \
+                         (`SHA256:` and 43 base64 characters; `ssh-keygen -lf key.pub`)"
+                            .into(),
+                    ));
+                }
+                (host, username, remote_path, limits)
+            }
+        };
+        let host_ok = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']'));
+        if !host_ok {
+            return Err(("host", "must be a host name or an IP address".into()));
+        }
+        if username.trim().is_empty() || username.chars().any(char::is_control) {
+            return Err(("username", "must not be empty or hold control characters".into()));
+        }
+        if remote_path.trim().is_empty() || remote_path.chars().any(char::is_control) {
+            return Err(("remote_path", "must not be empty or hold control characters".into()));
+        }
+        let (dir, _) = remote_path.rsplit_once('/').unwrap_or(("", remote_path));
+        if dir.contains(['*', '?']) {
+            return Err((
+                "remote_path",
+                "a pattern (`*`, `?`) is allowed in the file name only, not in the folders".into(),
+            ));
+        }
+        if remote_path.ends_with('/') {
+            return Err(("remote_path", "must name a file (or a pattern), not a folder".into()));
+        }
+        limits.validate().map_err(|(f, m)| match f {
+            "max_download_bytes" => ("limits.max_download_bytes", m.to_owned()),
+            "timeout_seconds" => ("limits.timeout_seconds", m.to_owned()),
+            _ => ("limits.cache_seconds", m.to_owned()),
+        })
+    }
+}
+
+/// Whether `s` is a SHA256 fingerprint as OpenSSH prints it.
+#[must_use]
+pub fn is_sha256_fingerprint(s: &str) -> bool {
+    s.strip_prefix("SHA256:")
+        .is_some_and(|b| b.len() == 43 && b.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/'))
 }
 
 impl ApiLimits {
@@ -382,6 +576,10 @@ impl ApiLimits {
 
 fn default_ftp_port() -> u16 {
     21
+}
+
+fn default_sftp_port() -> u16 {
+    22
 }
 
 /// Where the platform's copy of a district comes from.
@@ -532,9 +730,9 @@ impl Customer {
             Integration::OnerosterApi { base_url, .. } if !is_http_url(base_url) => {
                 fail("integration.base_url", "must be an http(s) URL")
             }
-            Integration::OnerosterCsv {
-                location: CsvLocation::Path { path },
-            } if path.as_os_str().is_empty() => fail("integration.location.path", "must not be empty"),
+            Integration::OnerosterCsv { location } => location
+                .validate()
+                .or_else(|(f, m)| fail(&format!("integration.location.{f}"), &m)),
             Integration::OnerosterApi {
                 oneroster_version,
                 auth,
@@ -571,7 +769,6 @@ impl Customer {
                     }),
                 }
             }
-            Integration::OnerosterCsv { .. } => Ok(()),
         }
     }
 }

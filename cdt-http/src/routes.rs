@@ -177,6 +177,9 @@ pub(crate) struct RunRequest {
     inputs: BTreeMap<String, String>,
     #[serde(default)]
     hubspot_ticket_id: Option<String>,
+    /// Read a file drop again, not from the caches.
+    #[serde(default)]
+    fresh: bool,
 }
 
 /// The body of a run on files: paths relative to the data directory.
@@ -193,6 +196,9 @@ pub(crate) struct FilesRunRequest {
     inputs: BTreeMap<String, String>,
     #[serde(default)]
     hubspot_ticket_id: Option<String>,
+    /// Read the files again, not from the caches.
+    #[serde(default)]
+    fresh: bool,
 }
 
 /// `POST /customers/{customer_id}/tools/{tool_id}/run`.
@@ -218,6 +224,7 @@ pub(crate) async fn run_customer(
         customer_id: Some(customer_id),
         environment: Some(environment.to_string()),
         ticket: req.hubspot_ticket_id,
+        fresh: req.fresh,
     };
     execute(&state, &caller, job).await
 }
@@ -253,6 +260,7 @@ pub(crate) async fn run_files(
         customer_id: None,
         environment: None,
         ticket: req.hubspot_ticket_id,
+        fresh: req.fresh,
     };
     execute(&state, &caller, job).await
 }
@@ -265,6 +273,7 @@ struct Job {
     customer_id: Option<String>,
     environment: Option<String>,
     ticket: Option<String>,
+    fresh: bool,
 }
 
 /// Records a run in the history, the metrics and the diagnostics log; returns its id.
@@ -345,10 +354,11 @@ async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Res
     let inputs = tool.spec().validate(&inputs)?;
     let permit = admit(state, caller).await?;
     let started = Instant::now();
-    let (target, ticket) = (job.target, job.ticket.clone());
+    let target = job.target;
+    let options = RunOptions::now(job.ticket.clone()).fresh(job.fresh);
     let run_inputs = inputs.clone();
     let outcome: Result<DiagnosticResult, ApiError> = in_slot(state, permit, async move {
-        cdt_connectors::run(tool.as_ref(), &run_inputs, &target, &RunOptions::now(ticket)).await
+        cdt_connectors::run(tool.as_ref(), &run_inputs, &target, &options).await
     })
     .await;
     let elapsed = started.elapsed();

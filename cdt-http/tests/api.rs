@@ -186,6 +186,19 @@ async fn each_role_and_permission_is_enforced() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_may_ask_for_fresh_data() {
+    let (s, _settings, _db) = service(false).await;
+    let t = s.user("sam", Role::Support, &[Permission::Staging]).await;
+    let url = format!("{}{}", s.base, run_path("demo-district", "student-mismatch"));
+    let body = r#"{"inputs": {"parent_email": "ximena.huaman@andes-mail.example", "student_name": "mateo quispe huaman"}, "fresh": true}"#;
+    let a = call("POST", &url, Some(&t), &[], Some(body)).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.json["status"], "ISSUE_IN_SOURCE");
+    let a = call("POST", &url, Some(&t), &[], Some(r#"{"fresh": "yes"}"#)).await;
+    assert_eq!(a.status, 400, "{}", a.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_problem_json_without_internals() {
     let (s, settings, _db) = service(false).await;
     let t = s.user("sam", Role::Support, &[Permission::Staging]).await;

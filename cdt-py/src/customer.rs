@@ -25,10 +25,12 @@ impl Customer {
         tool_id: &str,
         inputs: Option<&Bound<'_, PyAny>>,
         ticket: Option<String>,
+        fresh: bool,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Job> {
         let inputs = inputs_from_py(inputs, kwargs)?;
-        start_diagnose(py, tool_id, inputs, Target::Settings(Arc::clone(&self.inner)), ticket)
+        let target = Target::Settings(Arc::clone(&self.inner));
+        start_diagnose(py, tool_id, inputs, target, ticket, fresh)
     }
 
     fn roster_job(&self, py: Python<'_>) -> PyResult<Job> {
@@ -89,45 +91,50 @@ impl Customer {
     }
 
     /// Starts a diagnostic on this customer; see `run`.
-    #[pyo3(signature = (tool_id, inputs=None, *, ticket=None, **kwargs))]
+    #[pyo3(signature = (tool_id, inputs=None, *, ticket=None, fresh=false, **kwargs))]
     fn start_run(
         &self,
         py: Python<'_>,
         tool_id: &str,
         inputs: Option<&Bound<'_, PyAny>>,
         ticket: Option<String>,
+        fresh: bool,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Job> {
-        self.start_run_inner(py, tool_id, inputs, ticket, kwargs)
+        self.start_run_inner(py, tool_id, inputs, ticket, fresh, kwargs)
     }
 
     /// Runs the tool `tool_id` with keyword inputs (or an `inputs` mapping) on this
-    /// customer and returns its `DiagnosticResult`.
-    #[pyo3(signature = (tool_id, inputs=None, *, ticket=None, progress=None, **kwargs))]
+    /// customer and returns its `DiagnosticResult`. `fresh=True` reads a file drop
+    /// again rather than from the caches.
+    #[pyo3(signature = (tool_id, inputs=None, *, ticket=None, fresh=false, progress=None, **kwargs))]
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         py: Python<'_>,
         tool_id: &str,
         inputs: Option<&Bound<'_, PyAny>>,
         ticket: Option<String>,
+        fresh: bool,
         progress: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        self.start_run_inner(py, tool_id, inputs, ticket, kwargs)?
+        self.start_run_inner(py, tool_id, inputs, ticket, fresh, kwargs)?
             .join_with(py, progress)
     }
 
     /// Like `run`, as an awaitable for code already in an event loop.
-    #[pyo3(signature = (tool_id, inputs=None, *, ticket=None, **kwargs))]
+    #[pyo3(signature = (tool_id, inputs=None, *, ticket=None, fresh=false, **kwargs))]
     fn run_async<'py>(
         &self,
         py: Python<'py>,
         tool_id: &str,
         inputs: Option<&Bound<'py, PyAny>>,
         ticket: Option<String>,
+        fresh: bool,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let job = self.start_run_inner(py, tool_id, inputs, ticket, kwargs)?;
+        let job = self.start_run_inner(py, tool_id, inputs, ticket, fresh, kwargs)?;
         py.import("cdt._aio")?.call_method1("wait", (job,))
     }
 

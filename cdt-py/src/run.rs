@@ -22,6 +22,7 @@ pub(crate) fn start_diagnose(
     inputs: Inputs,
     target: Target,
     ticket: Option<String>,
+    fresh: bool,
 ) -> PyResult<Job> {
     let tool: Arc<dyn Tool> = crate::registry::tool(tool_id).map_err(|e| to_py_err(py, e))?;
     tool.spec().validate(&inputs).map_err(|e| to_py_err(py, e))?;
@@ -41,7 +42,7 @@ pub(crate) fn start_diagnose(
                 step: (1, 3),
             }),
         };
-        let options = RunOptions::now(ticket);
+        let options = RunOptions::now(ticket).fresh(fresh);
         let result = cdt_connectors::run::run_with(tool.as_ref(), &inputs, &target, &options, report).await?;
         Ok(Outcome::Result(Box::new(result)))
     });
@@ -69,7 +70,7 @@ pub(crate) fn start_run(
         platform,
         district_id,
     };
-    start_diagnose(py, tool_id, inputs, target, ticket)
+    start_diagnose(py, tool_id, inputs, target, ticket, false)
 }
 
 /// Starts reading a whole OneRoster bundle.

@@ -74,22 +74,23 @@ def test_hostile_customer_id_is_refused(settings: Path) -> None:
     assert "letters, digits" in str(e.value)
 
 
-def test_unsupported_integration_is_not_implemented(settings: Path, tmp_path: Path) -> None:
+def test_a_drop_customer_names_its_missing_secret(settings: Path, tmp_path: Path) -> None:
     data = json.loads((settings / "demo-district.json").read_text())
     data["integration"] = {
         "type": "oneroster_csv",
         "location": {
             "kind": "ftp",
-            "host": "ftp.example.org",
+            "host": "127.0.0.1",
             "username": "u",
             "password": "env:CDT_TEST_NOPE",
             "remote_path": "/roster.zip",
         },
     }
+    data["platform"] = {"type": "embedded", "path": "platform.sqlite"}
+    shutil.copy(settings.parent / "demo" / "platform.sqlite", tmp_path / "platform.sqlite")
     (tmp_path / "demo-district.json").write_text(json.dumps(data))
     c = cdt.load_customer("demo-district", tmp_path)
     assert c.integration == "OneRoster CSV"
-    with pytest.raises(cdt.UnsupportedError) as e:
-        c.run("parent-conflicts", parent_email="a@b.example")
-    assert isinstance(e.value, NotImplementedError)
-    assert "FTP" in str(e.value)
+    with pytest.raises(cdt.SecretError) as e:
+        c.run("parent-conflicts", parent_email="a@b.example", fresh=True)
+    assert "env:CDT_TEST_NOPE" in str(e.value)

@@ -15,22 +15,24 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_service.sql", include_s
 /// An arbitrary, fixed key for PostgreSQL's advisory lock.
 const PG_LOCK_KEY: i64 = 0x00cd_7500_0001;
 
-/// Applies the migrations the database lacks.
+/// Applies the migrations the database lacks, all in one transaction (DDL is
+/// transactional in both databases). On PostgreSQL the transaction first takes an
+/// advisory lock, so replicas starting together wait for each other instead of racing
+/// (even `CREATE TABLE IF NOT EXISTS` races there).
 pub(crate) async fn run(store: &Store) -> Result<()> {
-    let pool = store.pool();
+    let mut tx = store.pool().begin().await?;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_LOCK_KEY)
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS cdt_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     for &(version, name, sql) in MIGRATIONS {
-        let mut tx = pool.begin().await?;
-        if store.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(PG_LOCK_KEY)
-                .execute(&mut *tx)
-                .await?;
-        }
         let done: i64 = sqlx::query("SELECT COUNT(*) FROM cdt_migrations WHERE version = $1")
             .bind(version)
             .fetch_one(&mut *tx)
@@ -55,9 +57,9 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
             .bind(store.now_ms())
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
         tracing::info!(version, name, "application database migrated");
     }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -5,12 +5,13 @@
 //! platform data, and the read-only role's options), [`fake_api`] (a real HTTP server
 //! on loopback speaking the Bookmarked API of `docs/platform-api.md`, with injectable
 //! faults), [`fake_hubspot`] (HubSpot's tickets, notes, pipelines and OAuth on
-//! loopback), [`service`] (skip-or-fail when a service is missing) and [`conformance`]
+//! loopback), [`drops`] (real FTP, FTPS and SFTP servers on loopback), [`service`] (skip-or-fail when a service is missing) and [`conformance`]
 //! (the check every platform backend passes), and [`accuracy`] (the property-based
 //! accuracy harness of the built-in tools against an oracle).
 
 pub mod accuracy;
 pub mod conformance;
+pub mod drops;
 pub mod fake_api;
 pub mod fake_hubspot;
 pub mod fake_oneroster;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use cdt_connectors::aws_secrets::SecretsManager;
 use tempfile::TempDir;
 
+use crate::drops::FtpServer;
 use crate::fake_api::FakeApi;
 use crate::fake_oneroster::FakeOneRoster;
 use crate::moto::Moto;
@@ -50,7 +51,7 @@ pub struct Scenario {
     pub tool: String,
     /// The case's inputs.
     pub inputs: Vec<(String, String)>,
-    _servers: (FakeApi, FakeApi, Option<Moto>, Option<PgTest>, FakeOneRoster),
+    _servers: (FakeApi, FakeApi, Option<Moto>, Option<PgTest>, FakeOneRoster, FtpServer),
 }
 
 impl Scenario {
@@ -81,6 +82,10 @@ impl Scenario {
         )
         .await;
         classlink.serve_classlink_proxy("57", &secret("classlink-token"));
+        // A district dropping its bundle on FTP: the server accepts one planted
+        // password and refuses another.
+        let ftp = FtpServer::start("sent-district", &secret("ftp-password"), false).await;
+        ftp.put("drop/oneroster.zip", &crate::drops::demo_zip());
 
         let mut env = vec![
             ("CDT_SENT_STAGING_TOKEN".to_owned(), secret("env-token")),
@@ -88,6 +93,13 @@ impl Scenario {
             ("CDT_SENT_CL_SECRET".to_owned(), secret("classlink-secret")),
             ("CDT_SENT_CL_TOKEN".to_owned(), secret("classlink-token")),
             ("CDT_SENT_CL_TOKEN_2".to_owned(), secret("classlink-token-2")),
+            ("CDT_SENT_FTP_PW".to_owned(), secret("ftp-password")),
+            ("CDT_SENT_FTP_PW_2".to_owned(), secret("ftp-password-2")),
+            // Downloads go to a cache folder of the scenario's own.
+            (
+                "XDG_CACHE_HOME".to_owned(),
+                std::env::temp_dir().join("cdt-sentinel-cache").display().to_string(),
+            ),
         ];
         let production_token = if let Some(m) = &moto {
             let admin = SecretsManager::new(crate::moto::config(&m.endpoint)).expect("client");
@@ -184,6 +196,26 @@ impl Scenario {
                 ),
                 false,
             ),
+            (
+                "sent-ftp",
+                format!(
+                    r#"{{"type": "oneroster_csv", "location": {{"kind": "ftp", "host": "127.0.0.1", "port": {},
+                        "username": "sent-district", "password": "env:CDT_SENT_FTP_PW",
+                        "remote_path": "/drop/oneroster*.zip"}}}}"#,
+                    ftp.port
+                ),
+                true,
+            ),
+            (
+                "sent-ftp-refused",
+                format!(
+                    r#"{{"type": "oneroster_csv", "location": {{"kind": "ftp", "host": "127.0.0.1", "port": {},
+                        "username": "sent-district", "password": "env:CDT_SENT_FTP_PW_2",
+                        "remote_path": "/drop/oneroster.zip"}}}}"#,
+                    ftp.port
+                ),
+                false,
+            ),
         ] {
             write(
                 &settings.path().join(format!("{id}.json")),
@@ -218,7 +250,7 @@ impl Scenario {
             customers,
             tool: case.tool_id,
             inputs: case.inputs.into_iter().collect(),
-            _servers: (accepting, rejecting, moto, db, classlink),
+            _servers: (accepting, rejecting, moto, db, classlink, ftp),
         }
     }
 

@@ -185,6 +185,7 @@ def start_run(
     platform: PathLike | None = None,
     district_id: str | None = None,
     ticket: str | None = None,
+    fresh: bool = False,
     settings_dir: PathLike | None = None,
     **kw_inputs: str | None,
 ) -> Job:
@@ -194,9 +195,11 @@ def start_run(
             raise TypeError("give either customer=, or source= and platform= (with district_id=), not both")
         if isinstance(customer, str):
             customer = load_customer(customer, settings_dir)
-        return customer.start_run(tool_id, inputs, ticket=ticket, **kw_inputs)
+        return customer.start_run(tool_id, inputs, ticket=ticket, fresh=fresh, **kw_inputs)
     if source is None or platform is None:
         raise TypeError("give customer=, or both source= (a OneRoster bundle) and platform= (a snapshot or store)")
+    if fresh:
+        raise TypeError("fresh=True is for customers (their file drops are cached); files are read every time")
     return _start_run(
         tool_id, inputs, source=source, platform=platform, district_id=district_id, ticket=ticket, **kw_inputs
     )
@@ -212,6 +215,7 @@ def run(
     platform: PathLike | None = None,
     district_id: str | None = None,
     ticket: str | None = None,
+    fresh: bool = False,
     settings_dir: PathLike | None = None,
     progress: ProgressArg = None,
     **kw_inputs: str | None,
@@ -224,6 +228,9 @@ def run(
     file) and ``platform`` a platform snapshot folder or embedded store
     (``district_id`` picks the district when the data holds several).
 
+    ``fresh=True`` reads a customer's file drop (FTP, FTPS, SFTP) again rather than
+    from the caches.
+
     ``progress``: ``None`` follows :func:`set_progress`; ``True``/``False``; or a
     callable ``(stage, done, total)``.
     """
@@ -235,6 +242,7 @@ def run(
         platform=platform,
         district_id=district_id,
         ticket=ticket,
+        fresh=fresh,
         settings_dir=settings_dir,
         **kw_inputs,
     )
@@ -252,6 +260,7 @@ async def run_async(
     platform: PathLike | None = None,
     district_id: str | None = None,
     ticket: str | None = None,
+    fresh: bool = False,
     settings_dir: PathLike | None = None,
     **kw_inputs: str | None,
 ) -> DiagnosticResult:
@@ -265,6 +274,7 @@ async def run_async(
         platform=platform,
         district_id=district_id,
         ticket=ticket,
+        fresh=fresh,
         settings_dir=settings_dir,
         **kw_inputs,
     )

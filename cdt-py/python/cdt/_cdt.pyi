@@ -266,6 +266,7 @@ class Customer:
         inputs: Mapping[str, str | None] | None = None,
         *,
         ticket: str | None = None,
+        fresh: bool = False,
         **kwargs: str | None,
     ) -> Job: ...
     def run(
@@ -274,6 +275,7 @@ class Customer:
         inputs: Mapping[str, str | None] | None = None,
         *,
         ticket: str | None = None,
+        fresh: bool = False,
         progress: _Progress = None,
         **kwargs: str | None,
     ) -> DiagnosticResult: ...
@@ -283,6 +285,7 @@ class Customer:
         inputs: Mapping[str, str | None] | None = None,
         *,
         ticket: str | None = None,
+        fresh: bool = False,
         **kwargs: str | None,
     ) -> DiagnosticResult: ...
     def roster(self, *, progress: _Progress = None) -> Roster: ...
