@@ -16,6 +16,7 @@ mod output;
 mod plugins;
 mod run;
 mod snapshot;
+mod sweep;
 mod tools;
 mod triage;
 mod validate;

@@ -65,6 +65,7 @@ pub mod preflight;
 pub mod rows;
 pub mod run;
 pub mod snapshot;
+pub mod sweep;
 mod sql;
 pub mod triage;
 

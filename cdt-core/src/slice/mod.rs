@@ -31,6 +31,7 @@ use crate::matching::{NameMatch, PersonName, match_person, normalize_email, quer
 use crate::platform::{Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, Student};
 use crate::roster;
 
+pub mod index;
 pub mod memory;
 mod platform;
 mod roster_slice;
