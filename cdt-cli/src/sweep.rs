@@ -161,7 +161,16 @@ fn findings_csv(r: &SweepReport) -> String {
     row(
         &mut out,
         &[
-            "rank", "severity", "system", "code", "school", "message", "records", "remediation", "tool", "inputs",
+            "rank",
+            "severity",
+            "system",
+            "code",
+            "school",
+            "message",
+            "records",
+            "remediation",
+            "tool",
+            "inputs",
         ],
     );
     for (i, f) in r.findings.iter().enumerate() {

@@ -48,8 +48,13 @@ fn single(target: &Target, tool_id: &str, inputs: &Inputs) -> cdt_core::Diagnost
     let registry = registry();
     let tool = registry.get(tool_id).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(cdt_connectors::run(tool.as_ref(), inputs, target, &RunOptions::now(None)))
-        .unwrap()
+    rt.block_on(cdt_connectors::run(
+        tool.as_ref(),
+        inputs,
+        target,
+        &RunOptions::now(None),
+    ))
+    .unwrap()
 }
 
 /// The planted issue no sweep can find: a guardian the SIS links to no student, and
@@ -80,7 +85,10 @@ fn the_sweep_finds_every_planted_issue_of_the_demo() {
         checked += 1;
         for f in result.findings.iter().filter(|f| f.severity >= Severity::Warning) {
             if !found.contains(&key(&f.code, &f.record_ids)) {
-                missed.push(format!("{}: {} {:?} ({})", case.tool_id, f.code, f.record_ids, case.story));
+                missed.push(format!(
+                    "{}: {} {:?} ({})",
+                    case.tool_id, f.code, f.record_ids, case.story
+                ));
             }
         }
     }
@@ -199,7 +207,13 @@ fn the_demo_report_as_text() {
 /// Unreadable input is exit 2, with a message naming it.
 #[test]
 fn a_missing_file_is_exit_2() {
-    let out = cdt(&["sweep", "--source", "no/such/bundle", "--platform", "demo/platform.sqlite"]);
+    let out = cdt(&[
+        "sweep",
+        "--source",
+        "no/such/bundle",
+        "--platform",
+        "demo/platform.sqlite",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("no/such/bundle"), "{}", stderr(&out));
 }
@@ -213,8 +227,8 @@ fn hostile(dir: &Path) -> Written {
         dir,
         120,
         |p| {
-            p.students[0].last_name = HOSTILE.to_owned();
-            p.students[1].first_name = HOSTILE_HTML.to_owned();
+            HOSTILE.clone_into(&mut p.students[0].last_name);
+            HOSTILE_HTML.clone_into(&mut p.students[1].first_name);
         },
         |_| {},
     )
@@ -267,12 +281,23 @@ fn the_html_report_is_self_contained_and_escaped() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_eq!(html.matches("<html").count(), 1);
     assert!(html.trim_end().ends_with("</html>"));
-    for banned in ["<script", "<img", "<link", "<iframe", "src=\"http", "href=\"http", "url("] {
+    for banned in [
+        "<script",
+        "<img",
+        "<link",
+        "<iframe",
+        "src=\"http",
+        "href=\"http",
+        "url(",
+    ] {
         assert!(!html.contains(banned), "{banned} in the report");
     }
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
     let markup = html.replace("&lt;img src=x onerror=alert(1)&gt;", "");
-    assert!(!markup.contains("src=") && !markup.contains("href="), "an outside resource");
+    assert!(
+        !markup.contains("src=") && !markup.contains("href="),
+        "an outside resource"
+    );
     assert_eq!(html.matches("<svg").count(), 2);
     assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
     assert_eq!(html.matches("<table").count(), html.matches("</table>").count());
@@ -303,7 +328,12 @@ fn fix_lists_name_the_field_and_both_values() {
     names.sort();
     assert_eq!(
         names,
-        ["fixes-bookmarked.csv", "fixes-bookmarked.json", "fixes-sis.csv", "fixes-sis.json"]
+        [
+            "fixes-bookmarked.csv",
+            "fixes-bookmarked.json",
+            "fixes-sis.csv",
+            "fixes-sis.json"
+        ]
     );
     let bm: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixes.join("fixes-bookmarked.json")).unwrap()).unwrap();

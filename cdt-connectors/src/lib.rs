@@ -65,8 +65,8 @@ pub mod preflight;
 pub mod rows;
 pub mod run;
 pub mod snapshot;
-pub mod sweep;
 mod sql;
+pub mod sweep;
 pub mod triage;
 
 pub use bundle::Limits;

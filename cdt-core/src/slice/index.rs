@@ -69,22 +69,22 @@ fn name_keys<'a>(parts: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
 /// People indexed by `sourcedId`, email and name word.
 #[derive(Debug, Default)]
 struct PersonIndex {
-    by_id: Positions,
-    by_email: Positions,
-    by_name_key: Positions,
+    ids: Positions,
+    emails: Positions,
+    name_keys: Positions,
 }
 
 impl PersonIndex {
     fn add<'a>(&mut self, row: usize, sourced_id: &str, email: Option<&str>, names: impl IntoIterator<Item = &'a str>) {
-        self.by_id.add(sourced_id, row);
+        self.ids.add(sourced_id, row);
         if let Some(e) = email {
             let e = normalize_email(e);
             if !e.is_empty() {
-                self.by_email.add(e, row);
+                self.emails.add(e, row);
             }
         }
         for k in name_keys(names) {
-            self.by_name_key.add(k, row);
+            self.name_keys.add(k, row);
         }
     }
 
@@ -93,14 +93,14 @@ impl PersonIndex {
     fn seek(&self, seek: &PersonSeek) -> Option<Vec<usize>> {
         let mut out = Vec::new();
         for id in &seek.sourced_ids {
-            self.by_id.extend_from(id, &mut out);
+            self.ids.extend_from(id, &mut out);
         }
         for e in &seek.emails {
-            self.by_email.extend_from(e, &mut out);
+            self.emails.extend_from(e, &mut out);
         }
         for n in &seek.names {
             let key = n.keys.first()?;
-            self.by_name_key.extend_from(key, &mut out);
+            self.name_keys.extend_from(key, &mut out);
         }
         Some(out)
     }
@@ -249,7 +249,10 @@ impl RosterQuery for IndexedRoster<'_> {
     }
 
     async fn academic_sessions(&self, ids: &[String]) -> Found<roster::AcademicSession> {
-        Ok(rows(&self.roster.academic_sessions, positions(&self.session_by_id, ids)))
+        Ok(rows(
+            &self.roster.academic_sessions,
+            positions(&self.session_by_id, ids),
+        ))
     }
 
     async fn orgs(&self) -> Found<roster::Org> {

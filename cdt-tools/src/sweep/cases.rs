@@ -69,7 +69,7 @@ struct Schools<'a> {
     sis: HashMap<&'a str, &'a str>,
     bm: HashMap<&'a str, &'a str>,
     bm_to_sis: HashMap<&'a str, &'a str>,
-    schools: BTreeSet<&'a str>,
+    school_ids: BTreeSet<&'a str>,
 }
 
 impl<'a> Schools<'a> {
@@ -90,7 +90,7 @@ impl<'a> Schools<'a> {
                 .iter()
                 .map(|o| (o.id.as_str(), o.sourced_id.as_str()))
                 .collect(),
-            schools: roster
+            school_ids: roster
                 .orgs
                 .iter()
                 .filter(|o| o.is_school())
@@ -100,7 +100,7 @@ impl<'a> Schools<'a> {
     }
 
     fn is_school(&self, sid: &str) -> bool {
-        self.schools.contains(sid)
+        self.school_ids.contains(sid)
     }
 
     fn of_user(&self, u: &User) -> Option<String> {
@@ -117,11 +117,8 @@ pub fn enumerate(roster: &Roster, platform: &PlatformData, today: NaiveDate) -> 
     let schools = Schools::new(roster, platform);
     let mut cases = Vec::new();
 
-    let bm_students: HashMap<&str, &cdt_core::platform::Student> = platform
-        .students
-        .iter()
-        .map(|s| (s.sourced_id.as_str(), s))
-        .collect();
+    let bm_students: HashMap<&str, &cdt_core::platform::Student> =
+        platform.students.iter().map(|s| (s.sourced_id.as_str(), s)).collect();
     let mut bm_parents_of: HashMap<&str, Vec<&cdt_core::platform::Parent>> = HashMap::new();
     {
         let parents: HashMap<&str, &cdt_core::platform::Parent> =
@@ -164,7 +161,10 @@ pub fn enumerate(roster: &Roster, platform: &PlatformData, today: NaiveDate) -> 
         let school = schools.of_user(u);
         cases.push(Case {
             tool: SweepTool::MissingData,
-            attempts: vec![inputs(&[("student_name", name.as_str())]), inputs(&[("student_name", sid)])],
+            attempts: vec![
+                inputs(&[("student_name", name.as_str())]),
+                inputs(&[("student_name", sid)]),
+            ],
             school: school.clone(),
         });
         let mut emails: BTreeMap<String, String> = BTreeMap::new();
@@ -196,7 +196,14 @@ pub fn enumerate(roster: &Roster, platform: &PlatformData, today: NaiveDate) -> 
                 school: school.clone(),
             });
         }
-        if let Some(case) = transfer(&schools, u, bm_students.get(sid).copied(), &bm_orgs_of, &enrollments_of, today) {
+        if let Some(case) = transfer(
+            &schools,
+            u,
+            bm_students.get(sid).copied(),
+            &bm_orgs_of,
+            &enrollments_of,
+            today,
+        ) {
             cases.extend(case);
         }
     }
@@ -296,7 +303,11 @@ fn transfer(
                 tool: SweepTool::CampusTransfer,
                 attempts: vec![
                     inputs(&[("student_name", name.as_str()), ("old_campus", o), ("new_campus", new)]),
-                    inputs(&[("student_name", u.sourced_id.as_str()), ("old_campus", o), ("new_campus", new)]),
+                    inputs(&[
+                        ("student_name", u.sourced_id.as_str()),
+                        ("old_campus", o),
+                        ("new_campus", new),
+                    ]),
                 ],
                 school: school.clone(),
             })

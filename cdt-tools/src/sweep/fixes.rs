@@ -59,7 +59,10 @@ pub fn fix_lists(report: &SweepReport) -> [FixList; 2] {
                     code: f.code.clone(),
                     reason: f.message.clone(),
                 };
-                if !fixes.iter().any(|r| r.action == row.action && r.record_ids == row.record_ids) {
+                if !fixes
+                    .iter()
+                    .any(|r| r.action == row.action && r.record_ids == row.record_ids)
+                {
                     fixes.push(row);
                 }
             }

@@ -211,8 +211,7 @@ mod tests {
         for by in &f.found_by {
             let tool = registry.get(&by.tool_id).expect("a built-in tool");
             let inputs = Inputs(by.inputs.clone());
-            let v = run_in_memory(tool.as_ref(), &inputs, &w.roster, &w.platform, DISTRICT_BM, today())
-                .expect("runs");
+            let v = run_in_memory(tool.as_ref(), &inputs, &w.roster, &w.platform, DISTRICT_BM, today()).expect("runs");
             assert_eq!(v.status, by.status);
             assert!(v.findings.iter().any(|g| g.code == f.code), "{by:?}");
         }
