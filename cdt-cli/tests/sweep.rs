@@ -397,3 +397,34 @@ fn write_district(
         platform,
     }
 }
+
+/// The indexed slices the sweep takes are the reference slices, for lookups drawn from a
+/// generated district: by name (both orders, given name alone), email, sourcedId and
+/// class title.
+#[test]
+fn indexed_slices_are_the_reference_slices_on_a_district() {
+    use cdt_core::Lookup;
+    use cdt_core::slice::index::{IndexedPlatform, IndexedRoster};
+    let d = cdt_demo::generator::generate(&cdt_demo::generator::GenConfig::new(300, 11));
+    let (ir, ip) = (IndexedRoster::new(&d.roster), IndexedPlatform::new(&d.platform));
+    let mut lookups = Vec::new();
+    for u in d.roster.users.iter().step_by(9) {
+        lookups.push(Lookup::default().person(&u.full_name()).sourced_id(&u.sourced_id));
+        lookups.push(Lookup::default().person(&format!("{}, {}", u.family_name, u.given_name)));
+        lookups.push(Lookup::default().person(&u.given_name));
+        if let Some(e) = &u.email {
+            lookups.push(Lookup::default().email(&e.to_uppercase()));
+        }
+    }
+    for c in d.roster.classes.iter().step_by(5) {
+        lookups.push(Lookup::default().class(&c.title.to_lowercase()));
+        lookups.push(Lookup::default().class(&c.sourced_id).sourced_id(&c.sourced_id));
+    }
+    assert!(lookups.len() > 100);
+    for l in &lookups {
+        let source = ir.slice(l);
+        assert_eq!(source, d.roster.slice(l), "{l:?}");
+        let pl = cdt_core::engine::platform_lookup(l, &source);
+        assert_eq!(ip.slice(&pl), d.platform.slice(&pl), "{l:?}");
+    }
+}

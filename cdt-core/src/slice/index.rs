@@ -4,8 +4,8 @@
 //! [`IndexedRoster`] and [`IndexedPlatform`] answer the same queries as the reference
 //! backends of [`super::memory`] and return rows in table order, so a slice taken
 //! through them is the reference slice; only the cost differs. A person seek by name
-//! returns the people with a name word whose [`search_key`] is the query's most
-//! selective key (a superset: the slicing rule keeps the exact matches); a query with
+//! returns the people who have, for each word of the query, a name word with the same
+//! [`search_key`] (a superset: the slicing rule keeps the exact matches); a query with
 //! no such key falls back to a scan.
 
 use std::collections::{HashMap, HashSet};
@@ -21,7 +21,7 @@ use crate::roster::{self, Roster};
 
 type Found<T> = Result<Vec<T>, Infallible>;
 
-/// Row positions by key.
+/// Row positions by key, each list in table order.
 #[derive(Debug, Default)]
 struct Positions(HashMap<String, Vec<usize>>);
 
@@ -99,8 +99,23 @@ impl PersonIndex {
             self.emails.extend_from(e, &mut out);
         }
         for n in &seek.names {
-            let key = n.keys.first()?;
-            self.name_keys.extend_from(key, &mut out);
+            if n.keys.is_empty() {
+                return None;
+            }
+            // Every word of a matching name's query is one of its name words: the people
+            // under every key, from the shortest list.
+            let mut lists: Vec<&[usize]> = n
+                .keys
+                .iter()
+                .map(|k| self.name_keys.0.get(k).map_or(&[][..], Vec::as_slice))
+                .collect();
+            lists.sort_by_key(|l| l.len());
+            let (first, rest) = lists.split_first()?;
+            out.extend(
+                first
+                    .iter()
+                    .filter(|row| rest.iter().all(|l| l.binary_search(row).is_ok())),
+            );
         }
         Some(out)
     }
