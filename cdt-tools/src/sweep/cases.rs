@@ -10,9 +10,11 @@
 //!   enrollments): `campus-transfer` from each other school to the school of their
 //!   latest current SIS enrollment.
 //!
-//! A student is asked about by name first, as a ticket would; when the name does not
-//! single them out (`AMBIGUOUS`, `NOT_FOUND`), by `sourcedId`
-//! ([`Case::attempts`]).
+//! An SIS student is asked about by `sourcedId`: the case's slice stays the size of one
+//! family whatever the district's namesakes. A platform-only student is asked about by
+//! name first, as a ticket would (which finds the SIS student they are a namesake or an
+//! old copy of), then by `sourcedId` when the name does not single them out
+//! (`AMBIGUOUS`, `NOT_FOUND`; see [`Case::attempts`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -156,15 +158,11 @@ pub fn enumerate(roster: &Roster, platform: &PlatformData, today: NaiveDate) -> 
     // Students: missing-data, and student-mismatch with each family member.
     let sis_ids: BTreeSet<&str> = roster.students().map(|u| u.sourced_id.as_str()).collect();
     for u in roster.students().filter(|u| u.is_live()) {
-        let name = u.full_name();
         let sid = u.sourced_id.as_str();
         let school = schools.of_user(u);
         cases.push(Case {
             tool: SweepTool::MissingData,
-            attempts: vec![
-                inputs(&[("student_name", name.as_str())]),
-                inputs(&[("student_name", sid)]),
-            ],
+            attempts: vec![inputs(&[("student_name", sid)])],
             school: school.clone(),
         });
         let mut emails: BTreeMap<String, String> = BTreeMap::new();
@@ -189,10 +187,7 @@ pub fn enumerate(roster: &Roster, platform: &PlatformData, today: NaiveDate) -> 
         for email in emails.values() {
             cases.push(Case {
                 tool: SweepTool::StudentMismatch,
-                attempts: vec![
-                    inputs(&[("parent_email", email.as_str()), ("student_name", name.as_str())]),
-                    inputs(&[("parent_email", email.as_str()), ("student_name", sid)]),
-                ],
+                attempts: vec![inputs(&[("parent_email", email.as_str()), ("student_name", sid)])],
                 school: school.clone(),
             });
         }
@@ -222,21 +217,39 @@ pub fn enumerate(roster: &Roster, platform: &PlatformData, today: NaiveDate) -> 
         });
     }
 
-    // Parent emails on either side.
-    let mut emails: BTreeMap<String, String> = BTreeMap::new();
-    for e in roster
-        .family()
-        .filter_map(|u| u.email.as_deref())
-        .chain(platform.parents.iter().filter_map(|p| p.email.as_deref()))
-        .filter(|e| !e.trim().is_empty())
-    {
-        emails.entry(normalize_email(e)).or_insert_with(|| e.trim().to_owned());
+    // Parent emails on either side, each at the school of the first student of a family
+    // member with it (in the SIS).
+    let mut emails: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+    for u in roster.family() {
+        let Some(e) = u.email.as_deref().filter(|e| !e.trim().is_empty()) else {
+            continue;
+        };
+        let school = u
+            .agent_sourced_ids
+            .iter()
+            .filter_map(|a| users.get(a.as_str()).copied())
+            .chain(agents_of.get(u.sourced_id.as_str()).into_iter().flatten().copied())
+            .filter(|s| s.is_student())
+            .find_map(|s| schools.of_user(s));
+        let entry = emails
+            .entry(normalize_email(e))
+            .or_insert_with(|| (e.trim().to_owned(), None));
+        if entry.1.is_none() {
+            entry.1 = school;
+        }
     }
-    for email in emails.values() {
+    for e in platform.parents.iter().filter_map(|p| p.email.as_deref()) {
+        if !e.trim().is_empty() {
+            emails
+                .entry(normalize_email(e))
+                .or_insert_with(|| (e.trim().to_owned(), None));
+        }
+    }
+    for (email, school) in emails.into_values() {
         cases.push(Case {
             tool: SweepTool::ParentConflicts,
             attempts: vec![inputs(&[("parent_email", email.as_str())])],
-            school: None,
+            school,
         });
     }
 
@@ -295,20 +308,16 @@ fn transfer(
     if old.is_empty() {
         return None;
     }
-    let name = u.full_name();
     let school = schools.sis.get(new).map(|n| (*n).to_owned());
     Some(
         old.into_iter()
             .map(|o| Case {
                 tool: SweepTool::CampusTransfer,
-                attempts: vec![
-                    inputs(&[("student_name", name.as_str()), ("old_campus", o), ("new_campus", new)]),
-                    inputs(&[
-                        ("student_name", u.sourced_id.as_str()),
-                        ("old_campus", o),
-                        ("new_campus", new),
-                    ]),
-                ],
+                attempts: vec![inputs(&[
+                    ("student_name", u.sourced_id.as_str()),
+                    ("old_campus", o),
+                    ("new_campus", new),
+                ])],
                 school: school.clone(),
             })
             .collect(),

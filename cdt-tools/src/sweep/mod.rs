@@ -281,6 +281,37 @@ mod tests {
         assert!(!r.interrupted);
     }
 
+    /// A stop (Ctrl-C) ends the sweep at the next batch of cases; the report covers the
+    /// cases run and says it was interrupted.
+    #[test]
+    fn a_stop_ends_the_sweep_early_and_says_so() {
+        struct Stop;
+        impl Progress for Stop {
+            fn should_stop(&self) -> bool {
+                true
+            }
+        }
+        let mut w = World::new();
+        for i in 0..100 {
+            w.student(&format!("stu-{i}"), &format!("Kid{i}"), "Lee", "sch-lincoln");
+        }
+        w.mirror();
+        let district = District {
+            roster: &w.roster,
+            platform: &w.platform,
+            bookmarked_org_id: DISTRICT_BM,
+            customer_id: None,
+            timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
+        };
+        let r = sweep(&district, Vec::new(), &Stop);
+        assert!(r.interrupted);
+        assert_eq!(r.cases, 64);
+        assert!(render::to_text(&r).contains("INTERRUPTED"));
+        let all = sweep(&district, Vec::new(), &Quiet);
+        assert!(!all.interrupted);
+        assert_eq!(all.cases, 100);
+    }
+
     /// Text and HTML keep hostile names inert.
     #[test]
     fn renderings_keep_outside_text_inert() {
