@@ -57,6 +57,11 @@ pub(crate) enum Command {
     /// What changed between two OneRoster bundles (two nightly drops): records added,
     /// removed and changed per file, with the fields; exit 1 above `--max-change`.
     Diff(crate::diff::DiffArgs),
+    /// Every diagnostic over a whole district: each student with their family, each
+    /// parent email, each class and each school change; the findings ranked and counted
+    /// (text, JSON, CSV or HTML), and the fix lists with `--fixes`. Exit 0 nothing to
+    /// fix, 1 findings, 2 could not run.
+    Sweep(crate::sweep::SweepArgs),
     /// HubSpot: log in (OAuth), so `cdt triage` can read tickets and post notes.
     #[command(subcommand)]
     Hubspot(HubspotCommand),
@@ -239,6 +244,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Snapshot(args) => crate::snapshot::snapshot(&crate::plugins::registry(&cli.plugins)?, args).await,
         Command::Triage(args) => crate::triage::triage(&crate::plugins::registry(&cli.plugins)?, args).await,
         Command::Diff(args) => crate::diff::diff(&args),
+        Command::Sweep(args) => crate::sweep::sweep(args).await,
         Command::Hubspot(HubspotCommand::Login {
             settings,
             hubspot_settings,

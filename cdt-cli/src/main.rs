@@ -17,6 +17,7 @@ mod plugins;
 mod run;
 mod serve;
 mod snapshot;
+mod sweep;
 mod tools;
 mod triage;
 mod users;

@@ -71,6 +71,7 @@ pub mod rows;
 pub mod run;
 pub mod snapshot;
 mod sql;
+pub mod sweep;
 pub mod triage;
 
 pub use bundle::Limits;

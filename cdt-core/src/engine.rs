@@ -16,6 +16,7 @@ use crate::lookup::Lookup;
 use crate::platform::PlatformData;
 use crate::result::DiagnosticResult;
 use crate::roster::Roster;
+use crate::slice::index::{IndexedPlatform, IndexedRoster};
 use crate::tool::{Case, Inputs, Tool, Verdict};
 
 /// Who and what a diagnostic runs for, and when.
@@ -159,6 +160,29 @@ pub fn run_in_memory(
     inputs: &Inputs,
     roster: &Roster,
     platform: &PlatformData,
+    bookmarked_org_id: &str,
+    today: NaiveDate,
+) -> Result<Verdict> {
+    let (inputs, lookup) = plan(tool, inputs)?;
+    let source = roster.slice(&lookup);
+    let platform = platform.slice(&platform_lookup(&lookup, &source));
+    let case = Case {
+        source,
+        platform,
+        bookmarked_org_id: bookmarked_org_id.to_owned(),
+        today,
+    };
+    tool.run(&inputs, &case)
+}
+
+/// Runs a tool on a district already in memory and indexed, by the same steps as
+/// [`run_in_memory`] (the indexed slices are the reference slices), without scanning
+/// the tables: what a sweep runs for each of a district's cases.
+pub fn run_indexed(
+    tool: &dyn Tool,
+    inputs: &Inputs,
+    roster: &IndexedRoster<'_>,
+    platform: &IndexedPlatform<'_>,
     bookmarked_org_id: &str,
     today: NaiveDate,
 ) -> Result<Verdict> {

@@ -51,7 +51,7 @@ pub use error::{Error, Result};
 pub use lookup::Lookup;
 pub use platform::PlatformData;
 pub use registry::{Registry, ToolRegistration};
-pub use result::{DiagnosticResult, Finding, Remediation, Severity, Status, System};
+pub use result::{DiagnosticResult, FieldValues, Finding, Remediation, Severity, Status, System};
 pub use roster::Roster;
 pub use secret::{Secret, SecretRef};
 pub use tool::{Case, InputKind, InputSpec, Inputs, Tool, ToolSpec, Verdict};

@@ -173,6 +173,25 @@ pub struct Remediation {
     /// The field to change, if one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The field's values on each side and the value it should have, when the step
+    /// knows them (a fix list shows them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<FieldValues>,
+}
+
+/// A field's value in each system, and the value it should have.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldValues {
+    /// The value in the SIS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sis: Option<String>,
+    /// The value in Bookmarked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bookmarked: Option<String>,
+    /// The value it should have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
 }
 
 impl Remediation {
@@ -184,6 +203,7 @@ impl Remediation {
             action: action.into(),
             record_ids: Vec::new(),
             field: None,
+            values: None,
         }
     }
 
@@ -202,6 +222,17 @@ impl Remediation {
     #[must_use]
     pub fn field(mut self, field: &str) -> Self {
         self.field = Some(field.to_owned());
+        self
+    }
+
+    /// With the field's value in the SIS and in Bookmarked, and the value it should have.
+    #[must_use]
+    pub fn values(mut self, sis: Option<&str>, bookmarked: Option<&str>, expected: Option<&str>) -> Self {
+        self.values = Some(FieldValues {
+            sis: sis.map(str::to_owned),
+            bookmarked: bookmarked.map(str::to_owned),
+            expected: expected.map(str::to_owned),
+        });
         self
     }
 }

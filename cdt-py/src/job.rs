@@ -30,6 +30,8 @@ pub(crate) enum Outcome {
     Platform(cdt_core::PlatformData),
     /// A ticket's triage, and what was posted on the ticket.
     Triage(Box<(cdt_connectors::triage::Triaged, Option<cdt_connectors::triage::Posted>)>),
+    /// A district sweep's report.
+    Sweep(Box<cdt_tools::sweep::SweepReport>),
 }
 
 impl Outcome {
@@ -39,6 +41,7 @@ impl Outcome {
             Self::Roster(r) => Py::new(py, Roster::new(r))?.into_any(),
             Self::Platform(p) => Py::new(py, Platform::new(p))?.into_any(),
             Self::Triage(t) => crate::triage::triaged_to_py(py, *t)?,
+            Self::Sweep(r) => crate::convert::to_py(py, &*r)?.unbind(),
         })
     }
 }

@@ -23,6 +23,7 @@ mod records;
 mod registry;
 mod result;
 mod run;
+mod sweep;
 mod tools;
 mod triage;
 
@@ -47,6 +48,8 @@ mod _cdt {
     use crate::result::{DiagnosticResult, Finding, Remediation};
     #[pymodule_export]
     use crate::run::{start_load_platform, start_load_roster, start_run};
+    #[pymodule_export]
+    use crate::sweep::start_sweep;
     #[pymodule_export]
     use crate::tools::{InputSpec, ToolSpec, tool, tools};
     #[pymodule_export]

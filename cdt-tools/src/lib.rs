@@ -37,6 +37,7 @@ mod fixtures;
 pub mod missing_data;
 pub mod parent_conflicts;
 pub mod student_mismatch;
+pub mod sweep;
 #[cfg(test)]
 mod testkit;
 

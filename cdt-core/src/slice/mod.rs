@@ -31,6 +31,7 @@ use crate::matching::{NameMatch, NameQuery, PersonName, normalize_email, query_s
 use crate::platform::{Class, Enrollment, ImportError, ImportRun, Organization, Parent, ParentStudent, Student};
 use crate::roster;
 
+pub mod index;
 pub mod memory;
 mod platform;
 mod roster_slice;

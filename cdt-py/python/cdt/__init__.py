@@ -48,6 +48,7 @@ from cdt._cdt import load_plugins as _load_plugins
 from cdt._cdt import start_load_platform as _start_load_platform
 from cdt._cdt import start_load_roster as _start_load_roster
 from cdt._cdt import start_run as _start_run
+from cdt._cdt import start_sweep as _start_sweep
 from cdt._cdt import start_triage as _start_triage
 from cdt._progress import ProgressArg, progress_enabled, set_progress
 from cdt.exceptions import (
@@ -115,6 +116,7 @@ __all__ = [
     "set_progress",
     "settings_dir",
     "start_run",
+    "sweep",
     "tool",
     "triage",
     "tools",
@@ -280,6 +282,36 @@ async def run_async(
     )
     result: DiagnosticResult = await _aio.wait(job)
     return result
+
+
+def sweep(
+    customer_id: str | None = None,
+    *,
+    settings_dir: PathLike | None = None,
+    source: PathLike | None = None,
+    platform: PathLike | None = None,
+    district_id: str | None = None,
+    progress: ProgressArg = None,
+) -> dict[str, Any]:
+    """Every built-in diagnostic over a whole district (each student with their family,
+    each parent email, each class, each school change); the same as ``cdt sweep`` on the
+    command line. Give ``customer_id`` (read from ``settings_dir``), or ``source`` (a
+    OneRoster bundle) and ``platform`` (a snapshot folder or embedded store).
+
+    Returns the report as a dict: ``cases``, ``by_code``, ``by_system``, ``by_school``
+    (lists of ``{"key", "count"}``, most first) and ``findings``, each once with its
+    ``code``, ``message``, ``record_ids``, ``school``, ``remediation`` and ``found_by``
+    (the tool and inputs that give it again with :func:`run`).
+    """
+    job = _start_sweep(
+        _settings(settings_dir),
+        customer_id=customer_id,
+        source=source,
+        platform=platform,
+        district_id=district_id,
+    )
+    out: dict[str, Any] = job.join(progress)
+    return out
 
 
 def triage(

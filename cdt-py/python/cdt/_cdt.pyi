@@ -29,6 +29,7 @@ __all__ = [
     "start_load_platform",
     "start_load_roster",
     "start_run",
+    "start_sweep",
     "start_triage",
     "tool",
     "tools",
@@ -308,6 +309,16 @@ def start_run(
     **kwargs: str | None,
 ) -> Job:
     """Starts a diagnostic on files."""
+
+def start_sweep(
+    settings_dir: _Path,
+    *,
+    customer_id: str | None = None,
+    source: _Path | None = None,
+    platform: _Path | None = None,
+    district_id: str | None = None,
+) -> Job:
+    """Starts a sweep of a district."""
 
 def start_triage(
     ticket: Mapping[str, str | None] | str,

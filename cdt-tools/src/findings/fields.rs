@@ -42,6 +42,7 @@ impl FieldDiff {
         Remediation::new(System::Bookmarked, action)
             .records([id.to_owned()])
             .field(self.field)
+            .values(Some(&self.sis), Some(&self.bm), Some(&self.sis))
     }
 }
 

@@ -430,7 +430,8 @@ impl Violation for ParentEmailDiffersInBookmarked {
                 ),
             )
             .records([self.id.clone()])
-            .field("email"),
+            .field("email")
+            .values(self.sis_email.as_deref(), self.bm_email.as_deref(), Some(&email)),
         ]
     }
 }
