@@ -163,16 +163,14 @@ pub fn run_in_memory(
     bookmarked_org_id: &str,
     today: NaiveDate,
 ) -> Result<Verdict> {
-    let (inputs, lookup) = plan(tool, inputs)?;
-    let source = roster.slice(&lookup);
-    let platform = platform.slice(&platform_lookup(&lookup, &source));
-    let case = Case {
-        source,
-        platform,
-        bookmarked_org_id: bookmarked_org_id.to_owned(),
+    run_sliced(
+        tool,
+        inputs,
+        |l| roster.slice(l),
+        |l| platform.slice(l),
+        bookmarked_org_id,
         today,
-    };
-    tool.run(&inputs, &case)
+    )
 }
 
 /// Runs a tool on a district already in memory and indexed, by the same steps as
@@ -186,9 +184,29 @@ pub fn run_indexed(
     bookmarked_org_id: &str,
     today: NaiveDate,
 ) -> Result<Verdict> {
+    run_sliced(
+        tool,
+        inputs,
+        |l| roster.slice(l),
+        |l| platform.slice(l),
+        bookmarked_org_id,
+        today,
+    )
+}
+
+/// The steps [`run_in_memory`] and [`run_indexed`] share: validate, look up, slice the
+/// source, slice the platform with the source's `sourcedId`s, run.
+fn run_sliced(
+    tool: &dyn Tool,
+    inputs: &Inputs,
+    slice_source: impl FnOnce(&Lookup) -> Roster,
+    slice_platform: impl FnOnce(&Lookup) -> PlatformData,
+    bookmarked_org_id: &str,
+    today: NaiveDate,
+) -> Result<Verdict> {
     let (inputs, lookup) = plan(tool, inputs)?;
-    let source = roster.slice(&lookup);
-    let platform = platform.slice(&platform_lookup(&lookup, &source));
+    let source = slice_source(&lookup);
+    let platform = slice_platform(&platform_lookup(&lookup, &source));
     let case = Case {
         source,
         platform,
