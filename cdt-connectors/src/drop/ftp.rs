@@ -8,7 +8,7 @@
 //! the data connections always to the control connection's address (the address in
 //! a `PASV` answer is ignored, so a server cannot point the client elsewhere).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, FtpStream, RustlsConnector, RustlsFtpStream, Status};
 
-use super::{DropSettings, Listed, Protocol, RemoteFile, Secrets, Session};
+use super::{DownloadSink, DropSettings, Listed, Protocol, RemoteFile, Secrets, Session};
 use crate::error::{DropErrorKind, Error, Result};
 
 enum Conn {
@@ -238,51 +238,28 @@ fn download(
     secrets: &Secrets,
     file: &RemoteFile,
     max: u64,
-    mut out: std::fs::File,
+    out: std::fs::File,
 ) -> Result<std::fs::File> {
     let path = file.path.as_str();
     let fail = |what: &str, e: &FtpError| ftp_error(settings, secrets, Some(path), what, e);
-    let short = |got: u64| {
-        settings.error(
-            Some(path),
-            DropErrorKind::Truncated,
-            format!(
-                "the download ended after {got} of the {} bytes the server announced; nothing was kept",
-                file.size
-            ),
-        )
-    };
+    let mut sink = DownloadSink::new(settings, file, max, out);
     with_conn!(conn, ftp => {
         let mut stream = ftp.retr_as_stream(path).map_err(|e| fail("download (RETR)", &e))?;
         let mut buf = vec![0u8; 64 * 1024];
-        let mut total: u64 = 0;
         loop {
             let Ok(n) = stream.read(&mut buf) else {
-                return Err(short(total));
+                return Err(sink.short());
             };
             if n == 0 {
                 break;
             }
-            total += n as u64;
-            if total > file.size || total > max {
+            if let Err(e) = sink.write(&buf[..n]) {
                 let _ = ftp.abort(stream);
-                return Err(settings.error(
-                    Some(path),
-                    DropErrorKind::Truncated,
-                    format!(
-                        "the server sent more than the {} bytes it announced (cap {max}); nothing was kept",
-                        file.size
-                    ),
-                ));
+                return Err(e);
             }
-            out.write_all(&buf[..n])
-                .map_err(|e| settings.error(Some(path), DropErrorKind::Cache, format!("download cache: {e}")))?;
         }
         stream.finish().map_err(|e| fail("download (end of transfer)", &e))?;
-        if total != file.size {
-            return Err(short(total));
-        }
-        Ok(out)
+        sink.finish()
     })
 }
 

@@ -235,6 +235,71 @@ pub struct RemoteFile {
     pub modified: Option<i64>,
 }
 
+/// A download being written to its temporary file: every chunk counted against the
+/// size the server announced and the cap, so an overlong or short transfer is an error
+/// and nothing is kept. FTP and SFTP both write through it.
+pub(crate) struct DownloadSink<'a> {
+    settings: &'a DropSettings,
+    file: &'a RemoteFile,
+    max: u64,
+    out: std::fs::File,
+    total: u64,
+}
+
+impl<'a> DownloadSink<'a> {
+    pub(crate) fn new(settings: &'a DropSettings, file: &'a RemoteFile, max: u64, out: std::fs::File) -> Self {
+        Self {
+            settings,
+            file,
+            max,
+            out,
+            total: 0,
+        }
+    }
+
+    /// Writes a chunk; more than announced (or over the cap) is an error.
+    pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        use std::io::Write as _;
+        let path = Some(self.file.path.as_str());
+        self.total += chunk.len() as u64;
+        if self.total > self.file.size || self.total > self.max {
+            return Err(self.settings.error(
+                path,
+                DropErrorKind::Truncated,
+                format!(
+                    "the server sent more than the {} bytes it announced (cap {}); nothing was kept",
+                    self.file.size, self.max
+                ),
+            ));
+        }
+        self.out.write_all(chunk).map_err(|e| {
+            self.settings
+                .error(path, DropErrorKind::Cache, format!("download cache: {e}"))
+        })
+    }
+
+    /// The error of a transfer that ended early.
+    pub(crate) fn short(&self) -> Error {
+        self.settings.error(
+            Some(self.file.path.as_str()),
+            DropErrorKind::Truncated,
+            format!(
+                "the download ended after {} of the {} bytes the server announced; nothing was kept",
+                self.total, self.file.size
+            ),
+        )
+    }
+
+    /// The file, when exactly the announced size arrived.
+    pub(crate) fn finish(self) -> Result<std::fs::File> {
+        if self.total == self.file.size {
+            Ok(self.out)
+        } else {
+            Err(self.short())
+        }
+    }
+}
+
 /// A name in a listing: the name, and its size and time when the listing gave them.
 #[derive(Clone, Debug)]
 pub(crate) struct Listed {

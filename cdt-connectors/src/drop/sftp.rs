@@ -15,7 +15,7 @@ use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
 use tokio::io::AsyncReadExt as _;
 
-use super::{DropSettings, Listed, RemoteFile, Secrets, Session};
+use super::{DownloadSink, DropSettings, Listed, RemoteFile, Secrets, Session};
 use crate::error::{DropErrorKind, Error, Result};
 
 /// Checks the server's host key against the pinned fingerprint, remembering the one
@@ -224,8 +224,7 @@ impl Session for SftpDrop {
         })
     }
 
-    async fn download(&mut self, file: &RemoteFile, max: u64, mut out: std::fs::File) -> Result<std::fs::File> {
-        use std::io::Write as _;
+    async fn download(&mut self, file: &RemoteFile, max: u64, out: std::fs::File) -> Result<std::fs::File> {
         let settings = &self.settings;
         let path = file.path.as_str();
         let mut remote = self
@@ -233,41 +232,16 @@ impl Session for SftpDrop {
             .open(path)
             .await
             .map_err(|e| sftp_error(settings, path, "opening the file", &e))?;
+        let mut sink = DownloadSink::new(settings, file, max, out);
         let mut buf = vec![0u8; 64 * 1024];
-        let mut total: u64 = 0;
-        let short = |got: u64| {
-            settings.error(
-                Some(path),
-                DropErrorKind::Truncated,
-                format!(
-                    "the download ended after {got} of the {} bytes the server announced; nothing was kept",
-                    file.size
-                ),
-            )
-        };
         loop {
-            let n = remote.read(&mut buf).await.map_err(|_| short(total))?;
+            let n = remote.read(&mut buf).await.map_err(|_| sink.short())?;
             if n == 0 {
                 break;
             }
-            total += n as u64;
-            if total > file.size || total > max {
-                return Err(settings.error(
-                    Some(path),
-                    DropErrorKind::Truncated,
-                    format!(
-                        "the server sent more than the {} bytes it announced (cap {max}); nothing was kept",
-                        file.size
-                    ),
-                ));
-            }
-            out.write_all(&buf[..n])
-                .map_err(|e| settings.error(Some(path), DropErrorKind::Cache, format!("download cache: {e}")))?;
+            sink.write(&buf[..n])?;
         }
-        if total != file.size {
-            return Err(short(total));
-        }
-        Ok(out)
+        sink.finish()
     }
 
     async fn close(&mut self) {
