@@ -50,6 +50,14 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
     out.map_or(Cow::Borrowed(text), Cow::Owned)
 }
 
+/// A caller's text for an error message: control characters dropped, at most
+/// `max_chars` characters, so a hostile value can neither forge lines nor flood the
+/// message.
+#[must_use]
+pub fn clip(text: &str, max_chars: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max_chars).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,9 +94,8 @@ impl ToolSpec {
         for name in inputs.0.keys() {
             if !self.inputs.iter().any(|i| &i.name == name) {
                 let known: Vec<&str> = self.inputs.iter().map(|i| i.name.as_str()).collect();
-                let shown: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
                 return Err(Error::input(
-                    shown,
+                    crate::text::clip(name, 64),
                     format!("`{}` takes no such input; it takes: {}", self.id, known.join(", ")),
                 ));
             }

@@ -263,16 +263,16 @@ pub(crate) async fn login(
         second_factor: session.second_factor,
     };
     let mut res = Json(body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &cookie_value)) {
+    let max_age = cdt_store::sessions::IDLE_MS / 1000;
+    if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &cookie_value, max_age)) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)
 }
 
-/// The `Set-Cookie` value of a session.
-pub(crate) fn session_cookie(state: &AppState, value: &str) -> String {
+/// The `Set-Cookie` value of a session (`max_age` 0 clears it).
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    let max_age = cdt_store::sessions::IDLE_MS / 1000;
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
@@ -283,10 +283,7 @@ pub(crate) async fn logout(State(state): State<Arc<AppState>>, caller: Caller) -
         state.store.end_session(&s.id).await?;
     }
     let mut res = axum::http::StatusCode::NO_CONTENT.into_response();
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, "", 0)) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)

@@ -178,7 +178,7 @@ impl From<cdt_core::Error> for ApiError {
 
 /// A caller's text, shortened and without control characters, for a detail.
 pub(crate) fn clip(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(64).collect()
+    cdt_core::text::clip(s, 64)
 }
 
 impl From<cdt_store::Error> for ApiError {

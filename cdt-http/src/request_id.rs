@@ -44,12 +44,7 @@ pub(crate) async fn middleware(State(state): State<Arc<AppState>>, mut req: Requ
         .map(str::to_owned)
         .or_else(|| req.uri().authority().map(ToString::to_string));
     let mut res = if !probe && !host.as_deref().is_some_and(|h| state.config.host_allowed(h)) {
-        let shown: String = host
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(64)
-            .collect();
+        let shown = crate::problem::clip(&host.unwrap_or_default());
         tracing::warn!(target: "cdt::security", parent: &span, host = %shown, "request for an unknown host refused");
         ApiError::new(Kind::BadHost, "this server does not answer to that Host").into_response()
     } else {

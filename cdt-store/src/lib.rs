@@ -172,13 +172,13 @@ fn backend_of(url: &str) -> Result<(Backend, String)> {
 
 /// A new random id for a row (128 bits, hex).
 pub(crate) fn new_id() -> String {
-    random::hex_id(16)
+    random::hex_id::<16>()
 }
 
 /// A new id for an error answer, to find its cause in the log (64 bits, hex).
 #[must_use]
 pub fn new_error_id() -> String {
-    random::hex_id(8)
+    random::hex_id::<8>()
 }
 
 /// A new random password for a first login: 24 characters, 144 bits.

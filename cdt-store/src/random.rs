@@ -12,12 +12,9 @@ fn bytes<const N: usize>() -> [u8; N] {
     b
 }
 
-/// `n` random bytes as lowercase hex.
-pub(crate) fn hex_id(n: usize) -> String {
-    match n {
-        8 => hex::encode(bytes::<8>()),
-        _ => hex::encode(bytes::<16>()),
-    }
+/// `N` random bytes as lowercase hex.
+pub(crate) fn hex_id<const N: usize>() -> String {
+    hex::encode(bytes::<N>())
 }
 
 /// 256 random bits, base64url without padding (43 characters).

@@ -38,7 +38,7 @@ impl Store {
     pub async fn create_session(&self, user_id: &str, second_factor: bool) -> Result<(Session, String)> {
         let now = self.now_ms();
         let session = Session {
-            id: random::hex_id(16),
+            id: random::hex_id::<16>(),
             csrf: random::secret(),
             second_factor,
         };

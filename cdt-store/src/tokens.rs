@@ -99,7 +99,7 @@ impl Store {
         }
         let now = self.now_ms();
         let info = TokenInfo {
-            id: random::hex_id(8),
+            id: random::hex_id::<8>(),
             user_id: user_id.to_owned(),
             name: name.to_owned(),
             second_factor,
