@@ -31,19 +31,8 @@ fn users(db: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
 }
 
 fn get(addr: &str, path: &str, token: &str, body: Option<&str>) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_mins(1))).unwrap();
     let (method, body) = body.map_or(("GET", ""), |b| ("POST", b));
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    cdt_tests::http::request(addr, "localhost", Some(token), method, path, body)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! paths, with TRACE logging on; no planted secret appears in a response (headers or
 //! body) or in the server's log.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -12,18 +12,7 @@ use cdt_tests::sentinel::{Scenario, assert_clean};
 
 /// One request over a fresh connection; the whole response (status line, headers, body).
 fn request(addr: &str, token: &str, method: &str, path: &str, body: &str) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_mins(2))).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).unwrap();
-    out
+    cdt_tests::http::request(addr, addr, Some(token), method, path, body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

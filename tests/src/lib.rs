@@ -15,6 +15,7 @@ pub mod drops;
 pub mod fake_api;
 pub mod fake_hubspot;
 pub mod fake_oneroster;
+pub mod http;
 pub mod moto;
 pub mod pg;
 pub mod sentinel;
