@@ -114,6 +114,59 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// The caller of a browser session (the `cdt_session` cookie), with no CSRF check:
+    /// `None` without the cookie, 401 (and a security event) for an ended session.
+    pub(crate) async fn from_session(parts: &Parts, state: &AppState) -> Result<Option<Self>, ApiError> {
+        let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let client = client_of(parts);
+        let Some((user, session)) = state.store.session(&cookie).await? else {
+            state
+                .security(SecurityEvent {
+                    kind: "auth-failed".into(),
+                    client,
+                    request_id: Some(request_id),
+                    detail: "ended or unknown session".into(),
+                    ..SecurityEvent::default()
+                })
+                .await;
+            return Err(ApiError::new(
+                Kind::Unauthenticated,
+                "the session has ended; log in again",
+            ));
+        };
+        Ok(Some(Self {
+            user,
+            via: Via::Session(session),
+            request_id,
+            client,
+        }))
+    }
+
+    /// Refuses (403, and a security event) a session's state-changing request whose
+    /// CSRF token (a header, or a form's field) is not the session's. Token callers
+    /// need none.
+    pub(crate) async fn check_csrf(&self, state: &AppState, presented: &str, refusal: &str) -> Result<(), ApiError> {
+        let Via::Session(session) = &self.via else {
+            return Ok(());
+        };
+        if csrf_matches(session, presented) {
+            return Ok(());
+        }
+        state
+            .security(self.event("csrf", "state-changing request without its CSRF token"))
+            .await;
+        Err(ApiError::new(Kind::Csrf, refusal))
+    }
+}
+
 impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
 
@@ -155,14 +208,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 "the API token is invalid, expired or revoked",
             ));
         }
-        if let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) {
-            let Some((user, session)) = state.store.session(&cookie).await? else {
-                state.security(refuse("ended or unknown session")).await;
-                return Err(ApiError::new(
-                    Kind::Unauthenticated,
-                    "the session has ended; log in again",
-                ));
-            };
+        if let Some(caller) = Self::from_session(parts, state).await? {
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if !safe {
                 let presented = parts
@@ -170,28 +216,15 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                     .get(CSRF_HEADER)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
-                if !csrf_matches(&session, presented) {
-                    let caller = Self {
-                        user,
-                        via: Via::Session(session),
-                        request_id,
-                        client,
-                    };
-                    state
-                        .security(caller.event("csrf", "state-changing request without its CSRF token"))
-                        .await;
-                    return Err(ApiError::new(
-                        Kind::Csrf,
-                        format!("a session's {} request needs the {CSRF_HEADER} header", parts.method),
-                    ));
-                }
+                caller
+                    .check_csrf(
+                        state,
+                        presented,
+                        &format!("a session's {} request needs the {CSRF_HEADER} header", parts.method),
+                    )
+                    .await?;
             }
-            return Ok(Self {
-                user,
-                via: Via::Session(session),
-                request_id,
-                client,
-            });
+            return Ok(caller);
         }
         Err(ApiError::new(
             Kind::Unauthenticated,

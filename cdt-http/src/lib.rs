@@ -28,6 +28,7 @@
 //! | GET | `/runs` | any user | recent runs: `?customer=&tool=&status=&user=&limit=` |
 //! | GET | `/runs/{id}` | any user | one run with its result |
 //! | GET | `/security-events` | admin | the latest security events |
+//! | GET, POST | `/`, `/ui/…` | browsers | the page: log in, recent runs, run a tool, read a result (the `page` module) |
 //!
 //! Errors are `application/problem+json` with a stable `type`
 //! (`urn:cdt:problem:<slug>`, see [`problem::Kind`]) and an `error_id` to find the
@@ -37,6 +38,7 @@ mod auth;
 mod error;
 mod metrics;
 mod openapi;
+mod page;
 mod request_id;
 mod routes;
 mod server;
@@ -66,6 +68,11 @@ pub fn app(state: AppState) -> Router {
     let upload_limit = state.config.upload_limit;
     let state = Arc::new(state);
     Router::new()
+        .route("/", get(page::home))
+        .route("/ui/login", post(page::login))
+        .route("/ui/logout", post(page::logout))
+        .route("/ui/tools/{tool_id}", get(page::tool).post(page::run))
+        .route("/ui/runs/{id}", get(page::run_page))
         .route("/health", get(routes::health))
         .route("/ready", get(routes::ready))
         .route("/metrics", get(routes::metrics))

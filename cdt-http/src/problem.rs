@@ -191,8 +191,10 @@ impl From<cdt_store::Error> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// Logs the error (the internal cause only here) under a new error id; returns
+    /// the id.
+    pub(crate) fn log(&self) -> String {
         let error_id = cdt_store::new_error_id();
         let status = self.kind.status();
         if let Some(internal) = &self.internal {
@@ -202,6 +204,14 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(%error_id, kind = self.kind.slug(), status = status.as_u16(), "request refused");
         }
+        error_id
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let error_id = self.log();
+        let status = self.kind.status();
         let body = serde_json::json!({
             "type": format!("urn:cdt:problem:{}", self.kind.slug()),
             "title": self.kind.title(),

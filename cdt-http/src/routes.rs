@@ -79,12 +79,12 @@ pub(crate) async fn tools(State(state): State<Arc<AppState>>, _caller: Caller) -
 /// A customer as listed.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct CustomerItem {
-    customer_id: String,
-    customer_name: Option<String>,
-    environment: Option<Environment>,
-    active: Option<bool>,
+    pub(crate) customer_id: String,
+    pub(crate) customer_name: Option<String>,
+    pub(crate) environment: Option<Environment>,
+    pub(crate) active: Option<bool>,
     /// `false`: the settings file does not load (the log says why).
-    valid: bool,
+    pub(crate) valid: bool,
 }
 
 /// `GET /customers`.
@@ -93,6 +93,12 @@ pub(crate) async fn customers(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
 ) -> Result<Json<Vec<CustomerItem>>, ApiError> {
+    Ok(Json(customer_items(&state).await?))
+}
+
+/// Every customer of the settings folder, with its environment (`valid: false` when
+/// its file does not load).
+pub(crate) async fn customer_items(state: &AppState) -> Result<Vec<CustomerItem>, ApiError> {
     let dir = state.settings_dir.clone();
     let items = tokio::task::spawn_blocking(move || -> cdt_core::Result<Vec<CustomerItem>> {
         let ids = cdt_connectors::customers::list(&dir)?;
@@ -121,7 +127,7 @@ pub(crate) async fn customers(
     })
     .await
     .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??;
-    Ok(Json(items))
+    Ok(items)
 }
 
 /// `GET /runs`: recent runs, newest first, without results.
@@ -174,12 +180,12 @@ pub(crate) async fn security_events(
 #[serde(deny_unknown_fields)]
 pub(crate) struct RunRequest {
     #[serde(default)]
-    inputs: BTreeMap<String, String>,
+    pub(crate) inputs: BTreeMap<String, String>,
     #[serde(default)]
-    hubspot_ticket_id: Option<String>,
+    pub(crate) hubspot_ticket_id: Option<String>,
     /// Read a file drop again, not from the caches.
     #[serde(default)]
-    fresh: bool,
+    pub(crate) fresh: bool,
 }
 
 /// The body of a run on files: paths relative to the data directory.
@@ -210,14 +216,26 @@ pub(crate) async fn run_customer(
     body: Body<RunRequest>,
 ) -> Result<Response, ApiError> {
     let req = parse(body)?;
+    let job = customer_job(&state, &caller, customer_id, tool_id, req).await?;
+    Ok(answer(execute(&state, &caller, job).await?))
+}
+
+/// A run on a customer, once the caller is permitted its environment.
+pub(crate) async fn customer_job(
+    state: &AppState,
+    caller: &Caller,
+    customer_id: String,
+    tool_id: String,
+    req: RunRequest,
+) -> Result<Job, ApiError> {
     let dir = state.settings_dir.clone();
     let id = customer_id.clone();
     let customer = tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
         .await
         .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??;
     let environment = customer.bookmarked_environment;
-    caller.require_run(&state, environment).await?;
-    let job = Job {
+    caller.require_run(state, environment).await?;
+    Ok(Job {
         tool_id,
         inputs: req.inputs,
         target: Target::Settings(Arc::new(customer)),
@@ -225,8 +243,7 @@ pub(crate) async fn run_customer(
         environment: Some(environment.to_string()),
         ticket: req.hubspot_ticket_id,
         fresh: req.fresh,
-    };
-    execute(&state, &caller, job).await
+    })
 }
 
 /// `POST /tools/{tool_id}/run`: a run on files of the data directory (staging
@@ -262,11 +279,11 @@ pub(crate) async fn run_files(
         ticket: req.hubspot_ticket_id,
         fresh: req.fresh,
     };
-    execute(&state, &caller, job).await
+    Ok(answer(execute(&state, &caller, job).await?))
 }
 
 /// One diagnostic to run for a caller.
-struct Job {
+pub(crate) struct Job {
     tool_id: String,
     inputs: BTreeMap<String, String>,
     target: Target,
@@ -346,9 +363,29 @@ where
     }
 }
 
+/// A run done and recorded.
+pub(crate) struct Ran {
+    /// Its id in the history.
+    pub(crate) run_id: String,
+    /// Its result.
+    pub(crate) result: DiagnosticResult,
+}
+
+/// The API's answer to a run: the result, with `Location: /runs/{id}`.
+fn answer(ran: Ran) -> Response {
+    let mut res = Json(ran.result).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/runs/{}", ran.run_id)) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&ran.run_id) {
+        res.headers_mut().insert("cdt-run-id", v);
+    }
+    res
+}
+
 /// Runs a job: inputs checked, admitted ([`admit`]), run ([`in_slot`]), the outcome
-/// recorded in the history. Answers the result, with `Location: /runs/{id}`.
-async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Response, ApiError> {
+/// recorded in the history (a failed run too, with its error).
+pub(crate) async fn execute(state: &AppState, caller: &Caller, job: Job) -> Result<Ran, ApiError> {
     let tool = state.registry.get(&job.tool_id)?;
     let inputs = Inputs::from_pairs(job.inputs);
     let inputs = tool.spec().validate(&inputs)?;
@@ -379,13 +416,8 @@ async fn execute(state: &Arc<AppState>, caller: &Caller, job: Job) -> Result<Res
         error: outcome.as_ref().err().map(|e| e.detail.clone()),
     };
     let run_id = record_run(state, caller, &run, elapsed).await?;
-    let result = outcome?;
-    let mut res = Json(result).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("/runs/{run_id}")) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&run_id) {
-        res.headers_mut().insert("cdt-run-id", v);
-    }
-    Ok(res)
+    Ok(Ran {
+        run_id,
+        result: outcome?,
+    })
 }

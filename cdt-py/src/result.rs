@@ -306,10 +306,11 @@ impl DiagnosticResult {
         other.cast::<Self>().is_ok_and(|o| o.get().inner == self.inner)
     }
 
-    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
-        slf.py()
-            .import("cdt._html")?
-            .call_method1("result_html", (slf,))?
-            .extract()
+    /// The notebook display: the same rendering as the service's page
+    /// (`cdt_core::html::result_html`): status and findings first, then each record
+    /// matched across the two sides in two columns with the differing fields
+    /// highlighted.
+    fn _repr_html_(&self) -> String {
+        cdt_core::html::result_html(&self.inner)
     }
 }

@@ -91,7 +91,25 @@ def test_every_field_of_a_result_is_escaped(settings: Path) -> None:
     html = hostile._repr_html_()
     _assert_inert(html)
     assert html.count("&lt;script&gt;") >= 10
-    assert 'class="cdt-diff"' in html  # the poisoned side-by-side row differs
+
+def test_records_are_matched_across_the_sides_with_differences_highlighted(settings: Path) -> None:
+    r = cdt.run(
+        "student-mismatch",
+        customer="demo-district",
+        settings_dir=settings,
+        parent_email="marguerite.la@norrsken.example",
+        student_name="Soren Lindqvist-Amadi",
+    )
+    html = r._repr_html_()
+    _assert_inert(html)
+    assert "Records on both sides" in html
+    # Sören's row: the name Bookmarked misspells is highlighted on both sides, once each.
+    row = html[html.index("demo-stu-soren</code>"):]
+    row = row[: row.index("</tr>")]
+    assert row.count('<div class="cdt-diff"><span class="cdt-k">name</span>') == 2
+    assert "Lindqvist-Amaid" in row and "Lindqvist-Amadi" in row
+    # The findings come before the records.
+    assert html.index("student-field-differs-in-bookmarked") < html.index("Records on both sides")
 
 
 def test_tables_html(settings: Path) -> None:

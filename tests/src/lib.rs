@@ -7,9 +7,11 @@
 //! faults), [`fake_hubspot`] (HubSpot's tickets, notes, pipelines and OAuth on
 //! loopback), [`drops`] (real FTP, FTPS and SFTP servers on loopback), [`service`] (skip-or-fail when a service is missing) and [`conformance`]
 //! (the check every platform backend passes), and [`accuracy`] (the property-based
-//! accuracy harness of the built-in tools against an oracle).
+//! accuracy harness of the built-in tools against an oracle), and [`browser`] (headless
+//! Chromium through `ChromeDriver`, for the service's page).
 
 pub mod accuracy;
+pub mod browser;
 pub mod conformance;
 pub mod drops;
 pub mod fake_api;

@@ -1,4 +1,7 @@
-"""HTML for notebooks (``_repr_html_``).
+"""HTML for notebooks (``_repr_html_``) of tables and tool specs.
+
+A ``DiagnosticResult`` is rendered in Rust (``cdt_core::html``), the same way the
+service's page shows it.
 
 Roster data is untrusted: a student's name can be ``<script>…``. Every value and
 every key goes through :func:`esc` before it reaches the page; nothing here builds
@@ -9,19 +12,10 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Iterable
+from typing import Any
 
 #: Rows of a table shown in a notebook before "… N more".
 MAX_ROWS = 20
-
-_STATUS_COLOURS = {
-    "NO_ISSUE": "#2e7d32",
-    "ISSUE_IN_SOURCE": "#c62828",
-    "ISSUE_IN_BOOKMARKED": "#ad1457",
-    "ISSUE_IN_BOTH": "#6a1b9a",
-    "NOT_FOUND": "#ef6c00",
-    "AMBIGUOUS": "#f9a825",
-}
 
 _STYLE = (
     "<style>"
@@ -54,95 +48,6 @@ def _scalar(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return _pre(value)
     return esc(value)
-
-
-def _pairs(d: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """The fields a comparison row holds for both sides: (label, SIS key, Bookmarked key)."""
-    out = []
-    for key in d:
-        if key.startswith("sis_") and "bookmarked_" + key[4:] in d:
-            out.append((key[4:], key, "bookmarked_" + key[4:]))
-        elif key.endswith("_in_sis") and key[: -len("_in_sis")] + "_in_bookmarked" in d:
-            base = key[: -len("_in_sis")]
-            out.append((base, key, base + "_in_bookmarked"))
-    return out
-
-
-def _side_by_side(d: dict[str, Any]) -> str:
-    pairs = _pairs(d)
-    if not pairs:
-        return _kv_table(d)
-    paired = {k for _, a, b in pairs for k in (a, b)}
-    title = ", ".join(f"{esc(k)}: {_scalar(v)}" for k, v in d.items() if k not in paired)
-    diff = ' class="cdt-diff"'
-    rows = "".join(
-        f"<tr{diff if d[a] != d[b] else ''}>"
-        f"<th>{esc(label)}</th><td>{_scalar(d[a])}</td><td>{_scalar(d[b])}</td></tr>"
-        for label, a, b in pairs
-    )
-    return f"<div>{title}</div><table><tr><th></th><th>SIS</th><th>Bookmarked</th></tr>{rows}</table>"
-
-
-def _kv_table(d: dict[str, Any]) -> str:
-    rows = "".join(f"<tr><th>{esc(k)}</th><td>{_scalar(v)}</td></tr>" for k, v in d.items())
-    return f"<table>{rows}</table>"
-
-
-def _comparison(value: Any) -> str:
-    if isinstance(value, dict):
-        parts = []
-        for key, v in value.items():
-            if isinstance(v, dict):
-                parts.append(f"<p><b>{esc(key)}</b></p>{_side_by_side(v)}")
-            elif isinstance(v, list) and v and all(isinstance(i, dict) for i in v):
-                parts.append(f"<p><b>{esc(key)}</b></p>" + "".join(_side_by_side(i) for i in v))
-            else:
-                parts.append(f"<p><b>{esc(key)}</b>: {_scalar(v)}</p>")
-        return "".join(parts)
-    return _scalar(value)
-
-
-def _list(items: Iterable[str], tag: str = "ul") -> str:
-    inner = "".join(f"<li>{i}</li>" for i in items)
-    return f"<{tag}>{inner}</{tag}>" if inner else ""
-
-
-def result_html(r: Any) -> str:
-    """A ``DiagnosticResult``: status, summary, findings, differences side by side, remediation."""
-    colour = _STATUS_COLOURS.get(r.status, "#555")
-    inputs = ", ".join(f"{esc(k)}={esc(v)}" for k, v in r.inputs.items())
-    parts = [
-        _STYLE,
-        '<div class="cdt-r">',
-        f"<p><b>{esc(r.tool_name)}</b> <code>{esc(r.tool_id)}</code> "
-        f'<span class="cdt-badge" style="background:{colour}">{esc(r.status)}</span></p>',
-        f"<p>{esc(r.summary)}</p>",
-        f"<p><small>customer {esc(r.customer_id or '(files)')} · inputs {inputs}"
-        + (f" · ticket {esc(r.hubspot_ticket_id)}" if r.hubspot_ticket_id else "")
-        + f" · {esc(r.timestamp.strftime('%Y-%m-%d %H:%M:%S UTC'))}</small></p>",
-    ]
-    if r.findings:
-        rows = "".join(
-            f"<tr><td>{esc(f.severity)}</td><td>{esc(f.system)}</td><td><code>{esc(f.code)}</code></td>"
-            f"<td>{esc(f.message)}</td><td>{esc(', '.join(f.record_ids))}</td></tr>"
-            for f in r.findings
-        )
-        parts.append(
-            "<p><b>Findings</b></p><table><tr><th>severity</th><th>system</th><th>code</th>"
-            f"<th>message</th><th>records</th></tr>{rows}</table>"
-        )
-    if r.comparison:
-        parts.append(f"<details open><summary><b>Differences</b></summary>{_comparison(r.comparison)}</details>")
-    if r.remediation:
-        parts.append("<p><b>Remediation</b></p>" + _list((esc(str(step)) for step in r.remediation), "ol"))
-    if r.warnings:
-        parts.append("<p><b>Warnings</b></p>" + _list(esc(w) for w in r.warnings))
-    parts.append(
-        "<details><summary>Data on both sides</summary><table><tr><th>SIS</th><th>Bookmarked</th></tr>"
-        f"<tr><td>{_pre(r.source_data)}</td><td>{_pre(r.bookmarked_data)}</td></tr></table></details>"
-    )
-    parts.append("</div>")
-    return "".join(parts)
 
 
 def records_html(records: Any, max_rows: int = MAX_ROWS) -> str:
