@@ -39,6 +39,7 @@
 pub mod atomic;
 #[cfg(feature = "aws")]
 pub mod aws_secrets;
+pub mod budget;
 pub mod bundle;
 #[cfg(feature = "api")]
 pub mod classlink;

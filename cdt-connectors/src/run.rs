@@ -73,6 +73,9 @@ pub struct RunOptions {
     /// The caches of file drops; `None` for the process's own.
     #[cfg(feature = "drops")]
     pub cache: Option<Arc<crate::drop::SourceCache>>,
+    /// The caller's budget of platform queries: every platform read takes one first
+    /// ([`crate::budget::Metered`]); `None`: unlimited.
+    pub budget: Option<Arc<dyn cdt_core::QueryBudget>>,
 }
 
 impl RunOptions {
@@ -85,7 +88,15 @@ impl RunOptions {
             fresh: false,
             #[cfg(feature = "drops")]
             cache: None,
+            budget: None,
         }
+    }
+
+    /// The same, with every platform read counted against `budget`.
+    #[must_use]
+    pub fn budget(mut self, budget: Arc<dyn cdt_core::QueryBudget>) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// The same, bypassing the caches of file drops when `fresh`.
@@ -124,8 +135,17 @@ pub async fn run_with(
     cdt_core::diagnose(tool, inputs, source.as_ref(), platform.as_ref(), &ctx).await
 }
 
-/// The connectors and the run context of a target.
+/// The connectors and the run context of a target (the platform's reads counted
+/// against the options' budget, when there is one).
 pub async fn connect(target: &Target, options: &RunOptions) -> Result<(Connectors, RunContext)> {
+    let (mut connectors, ctx) = connect_unmetered(target, options).await?;
+    if let Some(budget) = &options.budget {
+        connectors.platform = Arc::new(crate::budget::Metered::new(connectors.platform, Arc::clone(budget)));
+    }
+    Ok((connectors, ctx))
+}
+
+async fn connect_unmetered(target: &Target, options: &RunOptions) -> Result<(Connectors, RunContext)> {
     match target {
         Target::Customer {
             settings_dir,

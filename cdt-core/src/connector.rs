@@ -61,6 +61,16 @@ pub trait SourceConnector: Send + Sync {
     }
 }
 
+/// A caller's budget of platform queries, shared by every adapter that runs for them
+/// (the service counts it in its application database, so replicas and the command
+/// line share one count). Every read of a [`PlatformConnector`] takes one query from it
+/// first; a refusal is [`crate::Error::RateLimited`] and nothing is read.
+#[async_trait]
+pub trait QueryBudget: Send + Sync + std::fmt::Debug {
+    /// Takes one query from the budget, or refuses.
+    async fn take(&self) -> Result<()>;
+}
+
 /// Reads the platform's copy of one district.
 #[async_trait]
 pub trait PlatformConnector: Send + Sync {

@@ -107,6 +107,16 @@ pub enum Error {
         what: String,
     },
 
+    /// A limit shared by every adapter was reached (e.g. the platform queries a user
+    /// may make in a minute): try again after `retry_after_secs`.
+    #[error("{what}; try again in {retry_after_secs} s")]
+    RateLimited {
+        /// The limit, e.g. `at most 100 platform queries a minute per user`.
+        what: String,
+        /// Seconds until the limit's window ends.
+        retry_after_secs: u64,
+    },
+
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

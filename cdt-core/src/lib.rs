@@ -46,7 +46,7 @@ pub mod text;
 pub mod tool;
 pub mod triage;
 
-pub use connector::{PlatformConnector, SourceConnector};
+pub use connector::{PlatformConnector, QueryBudget, SourceConnector};
 pub use customer::{Customer, Environment};
 pub use engine::{CaseSlices, RunContext, diagnose, fetch_case, judge};
 pub use error::{Error, Result};

@@ -161,6 +161,9 @@ impl From<cdt_core::Error> for ApiError {
             E::CustomerNotFound { id, .. } => Self::new(Kind::NotFound, format!("customer `{}` not found", clip(id))),
             E::Input { .. } => Self::new(Kind::InvalidInput, e.to_string()),
             E::Unsupported { .. } => Self::new(Kind::Unsupported, e.to_string()),
+            E::RateLimited { what, retry_after_secs } => {
+                Self::new(Kind::RateLimited, what.clone()).retry_after(i64::try_from(*retry_after_secs).unwrap_or(60))
+            }
             E::Config { .. } => Self::hidden(
                 Kind::Internal,
                 "the customer's settings could not be used; an administrator can see why in the log",

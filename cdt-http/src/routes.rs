@@ -392,7 +392,9 @@ pub(crate) async fn execute(state: &AppState, caller: &Caller, job: Job) -> Resu
     let permit = admit(state, caller).await?;
     let started = Instant::now();
     let target = job.target;
-    let options = RunOptions::now(job.ticket.clone()).fresh(job.fresh);
+    let options = RunOptions::now(job.ticket.clone())
+        .fresh(job.fresh)
+        .budget(state.budget_of(caller));
     let run_inputs = inputs.clone();
     let outcome: Result<DiagnosticResult, ApiError> = in_slot(state, permit, async move {
         cdt_connectors::run(tool.as_ref(), &run_inputs, &target, &options).await

@@ -81,6 +81,15 @@ impl AppState {
         &self.store
     }
 
+    /// The caller's budget of platform queries (100 a minute, in the application
+    /// database), charged by the library for every platform read of their runs.
+    pub(crate) fn budget_of(&self, caller: &crate::auth::Caller) -> Arc<dyn cdt_core::QueryBudget> {
+        Arc::new(cdt_store::budget::UserBudget::new(
+            self.store.clone(),
+            caller.user.id.clone(),
+        ))
+    }
+
     /// Diagnostics running now.
     pub(crate) fn in_flight(&self) -> usize {
         self.config.max_in_flight.saturating_sub(self.slots.available_permits())

@@ -81,7 +81,7 @@ pub(crate) async fn triage(
     let inputs = Inputs::from_pairs(req.inputs);
     let options = TriageOptions {
         settings_dir: state.settings_dir.clone(),
-        run: RunOptions::now(None),
+        run: RunOptions::now(None).budget(state.budget_of(&caller)),
         customer: req.customer,
         tool: req.tool,
         inputs,

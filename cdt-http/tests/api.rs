@@ -392,6 +392,42 @@ async fn bundles_are_validated_by_upload_within_the_cap() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn platform_queries_are_counted_per_user_by_the_library_and_limited_to_100_a_minute() {
+    use cdt_core::QueryBudget as _;
+    let (s, _settings, _db) = service(false).await;
+    let t = s.user("sam", Role::Support, &[Permission::Staging]).await;
+    let other = s.user("ola", Role::Support, &[Permission::Staging]).await;
+    let me = call("GET", &format!("{}/me", s.base), Some(&t), &[], None).await;
+    let sam = me.json["id"].as_str().unwrap().to_owned();
+    let url = format!("{}{}", s.base, run_path("demo-district", "student-mismatch"));
+    // A run reads the platform: it takes from sam's budget, counted in the database.
+    let a = call("POST", &url, Some(&t), &[], Some(MISMATCH_INPUTS)).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let budget = cdt_store::budget::UserBudget::new(s.store.clone(), sam);
+    // The same budget, spent elsewhere (the command line or Python on this database).
+    let mut spent = 1;
+    while budget.take().await.is_ok() {
+        spent += 1;
+        assert!(spent <= 100, "more than 100 queries allowed");
+    }
+    assert_eq!(spent, 100, "every run's platform read is one query");
+    let a = call("POST", &url, Some(&t), &[], Some(MISMATCH_INPUTS)).await;
+    assert_eq!(a.status, 429, "{}", a.text);
+    assert_eq!(a.json["type"], "urn:cdt:problem:rate-limited");
+    assert!(
+        a.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("100 platform queries a minute")
+    );
+    let wait: i64 = a.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    // Another user's budget is untouched.
+    let a = call("POST", &url, Some(&other), &[], Some(MISMATCH_INPUTS)).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_describes_every_route() {
     let (s, _settings, _db) = service(false).await;
     let doc = call("GET", &format!("{}/openapi.json", s.base), None, &[], None).await;

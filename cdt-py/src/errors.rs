@@ -66,6 +66,12 @@ fn build(py: Python<'_>, err: &cdt_core::Error) -> PyResult<PyErr> {
         ),
         E::Secret { reference, .. } => raise(py, "SecretError", &msg, &[("reference", str_attr(py, reference)?)]),
         E::Unsupported { what } => raise(py, "UnsupportedError", &msg, &[("what", str_attr(py, what)?)]),
+        E::RateLimited { retry_after_secs, .. } => raise(
+            py,
+            "RateLimitedError",
+            &msg,
+            &[("retry_after", retry_after_secs.into_pyobject(py)?.into_any())],
+        ),
         E::Input { name, .. } => raise(py, "InputError", &msg, &[("input_name", str_attr(py, name)?)]),
         E::UnknownTool { id } => raise(py, "UnknownToolError", &msg, &[("tool_id", str_attr(py, id)?)]),
         E::Data { location, .. } => raise(py, "DataError", &msg, &[("location", str_attr(py, location)?)]),
@@ -193,6 +199,10 @@ pub(crate) fn _raise_example_error(py: Python<'_>, variant: &str) -> PyResult<()
         },
         "unsupported" => E::Unsupported {
             what: "the FTP connector".into(),
+        },
+        "rate_limited" => E::RateLimited {
+            what: "at most 100 platform queries a minute per user".into(),
+            retry_after_secs: 42,
         },
         "not_found" => io(std::io::ErrorKind::NotFound),
         "permission" => io(std::io::ErrorKind::PermissionDenied),

@@ -23,6 +23,7 @@ MAPPING = {
     "secret": (cdt.SecretError, {"reference": "env:CLASSLINK_SECRET"}, None),
     "plugin": (cdt.PluginError, {"plugin_id": "guardian-orphans"}, None),
     "unsupported": (cdt.UnsupportedError, {"what": "the FTP connector"}, NotImplementedError),
+    "rate_limited": (cdt.RateLimitedError, {"retry_after": 42}, None),
     "not_found": (cdt.CdtFileNotFoundError, {"filename": "/data/bundle.zip"}, builtins.FileNotFoundError),
     "permission": (cdt.CdtPermissionError, {"filename": "/data/bundle.zip"}, builtins.PermissionError),
     "is_a_directory": (cdt.CdtIsADirectoryError, {"filename": "/data/bundle.zip"}, builtins.IsADirectoryError),

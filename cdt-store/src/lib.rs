@@ -19,6 +19,7 @@ mod error;
 mod random;
 
 pub mod audit;
+pub mod budget;
 pub mod clock;
 pub mod limits;
 pub mod migrate;

@@ -26,6 +26,7 @@ __all__ = [
     "DataError",
     "InputError",
     "PluginError",
+    "RateLimitedError",
     "SecretError",
     "UnknownToolError",
     "UnsupportedError",
@@ -63,6 +64,13 @@ class UnsupportedError(ConfigurationError, NotImplementedError):
     """The settings ask for something this build of cdt cannot do (``what``)."""
 
     what: str
+
+
+class RateLimitedError(CdtError):
+    """A limit shared with the service was reached (the platform queries a user may make
+    in a minute); try again in ``retry_after`` seconds."""
+
+    retry_after: int
 
 
 class ValidationError(CdtError, ValueError):
