@@ -171,6 +171,11 @@ pub(crate) struct RunArgs {
     /// download cache holds it.
     #[arg(long)]
     pub(crate) fresh: bool,
+    /// Count this run's platform queries against this service user's budget (100 a
+    /// minute, shared with the service), in the application database of
+    /// `CDT_DATABASE_URL` (the service's default when unset).
+    #[arg(long = "as", value_name = "USERNAME", env = "CDT_AS_USER")]
+    pub(crate) as_user: Option<String>,
 }
 
 #[derive(Args, Debug)]

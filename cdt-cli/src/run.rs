@@ -8,11 +8,26 @@ use cdt_core::{Inputs, Registry};
 
 use crate::cli::RunArgs;
 
+/// The platform-query budget of a service user, in the service's application database.
+async fn budget_of(username: &str) -> anyhow::Result<std::sync::Arc<dyn cdt_core::QueryBudget>> {
+    use anyhow::Context as _;
+    let store = cdt_store::Store::open(&cdt_store::url_from_env()?).await?;
+    let user = store
+        .user_by_name(username)
+        .await?
+        .with_context(|| format!("--as: the service has no user `{username}`"))?;
+    anyhow::ensure!(!user.disabled, "--as: user `{username}` is disabled");
+    Ok(std::sync::Arc::new(cdt_store::budget::UserBudget::new(store, user.id)))
+}
+
 pub(crate) async fn run(registry: &Registry, args: RunArgs) -> anyhow::Result<ExitCode> {
     let tool = registry.get(&args.tool)?;
     let inputs = Inputs::from_pairs(args.inputs.iter().cloned());
     let target = args.target.target()?;
-    let options = RunOptions::now(args.ticket).fresh(args.fresh);
+    let mut options = RunOptions::now(args.ticket).fresh(args.fresh);
+    if let Some(username) = &args.as_user {
+        options = options.budget(budget_of(username).await?);
+    }
     let result = match &args.evidence {
         None => cdt_connectors::run(tool.as_ref(), &inputs, &target, &options).await?,
         Some(dir) => {

@@ -134,3 +134,58 @@ fn the_first_admin_a_token_and_the_service_on_the_demo_district() {
     assert!(status.success(), "{status:?}: {log}");
     assert!(!log.contains(password) && !log.contains(&token), "no secret in the log");
 }
+
+fn run_as(db: &str, user: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdt"));
+    cmd.current_dir(root())
+        .args(["run", "student-mismatch", "--customer", "demo-district"])
+        .args(["-i", "parent_email=ximena.huaman@andes-mail.example"])
+        .args(["-i", "student_name=mateo quispe huaman"])
+        .env("CDT_DATABASE_URL", db)
+        .env_remove("CDT_AS_USER")
+        .env_remove("CDT_LOG");
+    if let Some(u) = user {
+        cmd.args(["--as", u]);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_command_line_run_as_a_service_user_shares_their_platform_query_budget() {
+    use cdt_core::QueryBudget as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("service.sqlite").display());
+    let out = users(&db, &["add", "sam", "--role", "support"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // One run: one platform query taken from sam's budget.
+    let out = run_as(&db, Some("sam"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let spent = rt.block_on(async {
+        let store = cdt_store::Store::open(&db).await.unwrap();
+        let sam = store.user_by_name("sam").await.unwrap().unwrap();
+        let budget = cdt_store::budget::UserBudget::new(store, sam.id);
+        let mut left = 0;
+        while budget.take().await.is_ok() {
+            left += 1;
+        }
+        left
+    });
+    assert_eq!(spent, 99, "the command line's run took one query");
+    // Spent: the next run as sam is refused before reading anything.
+    let out = run_as(&db, Some("sam"));
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("at most 100 platform queries a minute per user"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_as(&db, Some("nobody"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no user `nobody`"), "{}", stderr(&out));
+    // Without --as the command line counts nothing.
+    assert_eq!(run_as(&db, None).status.code(), Some(1));
+}
