@@ -1,6 +1,7 @@
 //! Prometheus metrics at `/metrics` (text exposition format 0.0.4): runs and their
 //! time by tool, outcomes by status, refusals by kind (rate limits among them), errors
-//! reading the district's data, requests by status class, diagnostics in flight.
+//! reading the district's data, requests by status class, diagnostics in flight, and
+//! the hits and misses of the process's caches of SIS data.
 //!
 //! Counters are per process, as Prometheus expects: it sums the replicas.
 
@@ -84,9 +85,10 @@ impl Metrics {
         self.add("cdt_http_requests_total", format!("code=\"{}xx\"", status / 100));
     }
 
-    /// The exposition text; `in_flight` diagnostics are running now.
+    /// The exposition text; `in_flight` diagnostics are running now, and `cache` is
+    /// what the process's caches of SIS data served.
     #[must_use]
-    pub(crate) fn render(&self, in_flight: usize) -> String {
+    pub(crate) fn render(&self, in_flight: usize, cache: &cdt_connectors::drop::CacheStats) -> String {
         let mut out = String::new();
         let Ok(m) = self.inner.lock() else { return out };
         let help = [
@@ -123,6 +125,21 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
+            "# HELP cdt_source_cache_total Reads of SIS data through the process's caches: `district` (a district already read, in memory) and `download` (a file drop already downloaded), hit or miss.\n# TYPE cdt_source_cache_total counter"
+        );
+        for (cache_name, result, n) in [
+            ("district", "hit", cache.roster_hits),
+            ("district", "miss", cache.roster_misses),
+            ("download", "hit", cache.download_hits),
+            ("download", "miss", cache.download_misses),
+        ] {
+            let _ = writeln!(
+                out,
+                "cdt_source_cache_total{{cache=\"{cache_name}\",result=\"{result}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
             "# HELP cdt_runs_in_flight Diagnostics running now.\n# TYPE cdt_runs_in_flight gauge\ncdt_runs_in_flight {in_flight}"
         );
         out
@@ -141,7 +158,20 @@ mod tests {
         m.problem("rate-limited");
         m.problem("rate-limited");
         m.run("evil\"tool\n", "NO_ISSUE", 0.001);
-        let text = m.render(1);
+        let cache = cdt_connectors::drop::CacheStats {
+            roster_hits: 3,
+            download_misses: 1,
+            ..Default::default()
+        };
+        let text = m.render(1, &cache);
+        assert!(
+            text.contains("cdt_source_cache_total{cache=\"district\",result=\"hit\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cdt_source_cache_total{cache=\"download\",result=\"miss\"} 1"),
+            "{text}"
+        );
         assert!(
             text.contains("cdt_runs_total{tool=\"student-mismatch\",status=\"NO_ISSUE\"} 1"),
             "{text}"

@@ -59,7 +59,9 @@ pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Result<&'static
 pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(state.in_flight()),
+        state
+            .metrics
+            .render(state.in_flight(), &cdt_connectors::drop::SourceCache::global().stats()),
     )
         .into_response()
 }
