@@ -105,6 +105,18 @@ pub(crate) async fn triage(
         ));
     }
     let elapsed = started.elapsed();
+    // The chosen customer's environment, for the history (as a run records it).
+    let environment = match triaged.customer.as_ref().map(|c| c.value.clone()) {
+        Some(id) => {
+            let dir = state.settings_dir.clone();
+            tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .map(|c| c.bookmarked_environment.to_string())
+        }
+        None => None,
+    };
     let run = NewRun {
         user_id: Some(caller.user.id.clone()),
         username: Some(caller.user.username.clone()),
@@ -113,7 +125,7 @@ pub(crate) async fn triage(
             .result
             .as_ref()
             .map_or_else(|| "triage".to_owned(), |r| r.tool_id.clone()),
-        environment: None,
+        environment,
         ticket: triaged.ticket_id.clone(),
         inputs: triaged
             .result

@@ -101,6 +101,7 @@ async fn a_ticket_is_triaged_recorded_and_posted_once_by_permitted_users_only() 
     .await;
     assert_eq!(run.json["ticket"], "501");
     assert_eq!(run.json["status"], "ISSUE_IN_SOURCE");
+    assert_eq!(run.json["environment"], "staging");
 
     let posted = call(
         "POST",
