@@ -12,7 +12,7 @@ from cdt import _cdt
 from conftest import rewrite_csv
 
 # variant -> (class, attributes it must carry, builtin it must also be)
-MAPPING = {
+MAPPING: dict[str, tuple[type[cdt.CdtError], dict[str, object], type[BaseException] | None]] = {
     "config": (cdt.ConfigurationError, {"path": "settings/x.json", "field": "integration.path"}, None),
     "customer_not_found": (cdt.CustomerNotFoundError, {"customer_id": "x"}, LookupError),
     "input": (cdt.InputError, {"input_name": "parent_email"}, ValueError),

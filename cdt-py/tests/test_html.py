@@ -18,7 +18,7 @@ def _assert_inert(html: str) -> None:
     assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
     # Tags in the output are only our own.
     tags = set(re.findall(r"</?([a-zA-Z]+)", html))
-    assert tags <= {"style", "div", "p", "b", "i", "code", "span", "small", "table", "tr", "th", "td",
+    assert tags <= {"style", "div", "p", "b", "br", "i", "code", "span", "small", "table", "tr", "th", "td",
                     "details", "summary", "pre", "ol", "ul", "li", "strong"}, tags
 
 
