@@ -8,6 +8,13 @@
 //! `~` value is such a piece, free of quotes, backslashes, spaces and SQL wildcards
 //! (`%`, `_`, `*`). A piece matches a superset of the rows the whole value would; the
 //! core then keeps exact matches only (see `cdt_core::slice`).
+//!
+//! A filter can also be checked on a record here ([`Filter::may_match`]), as loosely
+//! as a server compares: for servers that ignore filters, and for reading a
+//! collection whole when a server refuses them.
+
+use cdt_core::matching::search_key;
+use serde_json::Value;
 
 /// A comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +84,22 @@ impl Pred {
         })
     }
 
+    /// What a record says of this predicate, compared as loosely as a server may
+    /// (`=` without case; `~` on [`cdt_core::matching::search_key`]s, so without
+    /// case, accents or punctuation): `Some(true)` when it may match, `Some(false)`
+    /// when it surely does not, `None` when the record does not hold the field (a
+    /// `fields=` selection may leave it out).
+    pub(crate) fn check(&self, record: &Value) -> Option<bool> {
+        let mut values = Vec::new();
+        if !values_at(record, &self.field.split('.').collect::<Vec<_>>(), &mut values) {
+            return None;
+        }
+        Some(values.iter().any(|v| match self.op {
+            Op::Eq => v.trim().to_lowercase() == self.value.to_lowercase(),
+            Op::Contains => search_key(v).contains(&search_key(&self.value)),
+        }))
+    }
+
     fn render(&self) -> String {
         let op = match self.op {
             Op::Eq => "=",
@@ -86,11 +109,56 @@ impl Pred {
     }
 }
 
+/// The scalar texts at a dotted path of a JSON record (arrays fan out); `false` when
+/// the record does not hold the path's first field.
+fn values_at(v: &Value, path: &[&str], out: &mut Vec<String>) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Bool(b) => out.push(b.to_string()),
+            Value::Array(items) => {
+                for i in items {
+                    values_at(i, path, out);
+                }
+            }
+            _ => {}
+        }
+        return true;
+    };
+    match v {
+        Value::Array(items) => {
+            let mut any = items.is_empty();
+            for i in items {
+                any |= values_at(i, path, out);
+            }
+            any
+        }
+        Value::Object(m) => m.get(*first).is_some_and(|next| {
+            values_at(next, rest, out);
+            true
+        }),
+        _ => false,
+    }
+}
+
 /// A filter: one predicate, or two joined by ` OR ` (the spec's most).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Filter(pub Vec<Pred>);
 
 impl Filter {
+    /// Whether `record` may match: [`Pred::check`] of any predicate, a predicate
+    /// whose field the record lacks counting as a match.
+    pub(crate) fn may_match(&self, record: &Value) -> bool {
+        self.0.iter().any(|p| p.check(record) != Some(false))
+    }
+
+    /// Whether `record` surely does not match (it holds every field filtered on,
+    /// and none matches): the answer of a server that ignored the filter.
+    pub(crate) fn surely_not(&self, record: &Value) -> bool {
+        self.0.iter().all(|p| p.check(record) == Some(false))
+    }
+
     /// The `filter` parameter's value (before URL encoding).
     pub(crate) fn render(&self) -> String {
         self.0.iter().map(Pred::render).collect::<Vec<_>>().join(" OR ")
