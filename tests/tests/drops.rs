@@ -283,6 +283,42 @@ fn cache_files(dir: &Path) -> Vec<String> {
     out
 }
 
+/// A district drops a new file every night: the customer's download folder keeps
+/// only the newest `limits.cache_files` of them, and each read still reads tonight's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nightly_drops_keep_only_the_newest_downloads_on_disk() {
+    let logs = LogCapture::global();
+    let ftp = FtpServer::start(USER, "pw", false).await;
+    let s = settings(&[("DROP_PASSWORD", "pw")]);
+    let cache = Arc::new(SourceCache::new(Some(s.dir.path().join("cache"))));
+    let c = customer(
+        s.dir.path(),
+        "nightly",
+        &ftp_location(
+            &ftp,
+            "/outgoing/oneroster-*.zip",
+            false,
+            &serde_json::json!({"limits": {"cache_files": 2, "cache_seconds": 0}}),
+        ),
+    );
+    let folder = s.dir.path().join("cache").join("nightly");
+    for night in 1..=4u64 {
+        let name = format!("oneroster-2026-11-{night:02}.zip");
+        let path = ftp.put(&format!("outgoing/{name}"), &demo_zip());
+        set_mtime(&path, 1_796_000_000 + night * 86_400);
+        let roster = source(&c, &s.creds, &cache, false).load().await.unwrap();
+        assert!(!roster.users.is_empty(), "night {night}");
+        let mut kept: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        kept.sort();
+        assert_eq!(kept.len(), night.min(2) as usize, "night {night}: {kept:?}");
+        assert!(kept.iter().any(|k| k.ends_with(&name)), "night {night}: {kept:?}");
+    }
+    assert!(logs.text().contains("drop download cache eviction"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_truncated_download_is_an_error_and_nothing_is_cached() {
     let ftp = FtpServer::start(USER, "pw", false).await;
@@ -763,6 +799,10 @@ fn drop_settings_are_checked_when_read() {
     assert_eq!(
         field(sftp(serde_json::json!({"limits": {"max_download_bytes": 0}}))).as_deref(),
         Some("integration.location.limits.max_download_bytes")
+    );
+    assert_eq!(
+        field(sftp(serde_json::json!({"limits": {"cache_files": 0}}))).as_deref(),
+        Some("integration.location.limits.cache_files")
     );
     let mut no_auth = sftp(serde_json::json!({}));
     no_auth.as_object_mut().unwrap().remove("private_key");
