@@ -13,7 +13,7 @@ use std::sync::Arc;
 use cdt_connectors::drop::{DropSettings, DropSource, SourceCache};
 use cdt_connectors::{CredentialManager, DropErrorKind};
 use cdt_core::{Customer, DiagnosticResult, Inputs, Registry, RunContext, SourceConnector, diagnose};
-use cdt_tests::drops::{FtpServer, Sshd, demo_zip, set_mtime};
+use cdt_tests::drops::{FtpServer, SFTP_PASSWORD_USER, SFTP_PASSWORD_USER_PASSWORD, Sshd, demo_zip, set_mtime};
 use cdt_tests::sentinel::{MARK, assert_clean, secret};
 use cdt_tests::{LogCapture, demo_cases, root};
 
@@ -573,6 +573,53 @@ async fn ftps_verifies_the_certificate() {
     )
     .unwrap_err();
     assert!(msg.contains("integration.location.ca_file"), "{msg}");
+}
+
+/// SFTP with a password: the right one logs in and downloads; a wrong one is a typed
+/// login error naming the customer and the server, with neither password in the
+/// error, its `Debug` or the logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sftp_logs_in_with_a_password_and_a_wrong_one_is_a_login_error() {
+    let logs = LogCapture::global();
+    let Some(sshd) =
+        Sshd::start_with_password_user("sftp_logs_in_with_a_password_and_a_wrong_one_is_a_login_error").await
+    else {
+        return;
+    };
+    let remote = sshd.put("oneroster.zip", &demo_zip());
+    let wrong = "wrong-Pw-77aa-never-valid";
+    let s = settings(&[
+        ("DROP_PASSWORD", SFTP_PASSWORD_USER_PASSWORD),
+        ("WRONG_PASSWORD", wrong),
+    ]);
+    let cache = Arc::new(SourceCache::new(None));
+    let location = |var: &str| {
+        serde_json::json!({
+            "kind": "sftp", "host": "127.0.0.1", "port": sshd.port, "username": SFTP_PASSWORD_USER,
+            "password": format!("env:{var}"), "host_key_fingerprint": sshd.fingerprint, "remote_path": remote,
+        })
+    };
+    let good = customer(s.dir.path(), "by-password", &location("DROP_PASSWORD"));
+    let (path, file) = source(&good, &s.creds, &cache, false).download().await.unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), demo_zip());
+    assert_eq!(file.size, demo_zip().len() as u64);
+    assert_eq!(sshd.log().matches("Accepted password").count(), 1, "{}", sshd.log());
+
+    let bad = customer(s.dir.path(), "wrong-password", &location("WRONG_PASSWORD"));
+    let e = source(&bad, &s.creds, &cache, false).download().await.unwrap_err();
+    assert_eq!(drop_kind(&e), DropErrorKind::Login, "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("customer wrong-password") && text.contains("sftp://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(sshd.log().contains("Failed password"), "{}", sshd.log());
+    let debug = format!("{e:?}");
+    let log = logs.text();
+    for secret in [wrong, SFTP_PASSWORD_USER_PASSWORD] {
+        assert!(!text.contains(secret) && !debug.contains(secret), "{text}");
+        assert!(!log.contains(secret), "a password reached the logs");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
