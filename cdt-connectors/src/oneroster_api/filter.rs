@@ -95,7 +95,8 @@ impl Pred {
             return None;
         }
         Some(values.iter().any(|v| match self.op {
-            Op::Eq => v.trim().to_lowercase() == self.value.to_lowercase(),
+            // A collation may also ignore accents: never stricter than a server.
+            Op::Eq => v.trim().to_lowercase() == self.value.to_lowercase() || search_key(v) == search_key(&self.value),
             Op::Contains => search_key(v).contains(&search_key(&self.value)),
         }))
     }
@@ -233,6 +234,32 @@ mod tests {
         assert_eq!(f[0].render(), "sourcedId='a' OR sourcedId='b'");
         assert_eq!(f[1].render(), "sourcedId='c'");
         assert_eq!(f[0].fields(), "sourcedId");
+    }
+
+    #[test]
+    fn records_are_checked_as_loosely_as_a_server_compares() {
+        let record = serde_json::json!({
+            "sourcedId": "u1", "familyName": "O'Brien-Núñez", "email": "Ana.Lopez@Example.org",
+            "agents": [{"sourcedId": "p1", "type": "user"}], "user": {"sourcedId": "s1"}
+        });
+        let f = |p: Option<Pred>| Filter(vec![p.unwrap()]);
+        assert!(f(Pred::eq("email", "ana.lopez@example.org")).may_match(&record));
+        assert!(f(Pred::contains("familyName", "nunez")).may_match(&record));
+        assert!(f(Pred::contains("familyName", "Brien")).may_match(&record));
+        assert!(f(Pred::eq("agents.sourcedId", "p1")).may_match(&record));
+        assert!(f(Pred::eq("user.sourcedId", "s1")).may_match(&record));
+        assert!(f(Pred::eq("agents.sourcedId", "p2")).surely_not(&record));
+        assert!(f(Pred::eq("email", "someone@example.org")).surely_not(&record));
+        // One predicate of two may match; a field the record lacks is no evidence.
+        let two = Filter(vec![
+            Pred::eq("sourcedId", "u9").unwrap(),
+            Pred::eq("sourcedId", "u1").unwrap(),
+        ]);
+        assert!(two.may_match(&record) && !two.surely_not(&record));
+        let absent = f(Pred::eq("classCode", "MATH-1"));
+        assert!(absent.may_match(&record) && !absent.surely_not(&record));
+        let no_agents = serde_json::json!({"sourcedId": "u2", "agents": []});
+        assert!(f(Pred::eq("agents.sourcedId", "p1")).surely_not(&no_agents));
     }
 
     #[test]
