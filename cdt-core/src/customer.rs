@@ -402,6 +402,10 @@ pub struct DropLimits {
     /// default; 0 turns that cache off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_seconds: Option<u64>,
+    /// How many downloaded files the disk cache keeps for the customer, the newest:
+    /// 3 by default (older ones are removed after a download, never one being read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_files: Option<u32>,
 }
 
 impl DropLimits {
@@ -411,6 +415,8 @@ impl DropLimits {
     pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
     /// The default cache time: 5 minutes.
     pub const DEFAULT_CACHE_SECONDS: u64 = 300;
+    /// The default number of downloads kept on disk per customer.
+    pub const DEFAULT_CACHE_FILES: u32 = 3;
 
     /// The largest download allowed, in bytes.
     #[must_use]
@@ -430,6 +436,12 @@ impl DropLimits {
         self.cache_seconds.unwrap_or(Self::DEFAULT_CACHE_SECONDS)
     }
 
+    /// How many downloaded files the disk cache keeps for the customer.
+    #[must_use]
+    pub fn cache_files(&self) -> u32 {
+        self.cache_files.unwrap_or(Self::DEFAULT_CACHE_FILES)
+    }
+
     fn validate(&self) -> std::result::Result<(), (&'static str, &'static str)> {
         if self.max_download_bytes.is_some_and(|b| !(1..=(64 << 30)).contains(&b)) {
             return Err(("max_download_bytes", "must be between 1 and 68719476736 (64 GiB)"));
@@ -439,6 +451,9 @@ impl DropLimits {
         }
         if self.cache_seconds.is_some_and(|t| t > 86_400) {
             return Err(("cache_seconds", "must be between 0 and 86400"));
+        }
+        if self.cache_files.is_some_and(|n| !(1..=1000).contains(&n)) {
+            return Err(("cache_files", "must be between 1 and 1000"));
         }
         Ok(())
     }
@@ -537,6 +552,7 @@ impl CsvLocation {
         limits.validate().map_err(|(f, m)| match f {
             "max_download_bytes" => ("limits.max_download_bytes", m.to_owned()),
             "timeout_seconds" => ("limits.timeout_seconds", m.to_owned()),
+            "cache_files" => ("limits.cache_files", m.to_owned()),
             _ => ("limits.cache_seconds", m.to_owned()),
         })
     }

@@ -255,6 +255,14 @@ impl Drop for FtpServer {
 /// Where `sshd` is on Debian.
 pub const SSHD: &str = "/usr/sbin/sshd";
 
+/// The system user of the SFTP password tests (`scripts/setup.d/15-ssh` creates it,
+/// with [`SFTP_PASSWORD_USER_PASSWORD`] as its password; it has no shell).
+pub const SFTP_PASSWORD_USER: &str = "cdt-sftp-test";
+
+/// The password of [`SFTP_PASSWORD_USER`]: a test account's, on a server that
+/// listens on loopback only while a test runs.
+pub const SFTP_PASSWORD_USER_PASSWORD: &str = "cdt-sftp-test-Pw-2f9c";
+
 /// OpenSSH's `sshd` on a loopback port, as a child process in the foreground
 /// (`-D -e`), with its own configuration, host key and authorised key, for the user
 /// running the tests; SFTP through `internal-sftp`.
@@ -301,6 +309,39 @@ pub fn fingerprint(public_key: &Path) -> String {
 impl Sshd {
     /// Starts `sshd`, or says why it cannot (`None`: skipped, or failed under CI).
     pub async fn start(test: &str) -> Option<Self> {
+        Self::start_with(test, false).await
+    }
+
+    /// Starts `sshd` that also takes passwords, from [`SFTP_PASSWORD_USER`] (with the
+    /// test's folder readable by that user), or says why it cannot (`None`: skipped,
+    /// or failed under CI): the user must exist and sshd can check passwords only
+    /// when it runs as root.
+    pub async fn start_with_password_user(test: &str) -> Option<Self> {
+        let exists = Command::new("id")
+            .arg(SFTP_PASSWORD_USER)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !exists {
+            crate::service::unavailable(
+                test,
+                "the SFTP password test user does not exist (scripts/setup.d/15-ssh creates it, as root)",
+            );
+            return None;
+        }
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if !root {
+            crate::service::unavailable(test, "sshd checks passwords only when it runs as root");
+            return None;
+        }
+        Self::start_with(test, true).await
+    }
+
+    async fn start_with(test: &str, passwords: bool) -> Option<Self> {
         if !Path::new(SSHD).exists() {
             crate::service::unavailable(
                 test,
@@ -324,6 +365,17 @@ impl Sshd {
             .expect("the user's name");
         // sshd privilege separation wants this folder to exist.
         let _ = std::fs::create_dir_all("/run/sshd");
+        let (password_auth, users) = if passwords {
+            // The password user reads the test's files.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(files.path(), std::fs::Permissions::from_mode(0o755)).expect("files readable");
+            }
+            ("yes", format!("{user} {SFTP_PASSWORD_USER}"))
+        } else {
+            ("no", user.clone())
+        };
         for _ in 0..5 {
             let port = {
                 let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
@@ -331,9 +383,9 @@ impl Sshd {
             };
             let config = format!(
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nAuthorizedKeysFile {keys}\n\
-                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
-                 PermitRootLogin prohibit-password\nStrictModes no\nPidFile none\nUsePAM no\n\
-                 AllowUsers {user}\nSubsystem sftp internal-sftp\nLogLevel VERBOSE\n",
+                 PasswordAuthentication {password_auth}\nKbdInteractiveAuthentication no\n\
+                 PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\nPidFile none\n\
+                 UsePAM no\nAllowUsers {users}\nSubsystem sftp internal-sftp\nLogLevel VERBOSE\n",
                 host_key = d.join("host_key").display(),
                 keys = d.join("authorized_keys").display(),
             );

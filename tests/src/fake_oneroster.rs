@@ -5,12 +5,16 @@
 //! `Link`, filtered with the grammar subset clients may use (`field=value`,
 //! `field~value`, two predicates joined by `AND`/`OR`, dotted fields such as
 //! `agents.sourcedId`; anything else is a 422 with an `imsx` body), projected with
-//! `fields=`, and with faults a test can queue.
+//! `fields=`, and with faults a test can queue. It can also play a server that
+//! refuses or ignores filters ([`Filters`]).
 //!
 //! Comparisons ignore case, and `~` ignores accents too, as a database with a case-
-//! and accent-insensitive collation compares.
+//! and accent-insensitive collation compares. Like a database, it indexes the fields
+//! clients filter on (`=` on ids and emails through hash indexes, `~` on names and
+//! titles over values folded once), so a filtered request costs what it finds, not
+//! the size of the district, and a benchmark measures the client, not the fake.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -60,15 +64,27 @@ pub enum Paging {
     IgnoresOffset,
 }
 
+/// What the server does with `filter=`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filters {
+    /// Filters as the spec says (the default).
+    Honours,
+    /// Answers any filtered listing with this status (400 or 422) and an `imsx` body.
+    Rejects(u16),
+    /// Ignores `filter=`: every listing is the whole collection.
+    Ignores,
+}
+
 struct Shared {
-    v11: Collections,
-    v12: Collections,
+    v11: Served,
+    v12: Served,
     consumer_key: String,
     secret: String,
     token_life: Duration,
     tokens: Mutex<Vec<(String, Instant)>>,
     faults: Mutex<VecDeque<Fault>>,
     paging: Mutex<Paging>,
+    filters: Mutex<Filters>,
     max_limit: usize,
     requests: AtomicU64,
     token_requests: AtomicU64,
@@ -86,17 +102,156 @@ struct Collections {
     enrollments: Vec<Value>,
 }
 
-impl Collections {
-    fn get(&self, name: &str) -> Option<(&Vec<Value>, &'static str)> {
-        Some(match name {
-            "orgs" => (&self.orgs, "org"),
-            "users" => (&self.users, "user"),
-            "classes" => (&self.classes, "class"),
-            "courses" => (&self.courses, "course"),
-            "academicSessions" => (&self.academic_sessions, "academicSession"),
-            "enrollments" => (&self.enrollments, "enrollment"),
-            _ => return None,
-        })
+/// Fields a filter's `=` finds through an index, as a SIS database would.
+const EQ_INDEXED: [&str; 6] = [
+    "sourcedId",
+    "email",
+    "classCode",
+    "agents.sourcedId",
+    "user.sourcedId",
+    "class.sourcedId",
+];
+
+/// Fields a filter's `~` compares with values folded once, when served.
+const TEXT_INDEXED: [&str; 4] = ["familyName", "givenName", "preferredFirstName", "title"];
+
+/// One field of a collection, read once: which rows hold each value (lower case), and
+/// each row's values folded (lower case, no accents).
+#[derive(Default)]
+struct FieldIndex {
+    /// Some row has the field.
+    known: bool,
+    eq: HashMap<String, Vec<usize>>,
+    folded: Vec<(usize, String)>,
+}
+
+/// A collection as served: its records in the server's order, and its indexes.
+struct Table {
+    rows: Vec<Value>,
+    singular: &'static str,
+    eq: HashMap<&'static str, FieldIndex>,
+    text: HashMap<&'static str, FieldIndex>,
+}
+
+/// The text of a scalar JSON value, as a filter compares it.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+impl Table {
+    fn new(rows: Vec<Value>, singular: &'static str) -> Self {
+        let build = |field: &str, text: bool| {
+            let path: Vec<String> = field.split('.').map(str::to_owned).collect();
+            let mut ix = FieldIndex::default();
+            for (i, row) in rows.iter().enumerate() {
+                let Some(vals) = values_at(row, &path) else {
+                    continue;
+                };
+                ix.known = true;
+                for t in vals.into_iter().filter_map(scalar_text) {
+                    if text {
+                        ix.folded.push((i, fold(&t)));
+                    } else {
+                        let at = ix.eq.entry(t.to_lowercase()).or_default();
+                        if at.last() != Some(&i) {
+                            at.push(i);
+                        }
+                    }
+                }
+            }
+            ix
+        };
+        let eq = EQ_INDEXED.iter().map(|f| (*f, build(f, false))).collect();
+        let text = TEXT_INDEXED.iter().map(|f| (*f, build(f, true))).collect();
+        Self {
+            rows,
+            singular,
+            eq,
+            text,
+        }
+    }
+
+    /// The rows `p` matches, in order, and whether its field is known (a field no
+    /// record has is unknown, unless it is optional or there are no records).
+    fn matching(&self, p: &Predicate) -> (Vec<usize>, bool) {
+        let field = p.path.join(".");
+        let optional = self.rows.is_empty() || (p.path.len() == 1 && OPTIONAL.contains(&field.as_str()));
+        let indexed = if p.contains {
+            self.text.get(field.as_str())
+        } else {
+            self.eq.get(field.as_str())
+        };
+        if let Some(ix) = indexed {
+            let mut rows: Vec<usize> = if p.contains {
+                let want = fold(&p.value);
+                ix.folded
+                    .iter()
+                    .filter(|(_, t)| t.contains(&want))
+                    .map(|(i, _)| *i)
+                    .collect()
+            } else {
+                ix.eq.get(&p.value.to_lowercase()).cloned().unwrap_or_default()
+            };
+            rows.dedup();
+            return (rows, ix.known || optional);
+        }
+        let mut known = optional;
+        let mut rows = Vec::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            let m = pred_matches(p, r);
+            known |= m.is_some();
+            if m == Some(true) {
+                rows.push(i);
+            }
+        }
+        (rows, known)
+    }
+
+    /// The rows matching a filter, in order; `Err` names an unknown field.
+    fn filtered(&self, preds: &[Predicate], any: bool) -> Result<Vec<usize>, String> {
+        let mut out: Option<Vec<usize>> = None;
+        for p in preds {
+            let (rows, known) = self.matching(p);
+            if !known {
+                return Err(format!("unknown field {}", p.path.join(".")));
+            }
+            out = Some(match out {
+                None => rows,
+                Some(before) if any => {
+                    let mut all: Vec<usize> = before.into_iter().chain(rows).collect();
+                    all.sort_unstable();
+                    all.dedup();
+                    all
+                }
+                Some(before) => before.into_iter().filter(|i| rows.binary_search(i).is_ok()).collect(),
+            });
+        }
+        Ok(out.unwrap_or_else(|| (0..self.rows.len()).collect()))
+    }
+}
+
+/// One version's collections as served.
+struct Served(HashMap<&'static str, Table>);
+
+impl Served {
+    fn new(c: Collections) -> Self {
+        Self(HashMap::from([
+            ("orgs", Table::new(c.orgs, "org")),
+            ("users", Table::new(c.users, "user")),
+            ("classes", Table::new(c.classes, "class")),
+            ("courses", Table::new(c.courses, "course")),
+            ("academicSessions", Table::new(c.academic_sessions, "academicSession")),
+            ("enrollments", Table::new(c.enrollments, "enrollment")),
+        ]))
+    }
+
+    fn get(&self, name: &str) -> Option<&Table> {
+        self.0.get(name)
     }
 }
 
@@ -714,9 +869,10 @@ async fn answer(s: &Shared, v12: bool, rest: &str, uri: &axum::http::Uri) -> Res
     let data = if v12 { &s.v12 } else { &s.v11 };
     let mut parts = rest.split('/');
     let name = parts.next().unwrap_or_default();
-    let Some((rows, singular)) = data.get(name) else {
+    let Some(table) = data.get(name) else {
         return imsx(404, "unknownobject", "no such collection", v12);
     };
+    let (rows, singular) = (&table.rows, table.singular);
     let q: Vec<(String, String)> = uri
         .query()
         .unwrap_or_default()
@@ -731,46 +887,33 @@ async fn answer(s: &Shared, v12: bool, rest: &str, uri: &axum::http::Uri) -> Res
     let fields = param("fields");
     if let Some(id) = parts.next() {
         let id = unpct(id);
-        return match rows.iter().find(|r| r["sourcedId"] == id.as_str()) {
+        let found = table.eq.get("sourcedId").and_then(|ix| {
+            ix.eq
+                .get(&id.to_lowercase())?
+                .iter()
+                .map(|i| &rows[*i])
+                .find(|r| r["sourcedId"] == id.as_str())
+        });
+        return match found {
             Some(r) => axum::Json(json!({ singular: project(r, fields) })).into_response(),
             None => imsx(404, "unknownobject", "no such record", v12),
         };
     }
-    let mut selected: Vec<&Value> = rows.iter().collect();
-    if let Some(f) = param("filter") {
+    // `None`: every record, unfiltered.
+    let mut selected: Option<Vec<usize>> = None;
+    let filters = s.filters.lock().map_or(Filters::Honours, |f| *f);
+    if let Some(f) = param("filter").filter(|_| filters != Filters::Ignores) {
+        if let Filters::Rejects(code) = filters {
+            return imsx(code, "invalid_filter_field", "filtering is not supported", v12);
+        }
         let (preds, any) = match parse_filter(f) {
             Ok(p) => p,
             Err(why) => return imsx(422, "invalid_filter_field", &why, v12),
         };
-        let mut kept = Vec::new();
-        // A field no record has is unknown (a record without it does not match).
-        let mut known: Vec<bool> = preds
-            .iter()
-            .map(|p| rows.is_empty() || (p.path.len() == 1 && OPTIONAL.contains(&p.path[0].as_str())))
-            .collect();
-        for r in selected {
-            let results: Vec<bool> = preds
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let m = pred_matches(p, r);
-                    known[i] |= m.is_some();
-                    m.unwrap_or(false)
-                })
-                .collect();
-            if (any && results.iter().any(|m| *m)) || (!any && results.iter().all(|m| *m)) {
-                kept.push(r);
-            }
+        match table.filtered(&preds, any) {
+            Ok(kept) => selected = Some(kept),
+            Err(why) => return imsx(422, "invalid_filter_field", &why, v12),
         }
-        if let Some(i) = known.iter().position(|k| !k) {
-            return imsx(
-                422,
-                "invalid_filter_field",
-                &format!("unknown field {}", preds[i].path.join(".")),
-                v12,
-            );
-        }
-        selected = kept;
     }
     let limit = param("limit")
         .and_then(|l| l.parse().ok())
@@ -783,13 +926,21 @@ async fn answer(s: &Shared, v12: bool, rest: &str, uri: &axum::http::Uri) -> Res
     } else {
         param("offset").and_then(|o| o.parse().ok()).unwrap_or(0usize)
     };
-    let total = selected.len();
-    let page: Vec<Value> = selected
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|r| project(r, fields))
-        .collect();
+    let total = selected.as_ref().map_or(rows.len(), Vec::len);
+    let page: Vec<Value> = match &selected {
+        Some(kept) => kept
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|i| project(&rows[*i], fields))
+            .collect(),
+        None => rows
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|r| project(r, fields))
+            .collect(),
+    };
     let mut answer = axum::Json(json!({ name: page })).into_response();
     let h = answer.headers_mut();
     let reported = match paging {
@@ -844,14 +995,15 @@ impl FakeOneRoster {
     /// 2 client), tokens living `token_life`, pages of at most `max_limit` records.
     pub async fn start(roster: &Roster, key: &str, secret: &str, token_life: Duration, max_limit: usize) -> Self {
         let shared = Arc::new(Shared {
-            v11: collections(roster, false),
-            v12: collections(roster, true),
+            v11: Served::new(collections(roster, false)),
+            v12: Served::new(collections(roster, true)),
             consumer_key: key.to_owned(),
             secret: secret.to_owned(),
             token_life,
             tokens: Mutex::new(Vec::new()),
             faults: Mutex::new(VecDeque::new()),
             paging: Mutex::new(Paging::Headers),
+            filters: Mutex::new(Filters::Honours),
             max_limit,
             requests: AtomicU64::new(0),
             token_requests: AtomicU64::new(0),
@@ -902,6 +1054,13 @@ impl FakeOneRoster {
     pub fn set_paging(&self, paging: Paging) {
         if let Ok(mut p) = self.shared.paging.lock() {
             *p = paging;
+        }
+    }
+
+    /// Sets what the server does with `filter=`.
+    pub fn set_filters(&self, filters: Filters) {
+        if let Ok(mut f) = self.shared.filters.lock() {
+            *f = filters;
         }
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use cdt_connectors::drop::{DropSettings, DropSource, SourceCache};
 use cdt_connectors::{CredentialManager, DropErrorKind};
 use cdt_core::{Customer, DiagnosticResult, Inputs, Registry, RunContext, SourceConnector, diagnose};
-use cdt_tests::drops::{FtpServer, Sshd, demo_zip, set_mtime};
+use cdt_tests::drops::{FtpServer, SFTP_PASSWORD_USER, SFTP_PASSWORD_USER_PASSWORD, Sshd, demo_zip, set_mtime};
 use cdt_tests::sentinel::{MARK, assert_clean, secret};
 use cdt_tests::{LogCapture, demo_cases, root};
 
@@ -283,6 +283,42 @@ fn cache_files(dir: &Path) -> Vec<String> {
     out
 }
 
+/// A district drops a new file every night: the customer's download folder keeps
+/// only the newest `limits.cache_files` of them, and each read still reads tonight's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nightly_drops_keep_only_the_newest_downloads_on_disk() {
+    let logs = LogCapture::global();
+    let ftp = FtpServer::start(USER, "pw", false).await;
+    let s = settings(&[("DROP_PASSWORD", "pw")]);
+    let cache = Arc::new(SourceCache::new(Some(s.dir.path().join("cache"))));
+    let c = customer(
+        s.dir.path(),
+        "nightly",
+        &ftp_location(
+            &ftp,
+            "/outgoing/oneroster-*.zip",
+            false,
+            &serde_json::json!({"limits": {"cache_files": 2, "cache_seconds": 0}}),
+        ),
+    );
+    let folder = s.dir.path().join("cache").join("nightly");
+    for night in 1..=4u64 {
+        let name = format!("oneroster-2026-11-{night:02}.zip");
+        let path = ftp.put(&format!("outgoing/{name}"), &demo_zip());
+        set_mtime(&path, 1_796_000_000 + night * 86_400);
+        let roster = source(&c, &s.creds, &cache, false).load().await.unwrap();
+        assert!(!roster.users.is_empty(), "night {night}");
+        let mut kept: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        kept.sort();
+        assert_eq!(kept.len(), night.min(2) as usize, "night {night}: {kept:?}");
+        assert!(kept.iter().any(|k| k.ends_with(&name)), "night {night}: {kept:?}");
+    }
+    assert!(logs.text().contains("drop download cache eviction"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_truncated_download_is_an_error_and_nothing_is_cached() {
     let ftp = FtpServer::start(USER, "pw", false).await;
@@ -539,6 +575,53 @@ async fn ftps_verifies_the_certificate() {
     assert!(msg.contains("integration.location.ca_file"), "{msg}");
 }
 
+/// SFTP with a password: the right one logs in and downloads; a wrong one is a typed
+/// login error naming the customer and the server, with neither password in the
+/// error, its `Debug` or the logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sftp_logs_in_with_a_password_and_a_wrong_one_is_a_login_error() {
+    let logs = LogCapture::global();
+    let Some(sshd) =
+        Sshd::start_with_password_user("sftp_logs_in_with_a_password_and_a_wrong_one_is_a_login_error").await
+    else {
+        return;
+    };
+    let remote = sshd.put("oneroster.zip", &demo_zip());
+    let wrong = "wrong-Pw-77aa-never-valid";
+    let s = settings(&[
+        ("DROP_PASSWORD", SFTP_PASSWORD_USER_PASSWORD),
+        ("WRONG_PASSWORD", wrong),
+    ]);
+    let cache = Arc::new(SourceCache::new(None));
+    let location = |var: &str| {
+        serde_json::json!({
+            "kind": "sftp", "host": "127.0.0.1", "port": sshd.port, "username": SFTP_PASSWORD_USER,
+            "password": format!("env:{var}"), "host_key_fingerprint": sshd.fingerprint, "remote_path": remote,
+        })
+    };
+    let good = customer(s.dir.path(), "by-password", &location("DROP_PASSWORD"));
+    let (path, file) = source(&good, &s.creds, &cache, false).download().await.unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), demo_zip());
+    assert_eq!(file.size, demo_zip().len() as u64);
+    assert_eq!(sshd.log().matches("Accepted password").count(), 1, "{}", sshd.log());
+
+    let bad = customer(s.dir.path(), "wrong-password", &location("WRONG_PASSWORD"));
+    let e = source(&bad, &s.creds, &cache, false).download().await.unwrap_err();
+    assert_eq!(drop_kind(&e), DropErrorKind::Login, "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("customer wrong-password") && text.contains("sftp://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(sshd.log().contains("Failed password"), "{}", sshd.log());
+    let debug = format!("{e:?}");
+    let log = logs.text();
+    for secret in [wrong, SFTP_PASSWORD_USER_PASSWORD] {
+        assert!(!text.contains(secret) && !debug.contains(secret), "{text}");
+        assert!(!log.contains(secret), "a password reached the logs");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sftp_checks_the_pinned_host_key_before_logging_in() {
     let Some(sshd) = Sshd::start("sftp_checks_the_pinned_host_key_before_logging_in").await else {
@@ -763,6 +846,10 @@ fn drop_settings_are_checked_when_read() {
     assert_eq!(
         field(sftp(serde_json::json!({"limits": {"max_download_bytes": 0}}))).as_deref(),
         Some("integration.location.limits.max_download_bytes")
+    );
+    assert_eq!(
+        field(sftp(serde_json::json!({"limits": {"cache_files": 0}}))).as_deref(),
+        Some("integration.location.limits.cache_files")
     );
     let mut no_auth = sftp(serde_json::json!({}));
     no_auth.as_object_mut().unwrap().remove("private_key");

@@ -11,7 +11,7 @@ use cdt_connectors::{Error, OneRosterCsv, RestErrorKind};
 use cdt_core::customer::OneRosterVersion;
 use cdt_core::{Lookup, Roster, Secret, SourceConnector};
 use cdt_tests::conformance::{check_source, same_roster};
-use cdt_tests::fake_oneroster::{FakeOneRoster, Fault, Paging};
+use cdt_tests::fake_oneroster::{FakeOneRoster, Fault, Filters, Paging};
 use cdt_tests::{LogCapture, root};
 
 const KEY: &str = "cdt-client";
@@ -418,4 +418,66 @@ async fn a_customer_file_builds_a_working_rest_source() {
             }
         }
     }
+}
+
+/// A server that refuses filters (400, 422) or ignores them (every listing whole):
+/// every demo lookup still gets exactly the reference slice, read from the
+/// collections whole (once a fetch) and filtered by the client, with a warning in
+/// the result and the log; the client sends no more filters to those collections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_refuses_or_ignores_filters_is_read_whole_with_a_warning() {
+    let logs = LogCapture::global();
+    let roster = demo_roster();
+    let server = FakeOneRoster::start(&roster, KEY, SECRET, Duration::from_mins(1), 1000).await;
+    let lookups = demo_source_lookups();
+    for (mode, v1_2, said) in [
+        (Filters::Rejects(400), false, "refuses (HTTP 400)"),
+        (Filters::Rejects(422), true, "refuses (HTTP 422)"),
+        (Filters::Ignores, false, "ignores"),
+        (Filters::Ignores, true, "ignores"),
+    ] {
+        server.set_filters(mode);
+        let opts = if v1_2 {
+            v12(&server)
+        } else {
+            v11(&server, SignatureMethod::HmacSha256)
+        };
+        let api = OneRosterApi::new(opts, Secret::new(SECRET)).unwrap();
+        let mut warned = 0;
+        for (story, lookup) in &lookups {
+            let got = api
+                .fetch(lookup)
+                .await
+                .unwrap_or_else(|e| panic!("{mode:?} {story}: {e}"));
+            same_roster(&got, &roster.slice(lookup), &format!("{mode:?} {story}"));
+            if let Some(w) = got.warnings.first() {
+                assert!(w.contains(said) && w.contains("filter="), "{mode:?}: {w}");
+                warned += 1;
+            }
+        }
+        assert!(
+            warned * 2 > lookups.len(),
+            "{mode:?}: {warned} of {} warned",
+            lookups.len()
+        );
+        // Once a collection is known not to filter, no filter is sent to it again: a
+        // diagnostic costs its collections' pages, not a failed try first.
+        let _ = server.take_log();
+        let again = api.fetch(&lookups[0].1).await.unwrap();
+        assert!(!again.warnings.is_empty(), "{mode:?}");
+        let log = server.take_log();
+        assert!(log.iter().all(|l| !l.contains("filter=")), "{mode:?}: {log:?}");
+        let pages = roster.users.len().div_ceil(100) + roster.enrollments.len().div_ceil(100) + 1;
+        assert!(log.len() <= pages + 10, "{mode:?}: {} requests", log.len());
+    }
+    let text = logs.text();
+    assert!(text.contains("does not filter this collection"), "no warning logged");
+    assert!(!text.contains(SECRET), "a secret reached the logs");
+    // The same client against a server that filters again keeps reading whole (the
+    // answer stays exact); a new client filters.
+    server.set_filters(Filters::Honours);
+    let api = OneRosterApi::new(v11(&server, SignatureMethod::HmacSha256), Secret::new(SECRET)).unwrap();
+    let got = api.fetch(&lookups[0].1).await.unwrap();
+    assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+    assert!(server.take_log().iter().any(|l| l.contains("filter=")));
 }

@@ -10,7 +10,11 @@
 //!   modification time: a changed file on the server is a miss, and replaces the old
 //!   copy. A command-line run connects to see the file's size and time, and downloads
 //!   only when they changed. A download is written to a temporary name and renamed
-//!   only when complete.
+//!   only when complete. After a download, the customer's folder keeps its newest
+//!   `limits.cache_files` downloads (3 by default); older ones are removed, except a
+//!   file being read: a reader holds a shared lock on the file ([`hold`]), and a file
+//!   is removed only under an exclusive one, so no run, in this process or another,
+//!   loses the file it reads.
 //!
 //! Every hit and miss is logged and counted ([`CacheStats`]).
 
@@ -24,7 +28,7 @@ use std::time::{Duration, Instant};
 use cdt_core::roster::Roster;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tracing::info;
+use tracing::{debug, info};
 
 use super::{DropSettings, RemoteFile};
 
@@ -263,7 +267,13 @@ impl Downloads {
                 .tempfile_in(&dir)?;
             Ok(Pending {
                 tmp,
-                target: Target::Cache { dir, prefix, name },
+                target: Target::Cache {
+                    dir,
+                    prefix,
+                    name,
+                    keep: settings.limits.cache_files() as usize,
+                    customer: settings.customer_id.clone(),
+                },
             })
         } else {
             let dir = tempfile::Builder::new().prefix("cdt-drop-").tempdir()?;
@@ -277,8 +287,18 @@ impl Downloads {
 }
 
 enum Target {
-    Cache { dir: PathBuf, prefix: String, name: String },
-    Temp { dir: tempfile::TempDir, name: String },
+    Cache {
+        dir: PathBuf,
+        prefix: String,
+        name: String,
+        /// How many downloads the customer's folder keeps.
+        keep: usize,
+        customer: String,
+    },
+    Temp {
+        dir: tempfile::TempDir,
+        name: String,
+    },
 }
 
 /// A download in progress: dropped, its temporary file is removed.
@@ -298,15 +318,21 @@ impl Pending {
     pub(crate) fn commit(self) -> io::Result<PathBuf> {
         self.tmp.as_file().sync_all()?;
         match self.target {
-            Target::Cache { dir, prefix, name } => {
+            Target::Cache {
+                dir,
+                prefix,
+                name,
+                keep,
+                customer,
+            } => {
                 let path = dir.join(&name);
                 self.tmp.persist(&path).map_err(|e| e.error)?;
-                for entry in std::fs::read_dir(&dir)?.flatten() {
-                    let n = entry.file_name();
-                    let n = n.to_string_lossy();
-                    if n.starts_with(&format!("{prefix}-")) && n != name {
-                        let _ = std::fs::remove_file(entry.path());
-                    }
+                // Older versions of the same remote file first, then the oldest
+                // downloads beyond the ones kept.
+                let older = |n: &str| n.starts_with(&format!("{prefix}-")) && n != name;
+                let removed = evict(&dir, &name, older, keep)?;
+                if removed > 0 {
+                    info!(customer = %customer, removed, keep, "drop download cache eviction");
                 }
                 Ok(path)
             }
@@ -319,6 +345,64 @@ impl Pending {
             }
         }
     }
+}
+
+/// A downloaded file held for reading: while this lives, the cache's eviction does
+/// not remove the file (a shared lock on it; eviction needs an exclusive one).
+#[derive(Debug)]
+pub(crate) struct InUse {
+    _file: std::fs::File,
+}
+
+/// Holds the file at `path` for reading ([`InUse`]). An error when it is gone.
+pub(crate) fn hold(path: &Path) -> io::Result<InUse> {
+    let file = std::fs::File::open(path)?;
+    file.lock_shared()?;
+    Ok(InUse { _file: file })
+}
+
+/// Removes, from a customer's download folder, the files `stale` names (older versions
+/// of the file just downloaded) and the oldest others beyond the newest `keep` (by
+/// modification time: when each was downloaded), never `current` (just written), a
+/// temporary file (a name starting with `.`: a download in progress) or a file a
+/// reader holds ([`hold`]). Returns how many were removed.
+fn evict(dir: &Path, current: &str, stale: impl Fn(&str) -> bool, keep: usize) -> io::Result<usize> {
+    let mut others: Vec<(std::time::SystemTime, PathBuf, bool)> = Vec::new();
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name == current || name.starts_with('.') {
+            continue;
+        }
+        // Links and folders are never ours to remove.
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let at = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+        others.push((at, entry.path(), stale(&name)));
+    }
+    // Newest first; the current file is one of the `keep`.
+    others.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+    let mut fresh_kept = 1;
+    let mut removed = 0;
+    for (_, path, stale) in others {
+        if !stale && fresh_kept < keep {
+            fresh_kept += 1;
+            continue;
+        }
+        let Ok(file) = std::fs::File::open(&path) else {
+            continue;
+        };
+        if file.try_lock().is_err() {
+            debug!(path = %path.display(), "a cached download being read is kept");
+        } else if std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Creates `dir` (and its parents) owner-only; refuses a link or a folder others can
@@ -428,5 +512,71 @@ mod tests {
         );
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1, "nothing temporary is left");
+    }
+
+    /// After a download, the customer's folder keeps its newest `cache_files`
+    /// downloads; an older one being read is kept until it is no longer read, and a
+    /// download in progress is never touched.
+    #[test]
+    fn old_downloads_are_evicted_but_never_one_being_read() {
+        use std::io::Write as _;
+        let root = tempfile::tempdir().unwrap();
+        let cache = SourceCache::new(Some(root.path().join("drops")));
+        let mut s = settings("a");
+        s.limits.cache_files = Some(2);
+        let day = |n: u64| RemoteFile {
+            path: format!("/drop/oneroster-{n}.zip"),
+            size: 3,
+            modified: Some(i64::try_from(n).unwrap()),
+        };
+        let download = |n: u64| {
+            let pending = cache.downloads().start(&s, &day(n)).unwrap();
+            pending.file().unwrap().write_all(b"abc").unwrap();
+            let path = pending.commit().unwrap();
+            // Downloaded a day apart, whatever the file system's clock resolution.
+            let at = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + n * 86_400);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(at)
+                .unwrap();
+            path
+        };
+        let dir = root.path().join("drops").join("a");
+        let listed = || -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let first = download(1);
+        let in_progress = cache.downloads().start(&s, &day(9)).unwrap();
+        download(2);
+        let held = hold(&first).unwrap();
+        download(3);
+        download(4);
+        let names = listed();
+        assert!(names.iter().any(|n| n.ends_with("oneroster-1.zip")), "held: {names:?}");
+        assert!(!names.iter().any(|n| n.ends_with("oneroster-2.zip")), "{names:?}");
+        assert!(names.iter().any(|n| n.ends_with("oneroster-3.zip")), "{names:?}");
+        assert!(names.iter().any(|n| n.ends_with("oneroster-4.zip")), "{names:?}");
+        let parts = names.iter().filter(|n| n.starts_with('.')).count();
+        assert_eq!(parts, 1, "the download in progress is kept: {names:?}");
+        drop(held);
+        download(5);
+        let names = listed();
+        let kept: Vec<&String> = names.iter().filter(|n| !n.starts_with('.')).collect();
+        assert_eq!(kept.len(), 2, "{names:?}");
+        assert!(
+            kept.iter().any(|n| n.ends_with("oneroster-4.zip")) && kept.iter().any(|n| n.ends_with("oneroster-5.zip"))
+        );
+        // The download in progress completes and is kept as the newest.
+        in_progress.file().unwrap().write_all(b"abc").unwrap();
+        let last = in_progress.commit().unwrap();
+        assert!(last.exists());
+        assert!(hold(&root.path().join("no-such-file")).is_err());
     }
 }

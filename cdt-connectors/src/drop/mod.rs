@@ -515,12 +515,32 @@ impl DropSource {
     }
 
     async fn read(&self) -> cdt_core::Result<Roster> {
-        let (path, file) = self.download().await?;
+        // Held while it is read, so that no other run's eviction removes it; a file
+        // removed between the download and the hold is downloaded once more.
+        let mut tries = 0;
+        let (path, file, in_use) = loop {
+            let (path, file) = self.download().await?;
+            tries += 1;
+            match cache::hold(&path) {
+                Ok(in_use) => break (path, file, in_use),
+                Err(e) if tries < 2 && e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(self
+                        .settings
+                        .error(Some(&file.path), DropErrorKind::Cache, format!("download cache: {e}"))
+                        .into());
+                }
+            }
+        };
         let shown = self.settings.location();
         let reader = OneRosterCsv::new(path);
-        let roster = tokio::task::spawn_blocking(move || reader.read()).await.map_err(|e| {
-            cdt_core::Error::connector(format!("file drop {shown}"), format!("reader task failed: {e}"))
-        })?;
+        let roster = tokio::task::spawn_blocking(move || {
+            let roster = reader.read();
+            drop(in_use);
+            roster
+        })
+        .await
+        .map_err(|e| cdt_core::Error::connector(format!("file drop {shown}"), format!("reader task failed: {e}")))?;
         roster.map_err(|e| {
             // Name the remote file, not the download cache's path.
             let message = match e {

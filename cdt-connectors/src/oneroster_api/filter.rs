@@ -8,6 +8,13 @@
 //! `~` value is such a piece, free of quotes, backslashes, spaces and SQL wildcards
 //! (`%`, `_`, `*`). A piece matches a superset of the rows the whole value would; the
 //! core then keeps exact matches only (see `cdt_core::slice`).
+//!
+//! A filter can also be checked on a record here ([`Filter::may_match`]), as loosely
+//! as a server compares: for servers that ignore filters, and for reading a
+//! collection whole when a server refuses them.
+
+use cdt_core::matching::search_key;
+use serde_json::Value;
 
 /// A comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +84,23 @@ impl Pred {
         })
     }
 
+    /// What a record says of this predicate, compared as loosely as a server may
+    /// (`=` without case; `~` on [`cdt_core::matching::search_key`]s, so without
+    /// case, accents or punctuation): `Some(true)` when it may match, `Some(false)`
+    /// when it surely does not, `None` when the record does not hold the field (a
+    /// `fields=` selection may leave it out).
+    pub(crate) fn check(&self, record: &Value) -> Option<bool> {
+        let mut values = Vec::new();
+        if !values_at(record, &self.field.split('.').collect::<Vec<_>>(), &mut values) {
+            return None;
+        }
+        Some(values.iter().any(|v| match self.op {
+            // A collation may also ignore accents: never stricter than a server.
+            Op::Eq => v.trim().to_lowercase() == self.value.to_lowercase() || search_key(v) == search_key(&self.value),
+            Op::Contains => search_key(v).contains(&search_key(&self.value)),
+        }))
+    }
+
     fn render(&self) -> String {
         let op = match self.op {
             Op::Eq => "=",
@@ -86,11 +110,56 @@ impl Pred {
     }
 }
 
+/// The scalar texts at a dotted path of a JSON record (arrays fan out); `false` when
+/// the record does not hold the path's first field.
+fn values_at(v: &Value, path: &[&str], out: &mut Vec<String>) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Bool(b) => out.push(b.to_string()),
+            Value::Array(items) => {
+                for i in items {
+                    values_at(i, path, out);
+                }
+            }
+            _ => {}
+        }
+        return true;
+    };
+    match v {
+        Value::Array(items) => {
+            let mut any = items.is_empty();
+            for i in items {
+                any |= values_at(i, path, out);
+            }
+            any
+        }
+        Value::Object(m) => m.get(*first).is_some_and(|next| {
+            values_at(next, rest, out);
+            true
+        }),
+        _ => false,
+    }
+}
+
 /// A filter: one predicate, or two joined by ` OR ` (the spec's most).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Filter(pub Vec<Pred>);
 
 impl Filter {
+    /// Whether `record` may match: [`Pred::check`] of any predicate, a predicate
+    /// whose field the record lacks counting as a match.
+    pub(crate) fn may_match(&self, record: &Value) -> bool {
+        self.0.iter().any(|p| p.check(record) != Some(false))
+    }
+
+    /// Whether `record` surely does not match (it holds every field filtered on,
+    /// and none matches): the answer of a server that ignored the filter.
+    pub(crate) fn surely_not(&self, record: &Value) -> bool {
+        self.0.iter().all(|p| p.check(record) == Some(false))
+    }
+
     /// The `filter` parameter's value (before URL encoding).
     pub(crate) fn render(&self) -> String {
         self.0.iter().map(Pred::render).collect::<Vec<_>>().join(" OR ")
@@ -165,6 +234,32 @@ mod tests {
         assert_eq!(f[0].render(), "sourcedId='a' OR sourcedId='b'");
         assert_eq!(f[1].render(), "sourcedId='c'");
         assert_eq!(f[0].fields(), "sourcedId");
+    }
+
+    #[test]
+    fn records_are_checked_as_loosely_as_a_server_compares() {
+        let record = serde_json::json!({
+            "sourcedId": "u1", "familyName": "O'Brien-Núñez", "email": "Ana.Lopez@Example.org",
+            "agents": [{"sourcedId": "p1", "type": "user"}], "user": {"sourcedId": "s1"}
+        });
+        let f = |p: Option<Pred>| Filter(vec![p.unwrap()]);
+        assert!(f(Pred::eq("email", "ana.lopez@example.org")).may_match(&record));
+        assert!(f(Pred::contains("familyName", "nunez")).may_match(&record));
+        assert!(f(Pred::contains("familyName", "Brien")).may_match(&record));
+        assert!(f(Pred::eq("agents.sourcedId", "p1")).may_match(&record));
+        assert!(f(Pred::eq("user.sourcedId", "s1")).may_match(&record));
+        assert!(f(Pred::eq("agents.sourcedId", "p2")).surely_not(&record));
+        assert!(f(Pred::eq("email", "someone@example.org")).surely_not(&record));
+        // One predicate of two may match; a field the record lacks is no evidence.
+        let two = Filter(vec![
+            Pred::eq("sourcedId", "u9").unwrap(),
+            Pred::eq("sourcedId", "u1").unwrap(),
+        ]);
+        assert!(two.may_match(&record) && !two.surely_not(&record));
+        let absent = f(Pred::eq("classCode", "MATH-1"));
+        assert!(absent.may_match(&record) && !absent.surely_not(&record));
+        let no_agents = serde_json::json!({"sourcedId": "u2", "agents": []});
+        assert!(f(Pred::eq("agents.sourcedId", "p1")).surely_not(&no_agents));
     }
 
     #[test]

@@ -51,6 +51,9 @@ use crate::http::{Attempt, RetryPolicy, enc, retry_after, transport_message, wit
 use filter::Filter;
 pub use oauth1::SignatureMethod;
 
+/// The start of the error of a filtered listing whose server ignored the filter.
+const IGNORED_FILTER: &str = "the server ignored the filter";
+
 /// How requests are authorised.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthOptions {
@@ -304,6 +307,10 @@ struct Inner {
     secret: SecretSource,
     limiter: Limiter,
     requests: AtomicU64,
+    /// The collections whose filters this server refused or ignored: read whole
+    /// from then on (see [`query`]).
+    /// Each with what the server did (`ignores`, `refuses (HTTP 422)`).
+    unfiltered: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 /// A OneRoster REST API, read as a district's SIS. Cheap to clone.
@@ -397,6 +404,7 @@ impl OneRosterApi {
                 limiter,
                 opts,
                 requests: AtomicU64::new(0),
+                unfiltered: std::sync::Mutex::new(std::collections::BTreeMap::new()),
             }),
         })
     }
@@ -422,6 +430,24 @@ impl OneRosterApi {
         match &self.inner.auth {
             Authorizer::OAuth2(t) => t.request_count(),
             Authorizer::OAuth1(_) | Authorizer::StaticBearer => 0,
+        }
+    }
+
+    /// What this server did to filters on `collection` (`ignores`, `refuses (HTTP
+    /// 422)`) when they were refused or ignored: the collection is then read whole.
+    fn unfiltered(&self, collection: &str) -> Option<String> {
+        self.inner
+            .unfiltered
+            .lock()
+            .ok()
+            .and_then(|u| u.get(collection).cloned())
+    }
+
+    /// Reads `collection` whole from now on, the server having done `what` to its
+    /// filters.
+    fn set_unfiltered(&self, collection: &str, what: &str) {
+        if let Ok(mut u) = self.inner.unfiltered.lock() {
+            u.insert(collection.to_owned(), what.to_owned());
         }
     }
 
@@ -703,6 +729,18 @@ impl OneRosterApi {
             }
             if checking {
                 warn!(request = %label, "the paging headers said the listing had ended, but another page came");
+            }
+            // A server that ignores `filter=` answers records the filter excludes.
+            if let Some(f) = filter
+                && pages == 1
+                && page.items.iter().any(|v| f.surely_not(v))
+            {
+                return Err(Error::OneRoster {
+                    request: label.clone(),
+                    status: Some(200),
+                    kind: RestErrorKind::BadRequest,
+                    message: format!("{IGNORED_FILTER}: it answered records the filter excludes"),
+                });
             }
             let ids: Vec<String> = page
                 .items

@@ -17,16 +17,17 @@
 //! Filter values are made safe in [`super::filter`].
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cdt_core::customer::OneRosterVersion;
 use cdt_core::roster::{self, AcademicSession, Class, Course, Enrollment, Org, User};
 use cdt_core::slice::{ClassSeek, PersonSeek, RosterQuery};
 use serde_json::Value;
+use tracing::warn;
 
 use super::filter::{self, Filter, Pred};
 use super::{OneRosterApi, model};
-use crate::error::{Error, Result};
+use crate::error::{Error, RestErrorKind, Result};
 
 /// One fetch's view of the API: the records already read, by id, so that a record
 /// seen in a seek is not asked for again, each with the order it was first seen in
@@ -36,6 +37,10 @@ pub(crate) struct Session<'a> {
     api: &'a OneRosterApi,
     users: Mutex<BTreeMap<String, (usize, User)>>,
     classes: Mutex<BTreeMap<String, (usize, Class)>>,
+    /// Collections read whole in this fetch (the server refused or ignored filters).
+    wholes: tokio::sync::Mutex<BTreeMap<String, Arc<Vec<Value>>>>,
+    /// The fetch's warnings, for the result.
+    warnings: Mutex<Vec<String>>,
 }
 
 type Memo<T> = Mutex<BTreeMap<String, (usize, T)>>;
@@ -55,7 +60,76 @@ impl<'a> Session<'a> {
             api,
             users: Mutex::new(BTreeMap::new()),
             classes: Mutex::new(BTreeMap::new()),
+            wholes: tokio::sync::Mutex::new(BTreeMap::new()),
+            warnings: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The records of `collection` matching any of `filters`: by filtered requests,
+    /// or, when the server refuses filters on it (400, 422) or ignores them (it
+    /// answers records a filter excludes), from the collection read whole, once a
+    /// fetch, and filtered here as loosely as a server would (the core keeps the
+    /// exact matches). The client reads that collection whole from then on, and each
+    /// such fetch carries a warning.
+    async fn list_any(&self, collection: &str, filters: &[Filter]) -> Result<Vec<Value>> {
+        if filters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let what = match self.api.unfiltered(collection) {
+            Some(what) => what,
+            None => match self.api.list_any(collection, filters).await {
+                Err(Error::OneRoster {
+                    kind: RestErrorKind::BadRequest,
+                    status,
+                    message,
+                    ..
+                }) => {
+                    let what = if message.starts_with(super::IGNORED_FILTER) {
+                        "ignores".to_owned()
+                    } else {
+                        format!("refuses (HTTP {})", status.unwrap_or_default())
+                    };
+                    // Whether the filter was the trouble shows when the collection
+                    // reads whole: if that fails too, its error is the one to report.
+                    self.whole(collection, &what).await?;
+                    warn!(
+                        collection,
+                        server = %self.api.root(),
+                        what = %what,
+                        "the OneRoster server does not filter this collection; reading it whole from now on"
+                    );
+                    self.api.set_unfiltered(collection, &what);
+                    what
+                }
+                other => return other,
+            },
+        };
+        let all = self.whole(collection, &what).await?;
+        Ok(all
+            .iter()
+            .filter(|v| filters.iter().any(|f| f.may_match(v)))
+            .cloned()
+            .collect())
+    }
+
+    /// `collection` read whole, once a fetch, with the fetch's warning saying so.
+    async fn whole(&self, collection: &str, what: &str) -> Result<Arc<Vec<Value>>> {
+        let mut wholes = self.wholes.lock().await;
+        if let Some(all) = wholes.get(collection) {
+            return Ok(all.clone());
+        }
+        let all = Arc::new(self.api.list(collection, None).await?);
+        if let Ok(mut w) = self.warnings.lock() {
+            w.push(format!(
+                "The SIS's OneRoster server {} {what} `filter=` on /{collection}: this diagnostic read the whole \
+                 collection ({} records) instead of the case's (slower; ask the SIS vendor to support OneRoster \
+                 filters).",
+                self.api.root(),
+                all.len()
+            ));
+        }
+        wholes.insert(collection.to_owned(), all.clone());
+        Ok(all)
     }
 
     fn v1_2(&self) -> bool {
@@ -63,13 +137,7 @@ impl<'a> Session<'a> {
     }
 
     async fn users_where(&self, filters: &[Filter]) -> Result<Vec<User>> {
-        let rows: Vec<User> = self
-            .api
-            .list_any("users", filters)
-            .await?
-            .iter()
-            .map(model::user)
-            .collect();
+        let rows: Vec<User> = self.list_any("users", filters).await?.iter().map(model::user).collect();
         remember(&self.users, &rows, |u| &u.sourced_id);
         Ok(rows)
     }
@@ -87,7 +155,7 @@ impl<'a> Session<'a> {
         let values = match ids {
             [] => Vec::new(),
             [one] => self.api.one(collection, singular, one).await?.into_iter().collect(),
-            _ => self.api.list_any(collection, &filter::ids("sourcedId", ids)).await?,
+            _ => self.list_any(collection, &filter::ids("sourcedId", ids)).await?,
         };
         // In the server's order, only the ids asked for.
         let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
@@ -173,7 +241,6 @@ impl RosterQuery for Session<'_> {
             }
         }
         let rows: Vec<Class> = self
-            .api
             .list_any("classes", &filters)
             .await?
             .iter()
@@ -196,7 +263,6 @@ impl RosterQuery for Session<'_> {
         let mut filters = filter::ids("user.sourcedId", user_ids);
         filters.extend(filter::ids("class.sourcedId", class_ids));
         Ok(self
-            .api
             .list_any("enrollments", &filters)
             .await?
             .iter()
@@ -230,7 +296,8 @@ impl RosterQuery for Session<'_> {
     }
 
     async fn provenance(&self) -> Result<(roster::Provenance, Vec<String>)> {
-        Ok((self.api.provenance(), Vec::new()))
+        let warnings = self.warnings.lock().map(|w| w.clone()).unwrap_or_default();
+        Ok((self.api.provenance(), warnings))
     }
 
     async fn invalid_records(&self, _ids: &[String]) -> Result<Vec<(String, String)>> {
