@@ -22,6 +22,7 @@
 //! | GET | `/tools` | any user | the tools and their inputs |
 //! | GET | `/customers` | any user | the customers, their environment |
 //! | POST | `/customers/{customer_id}/tools/{tool_id}/run` | support, admin with the customer's environment permission | run a diagnostic; body `{"inputs": {...}, "hubspot_ticket_id": "…", "fresh": false}` (`fresh`: read a file drop again, not from the caches); answers the result, `Location: /runs/{id}` |
+//! | POST | `/customers/{customer_id}/sweep` | support, admin with the customer's environment permission | the district sweep (`cdt sweep`); `?format=json\|html\|text`, `?fresh=true`; recorded as tool `sweep` |
 //! | POST | `/tools/{tool_id}/run` | support, admin with `staging` | run on files of the data directory: `{"source", "platform", "district_id"?, "inputs"}` |
 //! | POST | `/triage/{ticket}` | support, admin with `hubspot` | a HubSpot ticket (id or link) triaged: customer, tool, inputs, result, note; `{"post": true, "stage": "…"}` posts the note and moves the ticket |
 //! | POST | `/validate?name=bundle.zip` | users with `configuration` | the body, a OneRoster bundle (ZIP, CSV or XLSX, at most `CDT_UPLOAD_LIMIT_MB`), checked like `cdt validate` |
@@ -43,6 +44,7 @@ mod request_id;
 mod routes;
 mod server;
 mod state;
+mod sweep;
 mod triage;
 mod validate;
 
@@ -87,6 +89,7 @@ pub fn app(state: AppState) -> Router {
             post(routes::run_customer),
         )
         .route("/tools/{tool_id}/run", post(routes::run_files))
+        .route("/customers/{customer_id}/sweep", post(sweep::sweep))
         .route("/triage/{ticket}", post(triage::triage))
         .route(
             "/validate",

@@ -59,6 +59,7 @@ impl Modify for Security {
         crate::routes::customers,
         crate::routes::run_customer,
         crate::routes::run_files,
+        crate::sweep::sweep,
         crate::triage::triage,
         crate::validate::validate,
         crate::routes::runs,

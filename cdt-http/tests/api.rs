@@ -428,6 +428,68 @@ async fn platform_queries_are_counted_per_user_by_the_library_and_limited_to_100
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_sweep_runs_for_permitted_users_and_is_recorded() {
+    let (s, settings, _db) = service(false).await;
+    let t = s.user("sam", Role::Support, &[Permission::Staging]).await;
+    let viewer = s.user("val", Role::Viewer, &[Permission::Staging]).await;
+    let url = |customer: &str, query: &str| format!("{}/customers/{customer}/sweep{query}", s.base);
+    let a = call("POST", &url("demo-district", ""), Some(&t), &[], None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(a.json["cases"].as_u64().unwrap() > 100, "{}", a.json["cases"]);
+    let findings = a.json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    // The same report as the library's sweep of the same district.
+    let target = cdt_connectors::Target::Customer {
+        settings_dir: settings.path().to_owned(),
+        customer_id: "demo-district".into(),
+    };
+    let direct = cdt_connectors::sweep::sweep(
+        &target,
+        &cdt_connectors::RunOptions::now(None),
+        &cdt_tools::sweep::Quiet,
+    )
+    .await
+    .unwrap();
+    assert_eq!(findings.len(), direct.findings.len());
+    assert_eq!(a.json["by_code"], serde_json::to_value(&direct.by_code).unwrap());
+    let run = call(
+        "GET",
+        &format!("{}{}", s.base, a.header("location")),
+        Some(&t),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(run.json["tool_id"], "sweep");
+    assert_eq!(run.json["status"], "ISSUES_FOUND");
+    assert_eq!(run.json["environment"], "staging");
+
+    let html = call("POST", &url("demo-district", "?format=html"), Some(&t), &[], None).await;
+    assert_eq!(html.status, 200);
+    assert!(html.header("content-type").starts_with("text/html"));
+    assert!(
+        html.text.contains("<svg") && !html.text.contains("<script"),
+        "charts, no script"
+    );
+    let text = call("POST", &url("demo-district", "?format=text"), Some(&t), &[], None).await;
+    assert!(text.text.contains("cases:"), "{}", text.text);
+    let bad = call("POST", &url("demo-district", "?format=xml"), Some(&t), &[], None).await;
+    assert_eq!(bad.status, 400);
+    // A viewer may not; production needs its permission; an unknown customer is 404.
+    assert_eq!(
+        call("POST", &url("demo-district", ""), Some(&viewer), &[], None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        call("POST", &url("demo-prod", ""), Some(&t), &[], None).await.status,
+        403
+    );
+    assert_eq!(call("POST", &url("nobody", ""), Some(&t), &[], None).await.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_describes_every_route() {
     let (s, _settings, _db) = service(false).await;
     let doc = call("GET", &format!("{}/openapi.json", s.base), None, &[], None).await;
@@ -445,6 +507,7 @@ async fn the_openapi_document_describes_every_route() {
         "/customers",
         "/customers/{customer_id}/tools/{tool_id}/run",
         "/tools/{tool_id}/run",
+        "/customers/{customer_id}/sweep",
         "/triage/{ticket}",
         "/validate",
         "/runs",

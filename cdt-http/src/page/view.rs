@@ -231,6 +231,11 @@ pub(crate) fn run(run: &Run, result: Option<&cdt_core::DiagnosticResult>) -> Str
     h.push_str("</small></p>");
     match result {
         Some(r) => h.push_str(&cdt_core::html::result_html(r)),
+        None if run.run.tool_id == "sweep" && run.run.result.is_some() => {
+            if let Some(report) = &run.run.result {
+                h.push_str(&sweep_summary(&run.run.status, report));
+            }
+        }
         None => {
             let _ = write!(
                 h,
@@ -239,6 +244,31 @@ pub(crate) fn run(run: &Run, result: Option<&cdt_core::DiagnosticResult>) -> Str
                 error_box(run.run.error.as_deref().unwrap_or("the run left no result"))
             );
         }
+    }
+    h
+}
+
+/// A sweep's run: its counts by code and by system (the whole report is
+/// `POST /customers/{id}/sweep?format=html`, or the run's JSON at `/runs/{id}`).
+fn sweep_summary(status: &str, report: &serde_json::Value) -> String {
+    let mut h = format!(
+        "<p>District sweep {} · {} cases, {} findings</p>",
+        badge(status),
+        report["cases"].as_u64().unwrap_or(0),
+        report["findings"].as_array().map_or(0, Vec::len)
+    );
+    for (title, key) in [("Findings by code", "by_code"), ("Findings by system", "by_system")] {
+        let Some(rows) = report[key].as_array() else { continue };
+        let _ = write!(h, "<h2>{title}</h2><table class=\"list\">");
+        for row in rows {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                esc(row["key"].as_str().unwrap_or_default()),
+                row["count"].as_u64().unwrap_or(0)
+            );
+        }
+        h.push_str("</table>");
     }
     h
 }
