@@ -22,7 +22,7 @@
 //! | GET | `/tools` | any user | the tools and their inputs |
 //! | GET | `/customers` | any user | the customers, their environment |
 //! | POST | `/customers/{customer_id}/tools/{tool_id}/run` | support, admin with the customer's environment permission | run a diagnostic; body `{"inputs": {...}, "hubspot_ticket_id": "…", "fresh": false}` (`fresh`: read a file drop again, not from the caches); answers the result, `Location: /runs/{id}` |
-//! | POST | `/customers/{customer_id}/sweep` | support, admin with the customer's environment permission | the district sweep (`cdt sweep`); `?format=json\|html\|text`, `?fresh=true`; recorded as tool `sweep` |
+//! | POST | `/customers/{customer_id}/sweep` | support, admin with the customer's environment permission | the district sweep (`cdt sweep`); `?format=json\|html\|text`, body `{"fresh": true}` optional; recorded as tool `sweep` |
 //! | POST | `/tools/{tool_id}/run` | support, admin with `staging` | run on files of the data directory: `{"source", "platform", "district_id"?, "inputs"}` |
 //! | POST | `/triage/{ticket}` | support, admin with `hubspot` | a HubSpot ticket (id or link) triaged: customer, tool, inputs, result, note; `{"post": true, "stage": "…"}` posts the note and moves the ticket |
 //! | POST | `/validate?name=bundle.zip` | users with `configuration` | the body, a OneRoster bundle (ZIP, CSV or XLSX, at most `CDT_UPLOAD_LIMIT_MB`), checked like `cdt validate` |

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -27,13 +27,19 @@ use crate::state::AppState;
 pub(crate) const ISSUES_FOUND: &str = "ISSUES_FOUND";
 
 /// How to answer a sweep.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SweepQuery {
     /// `json` (the default), `html` (the self-contained report with its charts) or
     /// `text`.
     #[serde(default)]
     format: Option<String>,
+}
+
+/// The body of a sweep request (optional: no body is `{}`).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SweepRequest {
     /// Read a file drop again, not from the caches.
     #[serde(default)]
     fresh: bool,
@@ -49,14 +55,19 @@ impl cdt_tools::sweep::Progress for Deadline {
 }
 
 /// `POST /customers/{customer_id}/sweep`.
-#[utoipa::path(post, path = "/customers/{customer_id}/sweep", tag = "tools", security(("token" = []), ("session" = [])), params(("customer_id" = String, Path), SweepQuery), responses((status = 200, description = "the sweep's report (JSON; `?format=html` or `text` for the others); `Location: /runs/{run id}`", body = Object), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 503, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 504, body = crate::openapi::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/customers/{customer_id}/sweep", tag = "tools", security(("token" = []), ("session" = [])), params(("customer_id" = String, Path), ("format" = Option<String>, Query, description = "`json` (the default), `html` or `text`")), request_body(content = SweepRequest, description = "optional: no body reads as `{}`"), responses((status = 200, description = "the sweep's report (JSON; `?format=html` or `text` for the others); `Location: /runs/{run id}`", body = Object), (status = 400, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 401, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 403, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 429, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 502, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 503, body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 504, body = crate::openapi::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn sweep(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(customer_id): Path<String>,
     query: Result<Query<SweepQuery>, QueryRejection>,
+    body: crate::routes::Body<SweepRequest>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::new(Kind::BadRequest, e.body_text()))?;
+    let req = match body {
+        Err(JsonRejection::MissingJsonContentType(_)) => SweepRequest::default(),
+        body => crate::routes::parse(body)?,
+    };
     let format = q.format.as_deref().unwrap_or("json");
     if !matches!(format, "json" | "html" | "text") {
         return Err(ApiError::new(Kind::BadRequest, "format is json, html or text"));
@@ -73,7 +84,7 @@ pub(crate) async fn sweep(
     let stop = Arc::new(AtomicBool::new(false));
     let progress = Deadline(Arc::clone(&stop));
     let target = Target::Settings(Arc::new(customer));
-    let options = RunOptions::now(None).fresh(q.fresh).budget(state.budget_of(&caller));
+    let options = RunOptions::now(None).fresh(req.fresh).budget(state.budget_of(&caller));
     let outcome = in_slot(&state, permit, async move {
         cdt_connectors::sweep::sweep(&target, &options, &progress).await
     })
@@ -89,7 +100,7 @@ pub(crate) async fn sweep(
         tool_id: "sweep".into(),
         environment: Some(environment.to_string()),
         ticket: None,
-        inputs: serde_json::json!({ "fresh": q.fresh }),
+        inputs: serde_json::json!({ "fresh": req.fresh }),
         status: match &outcome {
             Ok(r) if r.needs_action() => ISSUES_FOUND.to_owned(),
             Ok(_) => "NO_ISSUE".to_owned(),

@@ -475,6 +475,24 @@ async fn a_district_sweep_runs_for_permitted_users_and_is_recorded() {
     assert!(text.text.contains("cases:"), "{}", text.text);
     let bad = call("POST", &url("demo-district", "?format=xml"), Some(&t), &[], None).await;
     assert_eq!(bad.status, 400);
+    let fresh = call(
+        "POST",
+        &url("demo-district", ""),
+        Some(&t),
+        &[],
+        Some(r#"{"fresh": true}"#),
+    )
+    .await;
+    assert_eq!(fresh.status, 200, "{}", fresh.text);
+    let bad = call(
+        "POST",
+        &url("demo-district", ""),
+        Some(&t),
+        &[],
+        Some(r#"{"fresh": "yes"}"#),
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
     // A viewer may not; production needs its permission; an unknown customer is 404.
     assert_eq!(
         call("POST", &url("demo-district", ""), Some(&viewer), &[], None)
