@@ -13,6 +13,7 @@
 //! calling thread waits with the GIL released, checking for Ctrl-C (a notebook's
 //! "interrupt kernel") ten times a second.
 
+mod budget;
 mod convert;
 mod customer;
 mod errors;
@@ -34,6 +35,8 @@ use pyo3::prelude::*;
 mod _cdt {
     use pyo3::prelude::*;
 
+    #[pymodule_export]
+    use crate::budget::set_query_budget;
     #[pymodule_export]
     use crate::customer::{Customer, customer_ids, load_customer};
     #[pymodule_export]

@@ -42,7 +42,10 @@ pub(crate) fn start_diagnose(
                 step: (1, 3),
             }),
         };
-        let options = RunOptions::now(ticket).fresh(fresh);
+        let mut options = RunOptions::now(ticket).fresh(fresh);
+        if let Some(budget) = crate::budget::current() {
+            options = options.budget(budget);
+        }
         let result = cdt_connectors::run::run_with(tool.as_ref(), &inputs, &target, &options, report).await?;
         Ok(Outcome::Result(Box::new(result)))
     });

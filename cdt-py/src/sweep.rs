@@ -40,8 +40,12 @@ pub(crate) fn start_sweep(
     let label = format!("sweep of {target}");
     let progress = Progress::new("loading the district", 1);
     let steps = Steps(progress.clone());
+    let mut options = RunOptions::now(None);
+    if let Some(budget) = crate::budget::current() {
+        options = options.budget(budget);
+    }
     let work = Box::pin(async move {
-        let report = cdt_connectors::sweep::sweep(&target, &RunOptions::now(None), &steps).await?;
+        let report = cdt_connectors::sweep::sweep(&target, &options, &steps).await?;
         Ok(Outcome::Sweep(Box::new(report)))
     });
     Job::spawn(label, progress, work)

@@ -49,7 +49,10 @@ pub(crate) fn start_triage(
     let registry = crate::registry::snapshot().map_err(|e| to_py_err(py, e))?;
     let options = TriageOptions {
         settings_dir,
-        run: RunOptions::now(None),
+        run: match crate::budget::current() {
+            Some(budget) => RunOptions::now(None).budget(budget),
+            None => RunOptions::now(None),
+        },
         customer,
         tool,
         inputs,

@@ -45,6 +45,7 @@ from cdt._cdt import (
 from cdt._cdt import customer_ids as _customer_ids
 from cdt._cdt import load_customer as _load_customer
 from cdt._cdt import load_plugins as _load_plugins
+from cdt._cdt import set_query_budget
 from cdt._cdt import start_load_platform as _start_load_platform
 from cdt._cdt import start_load_roster as _start_load_roster
 from cdt._cdt import start_run as _start_run
@@ -116,6 +117,7 @@ __all__ = [
     "run",
     "run_async",
     "set_progress",
+    "set_query_budget",
     "settings_dir",
     "start_run",
     "sweep",

@@ -26,6 +26,7 @@ __all__ = [
     "findings_table",
     "load_customer",
     "load_plugins",
+    "set_query_budget",
     "start_load_platform",
     "start_load_roster",
     "start_run",
@@ -309,6 +310,9 @@ def start_run(
     **kwargs: str | None,
 ) -> Job:
     """Starts a diagnostic on files."""
+
+def set_query_budget(username: str | None, *, database_url: str | None = None) -> None:
+    """Charges later runs' platform queries to a service user's budget."""
 
 def start_sweep(
     settings_dir: _Path,
