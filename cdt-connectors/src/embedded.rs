@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use cdt_core::matching::{PersonName, same_text};
+use cdt_core::matching::{person_search_key, same_text};
 use cdt_core::platform::{Organization, PlatformData};
 use cdt_core::slice::{ClassSeek, NameSeek, slice_platform};
 use cdt_core::{Lookup, PlatformConnector};
@@ -23,10 +23,16 @@ use crate::rows::{Placeholders, insert_sql, read_all};
 use crate::sql::{Arg, Dialect, People, SqlBackend, SqlQueries, kept_ids};
 
 /// The schema migrations, in order; `PRAGMA user_version` records the last applied.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_platform_tables",
-    include_str!("../migrations/sqlite/0001_platform_tables.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_platform_tables",
+        include_str!("../migrations/sqlite/0001_platform_tables.sql"),
+    ),
+    (
+        "0002_person_search_keys",
+        include_str!("../migrations/sqlite/0002_person_search_keys.sql"),
+    ),
+];
 
 /// The embedded SQLite platform store, opened read-only for one district.
 #[derive(Clone, Debug)]
@@ -195,6 +201,17 @@ async fn insert_all(conn: &mut SqliteConnection, d: &PlatformData) -> std::resul
             q.execute(&mut *tx).await?;
         }
     }
+    let keys = "INSERT INTO person_search_keys (person_table, id, search_key) VALUES (?1, ?2, ?3)";
+    let students = d.students.iter().map(|s| ("students", &s.id, &s.first_name, &s.last_name));
+    let parents = d.parents.iter().map(|p| ("parents", &p.id, &p.first_name, &p.last_name));
+    for (table, id, first, last) in students.chain(parents) {
+        sqlx::query(keys)
+            .bind(table)
+            .bind(id)
+            .bind(person_search_key(first, last))
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await
 }
 
@@ -219,27 +236,24 @@ impl SqlBackend for EmbeddedStore {
             .map_err(|e| store_err(&self.path, &format!("query `{label}` failed"), e))
     }
 
-    /// SQLite cannot compare names without accents or case: the names are scanned,
-    /// matched here, and the few rows that match fetched.
+    /// SQLite cannot compare names without accents or case: the store keeps each
+    /// name's search key ([`person_search_key`], written with the rows), and the names
+    /// whose key holds every one of the query's keys are fetched. The search keys are
+    /// `[a-z0-9 ]` and `instr` takes no wildcards, so a name cannot widen the filter.
     async fn named(&self, table: People, name: &NameSeek) -> Result<Vec<SqliteRow>> {
         let t = table.table();
-        let d = Self::DIALECT;
-        let names = self
-            .rows(
-                t,
-                &format!("SELECT id, first_name, last_name FROM {t} WHERE {}", d.scope(t)),
-                &[],
-            )
-            .await?;
-        let ids = kept_ids(t, &names, ["first_name", "last_name"], |first, last| {
-            name.matches(PersonName {
-                given: first,
-                family: last,
-                ..PersonName::default()
-            })
-        })
-        .map_err(|e| self.bad_row(t, &e))?;
-        self.rows(t, &d.by(t, "id"), &[Arg::List(&ids)]).await
+        let sql = format!(
+            "SELECT * FROM {t} WHERE {} AND id IN (SELECT k.id FROM person_search_keys k \
+             WHERE k.person_table = ?2 AND NOT EXISTS \
+             (SELECT 1 FROM json_each(?3) w WHERE instr(k.search_key, w.value) = 0)) ORDER BY rowid",
+            Self::DIALECT.scope(t)
+        );
+        self.rows(
+            &format!("{t} by name"),
+            &sql,
+            &[Arg::Text(t), Arg::List(&name.keys)],
+        )
+        .await
     }
 
     async fn titled(&self, seek: &ClassSeek) -> Result<Vec<SqliteRow>> {
