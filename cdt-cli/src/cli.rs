@@ -53,6 +53,7 @@ pub(crate) enum Command {
     Snapshot(SnapshotArgs),
     /// Read a support ticket, choose the customer, the diagnostic and its inputs, run
     /// it, and show the note it would post (`--post` posts it).
+    #[cfg(feature = "hubspot")]
     Triage(crate::triage::TriageArgs),
     /// What changed between two OneRoster bundles (two nightly drops): records added,
     /// removed and changed per file, with the fields; exit 1 above `--max-change`.
@@ -63,17 +64,22 @@ pub(crate) enum Command {
     /// fix, 1 findings, 2 could not run.
     Sweep(crate::sweep::SweepArgs),
     /// HubSpot: log in (OAuth), so `cdt triage` can read tickets and post notes.
+    #[cfg(feature = "hubspot")]
     #[command(subcommand)]
     Hubspot(HubspotCommand),
     /// ClassLink: what an access token can read.
+    #[cfg(feature = "api")]
     #[command(subcommand)]
     Classlink(ClasslinkCommand),
     /// Serve the HTTP API (the same as the `cdt-http` binary).
+    #[cfg(feature = "service")]
     Serve(crate::serve::ServeArgs),
     /// Administer the service's users and API tokens.
+    #[cfg(feature = "service")]
     Users(crate::users::UsersArgs),
 }
 
+#[cfg(feature = "api")]
 #[derive(Subcommand, Debug)]
 pub(crate) enum ClasslinkCommand {
     /// List the districts' applications a ClassLink access token can read, each with
@@ -82,6 +88,7 @@ pub(crate) enum ClasslinkCommand {
     Apps(crate::classlink::AppsArgs),
 }
 
+#[cfg(feature = "hubspot")]
 #[derive(Subcommand, Debug)]
 pub(crate) enum HubspotCommand {
     /// Print the authorize URL, wait for HubSpot's redirect to this machine, and keep
@@ -174,6 +181,7 @@ pub(crate) struct RunArgs {
     /// Count this run's platform queries against this service user's budget (100 a
     /// minute, shared with the service), in the application database of
     /// `CDT_DATABASE_URL` (the service's default when unset).
+    #[cfg(feature = "service")]
     #[arg(long = "as", value_name = "USERNAME", env = "CDT_AS_USER")]
     pub(crate) as_user: Option<String>,
 }
@@ -247,16 +255,21 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(DemoCommand::Cases { dir }) => crate::demo::cases(&dir),
         Command::Validate(args) => crate::validate::validate(&args),
         Command::Snapshot(args) => crate::snapshot::snapshot(&crate::plugins::registry(&cli.plugins)?, args).await,
+        #[cfg(feature = "hubspot")]
         Command::Triage(args) => crate::triage::triage(&crate::plugins::registry(&cli.plugins)?, args).await,
         Command::Diff(args) => crate::diff::diff(&args),
         Command::Sweep(args) => crate::sweep::sweep(args).await,
+        #[cfg(feature = "hubspot")]
         Command::Hubspot(HubspotCommand::Login {
             settings,
             hubspot_settings,
             timeout,
         }) => crate::triage::login(&settings.settings_dir, hubspot_settings.as_deref(), timeout).await,
+        #[cfg(feature = "api")]
         Command::Classlink(ClasslinkCommand::Apps(args)) => crate::classlink::apps(&args).await,
+        #[cfg(feature = "service")]
         Command::Serve(args) => crate::serve::serve(args).await,
+        #[cfg(feature = "service")]
         Command::Users(args) => crate::users::users(args).await,
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod check;
+#[cfg(feature = "api")]
 mod classlink;
 mod cli;
 mod customers;
@@ -15,11 +16,14 @@ mod diff;
 mod output;
 mod plugins;
 mod run;
+#[cfg(feature = "service")]
 mod serve;
 mod snapshot;
 mod sweep;
 mod tools;
+#[cfg(feature = "hubspot")]
 mod triage;
+#[cfg(feature = "service")]
 mod users;
 mod validate;
 

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use cdt_core::Registry;
 use clap::Args;
 
@@ -50,8 +49,33 @@ pub(crate) fn registry(args: &PluginArgs) -> anyhow::Result<Registry> {
         };
         dir
     };
-    let report = cdt_wasm::load_dir(&mut registry, &dir)
+    load(&mut registry, &dir, args.plugins_dir.is_some())?;
+    Ok(registry)
+}
+
+#[cfg(feature = "plugins")]
+fn load(registry: &mut Registry, dir: &std::path::Path, _explicit: bool) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let report = cdt_wasm::load_dir(registry, dir)
         .with_context(|| format!("cannot load plugins from {}", dir.display()))?;
     tracing::info!(loaded = ?report.loaded, failed = report.failed.len(), "plugins");
-    Ok(registry)
+    Ok(())
+}
+
+/// A build without the plugin host runs the built-in tools: a plugin folder asked for
+/// is an error, the per-user folder a warning.
+#[cfg(not(feature = "plugins"))]
+fn load(_: &mut Registry, dir: &std::path::Path, explicit: bool) -> anyhow::Result<()> {
+    if !explicit {
+        tracing::warn!(
+            folder = %dir.display(),
+            "this cdt was built without the plugin host (the `plugins` feature): built-in tools only"
+        );
+        return Ok(());
+    }
+    anyhow::bail!(
+        "this cdt was built without the plugin host (the `plugins` feature), so it cannot load the plugins in {}: \
+         build the full command (`cargo build --release -p cdt-cli`), or pass --no-plugins",
+        dir.display()
+    )
 }

@@ -8,6 +8,7 @@ use cdt_core::{Inputs, Registry};
 
 use crate::cli::RunArgs;
 
+#[cfg(feature = "service")]
 /// The platform-query budget of a service user, in the service's application database.
 async fn budget_of(username: &str) -> anyhow::Result<std::sync::Arc<dyn cdt_core::QueryBudget>> {
     use anyhow::Context as _;
@@ -24,7 +25,9 @@ pub(crate) async fn run(registry: &Registry, args: RunArgs) -> anyhow::Result<Ex
     let tool = registry.get(&args.tool)?;
     let inputs = Inputs::from_pairs(args.inputs.iter().cloned());
     let target = args.target.target()?;
+    #[cfg_attr(not(feature = "service"), allow(unused_mut))]
     let mut options = RunOptions::now(args.ticket).fresh(args.fresh);
+    #[cfg(feature = "service")]
     if let Some(username) = &args.as_user {
         options = options.budget(budget_of(username).await?);
     }
