@@ -18,6 +18,7 @@ pub mod codes;
 mod dates;
 mod header;
 mod ids;
+pub mod index;
 mod manifest;
 mod names;
 mod pipe;
@@ -40,6 +41,7 @@ use cdt_core::roster::{Provenance, Roster};
 use tracing::{debug, info};
 
 pub use codes::{Code, Severity};
+pub use index::IndexPolicy;
 pub use report::{Counts, Finding, ValidationReport};
 
 use crate::bundle::{Bundle, Limits, Member};
@@ -55,16 +57,30 @@ use table::{FileJob, FileOutput, Mode};
 pub struct OneRosterCsv {
     path: PathBuf,
     limits: Limits,
+    index: IndexPolicy,
+    index_dir: Option<PathBuf>,
 }
 
 impl OneRosterCsv {
-    /// A connector for the bundle at `path`, with default [`Limits`].
+    /// A connector for the bundle at `path`, with default [`Limits`]; single-ticket
+    /// fetches use the bundle index as `CDT_BUNDLE_INDEX` says (default `auto`, see
+    /// [`index`]), kept in [`index::default_index_dir`].
     #[must_use]
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
             limits: Limits::default(),
+            index: IndexPolicy::from_env(),
+            index_dir: index::default_index_dir(),
         }
+    }
+
+    /// With this index policy, the indexes kept in `dir` (see [`index`]).
+    #[must_use]
+    pub fn with_index(mut self, policy: IndexPolicy, dir: impl Into<PathBuf>) -> Self {
+        self.index = policy;
+        self.index_dir = Some(dir.into());
+        self
     }
 
     /// With other limits.
@@ -102,6 +118,19 @@ impl SourceConnector for OneRosterCsv {
             .await
             .map_err(|e| cdt_core::Error::connector(self.describe(), format!("reader task failed: {e}")))?
             .map_err(Into::into)
+    }
+
+    /// The slice of one lookup: through the bundle index when the policy allows it
+    /// (see [`index`]), else from a full read; the same roster either way.
+    async fn fetch(&self, lookup: &cdt_core::Lookup) -> cdt_core::Result<Roster> {
+        index::fetch(
+            &self.path,
+            self.limits,
+            self.index,
+            self.index_dir.as_deref(),
+            lookup,
+        )
+        .await
     }
 }
 
