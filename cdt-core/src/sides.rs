@@ -291,26 +291,18 @@ fn same_texts(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_text(x, y))
 }
 
+/// Values trimmed and lower-cased, the empty ones dropped.
+fn lowered(v: &[String]) -> impl Iterator<Item = String> + '_ {
+    v.iter().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty())
+}
+
 fn same_emails(a: &[String], b: &[String]) -> bool {
-    let norm = |v: &[String]| -> Vec<String> {
-        v.iter()
-            .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    norm(a) == norm(b)
+    lowered(a).eq(lowered(b))
 }
 
 fn same_status(a: &[String], b: &[String]) -> bool {
-    let norm = |v: &[String]| -> Vec<String> {
-        v.iter()
-            .map(|s| {
-                let s = s.trim().to_lowercase();
-                if s == "tobedeleted" { "deleted".to_owned() } else { s }
-            })
-            .collect()
-    };
-    norm(a) == norm(b)
+    let norm = |s: String| if s == "tobedeleted" { "deleted".to_owned() } else { s };
+    lowered(a).map(norm).eq(lowered(b).map(norm))
 }
 
 /// Bookmarked's grades are among the SIS's (or both have none).

@@ -121,11 +121,7 @@ impl Caller {
         let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Ok(None);
         };
-        let request_id = parts
-            .extensions
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
+        let request_id = request_id_of(parts);
         let client = client_of(parts);
         let Some((user, session)) = state.store.session(&cookie).await? else {
             state
@@ -171,11 +167,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let request_id = parts
-            .extensions
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
+        let request_id = request_id_of(parts);
         let client = client_of(parts);
         let refuse = |detail: &str| SecurityEvent {
             kind: "auth-failed".into(),
@@ -322,6 +314,15 @@ pub(crate) async fn logout(State(state): State<Arc<AppState>>, caller: Caller) -
     Ok(res)
 }
 
+/// The request's id (set by the request-id middleware), or empty outside it.
+fn request_id_of(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default()
+}
+
 /// What a login needs of the request besides its body.
 pub(crate) struct LoginParts {
     pub(crate) request_id: String,
@@ -333,11 +334,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LoginParts {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self {
-            request_id: parts
-                .extensions
-                .get::<RequestId>()
-                .map(|r| r.0.clone())
-                .unwrap_or_default(),
+            request_id: request_id_of(parts),
             client: client_of(parts),
         })
     }

@@ -230,11 +230,7 @@ pub(crate) async fn customer_job(
     tool_id: String,
     req: RunRequest,
 ) -> Result<Job, ApiError> {
-    let dir = state.settings_dir.clone();
-    let id = customer_id.clone();
-    let customer = tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
-        .await
-        .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??;
+    let customer = load_customer(state, &customer_id).await?;
     let environment = customer.bookmarked_environment;
     caller.require_run(state, environment).await?;
     Ok(Job {
@@ -375,14 +371,27 @@ pub(crate) struct Ran {
 
 /// The API's answer to a run: the result, with `Location: /runs/{id}`.
 fn answer(ran: Ran) -> Response {
-    let mut res = Json(ran.result).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("/runs/{}", ran.run_id)) {
+    with_run_id(Json(ran.result).into_response(), &ran.run_id)
+}
+
+/// A recorded run's response, with `Location: /runs/{id}` and `cdt-run-id`.
+pub(crate) fn with_run_id(mut res: Response, run_id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("/runs/{run_id}")) {
         res.headers_mut().insert(header::LOCATION, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&ran.run_id) {
+    if let Ok(v) = HeaderValue::from_str(run_id) {
         res.headers_mut().insert("cdt-run-id", v);
     }
     res
+}
+
+/// A customer's settings, read from the settings folder on a blocking thread.
+pub(crate) async fn load_customer(state: &AppState, customer_id: &str) -> Result<cdt_core::Customer, ApiError> {
+    let dir = state.settings_dir.clone();
+    let id = customer_id.to_owned();
+    Ok(tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
+        .await
+        .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??)
 }
 
 /// Runs a job: inputs checked, admitted ([`admit`]), run ([`in_slot`]), the outcome

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::auth::Caller;
 use crate::problem::{ApiError, Kind};
-use crate::routes::{admit, in_slot, record_run};
+use crate::routes::{admit, in_slot, load_customer, record_run, with_run_id};
 use crate::state::AppState;
 
 /// The history status of a sweep that found something to fix.
@@ -72,11 +72,7 @@ pub(crate) async fn sweep(
     if !matches!(format, "json" | "html" | "text") {
         return Err(ApiError::new(Kind::BadRequest, "format is json, html or text"));
     }
-    let dir = state.settings_dir.clone();
-    let id = customer_id.clone();
-    let customer = tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
-        .await
-        .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??;
+    let customer = load_customer(&state, &customer_id).await?;
     let environment = customer.bookmarked_environment;
     caller.require_run(&state, environment).await?;
     let permit = admit(&state, &caller).await?;
@@ -112,14 +108,7 @@ pub(crate) async fn sweep(
     };
     let run_id = record_run(&state, &caller, &run, elapsed).await?;
     let report = outcome?;
-    let mut res = answer(&report, format);
-    if let Ok(v) = HeaderValue::from_str(&format!("/runs/{run_id}")) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&run_id) {
-        res.headers_mut().insert("cdt-run-id", v);
-    }
-    Ok(res)
+    Ok(with_run_id(answer(&report, format), &run_id))
 }
 
 fn answer(report: &SweepReport, format: &str) -> Response {

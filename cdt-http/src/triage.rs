@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::auth::Caller;
 use crate::problem::{ApiError, Kind};
-use crate::routes::{Body, admit, in_slot, parse, record_run};
+use crate::routes::{Body, admit, in_slot, load_customer, parse, record_run};
 use crate::state::AppState;
 
 /// The body of a triage request (all optional).
@@ -107,14 +107,10 @@ pub(crate) async fn triage(
     let elapsed = started.elapsed();
     // The chosen customer's environment, for the history (as a run records it).
     let environment = match triaged.customer.as_ref().map(|c| c.value.clone()) {
-        Some(id) => {
-            let dir = state.settings_dir.clone();
-            tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .map(|c| c.bookmarked_environment.to_string())
-        }
+        Some(id) => load_customer(&state, &id)
+            .await
+            .ok()
+            .map(|c| c.bookmarked_environment.to_string()),
         None => None,
     };
     let run = NewRun {

@@ -26,6 +26,18 @@ def _quiet_progress(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
+def cdt_bin() -> str:
+    """The `cdt` binary (CDT_BIN, or on PATH), for tests that run the command line
+    (to add a service user, to generate districts): skipped without it, failed in CI."""
+    found = os.environ.get("CDT_BIN") or shutil.which("cdt")
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CDT_BIN (the cdt binary) is not set; CI needs it")
+        pytest.skip("no cdt binary (set CDT_BIN)")
+    return found
+
+
+@pytest.fixture(scope="session")
 def settings() -> Path:
     return SETTINGS
 

@@ -4,7 +4,6 @@ service's application database, the budget `cdt serve` and `cdt run --as` share.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,20 +15,11 @@ import cdt
 ARGS = {"parent_email": "ximena.huaman@andes-mail.example", "student_name": "mateo quispe huaman"}
 
 
-def _cdt_bin() -> str:
-    found = os.environ.get("CDT_BIN") or shutil.which("cdt")
-    if not found:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CDT_BIN (the cdt binary, to add a service user) is not set; CI needs it")
-        pytest.skip("no cdt binary to add a service user (set CDT_BIN)")
-    return found
-
-
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
+def database(tmp_path: Path, cdt_bin: str) -> Iterator[str]:
     url = f"sqlite://{tmp_path / 'service.sqlite'}"
     env = {**os.environ, "CDT_DATABASE_URL": url}
-    subprocess.run([_cdt_bin(), "users", "add", "sam", "--role", "support"], check=True, env=env, capture_output=True)
+    subprocess.run([cdt_bin, "users", "add", "sam", "--role", "support"], check=True, env=env, capture_output=True)
     yield url
     cdt.set_query_budget(None)
 
