@@ -56,8 +56,8 @@ pub(crate) fn registry(args: &PluginArgs) -> anyhow::Result<Registry> {
 #[cfg(feature = "plugins")]
 fn load(registry: &mut Registry, dir: &std::path::Path, _explicit: bool) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let report = cdt_wasm::load_dir(registry, dir)
-        .with_context(|| format!("cannot load plugins from {}", dir.display()))?;
+    let report =
+        cdt_wasm::load_dir(registry, dir).with_context(|| format!("cannot load plugins from {}", dir.display()))?;
     tracing::info!(loaded = ?report.loaded, failed = report.failed.len(), "plugins");
     Ok(())
 }

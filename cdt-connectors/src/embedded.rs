@@ -202,8 +202,14 @@ async fn insert_all(conn: &mut SqliteConnection, d: &PlatformData) -> std::resul
         }
     }
     let keys = "INSERT INTO person_search_keys (person_table, id, search_key) VALUES (?1, ?2, ?3)";
-    let students = d.students.iter().map(|s| ("students", &s.id, &s.first_name, &s.last_name));
-    let parents = d.parents.iter().map(|p| ("parents", &p.id, &p.first_name, &p.last_name));
+    let students = d
+        .students
+        .iter()
+        .map(|s| ("students", &s.id, &s.first_name, &s.last_name));
+    let parents = d
+        .parents
+        .iter()
+        .map(|p| ("parents", &p.id, &p.first_name, &p.last_name));
     for (table, id, first, last) in students.chain(parents) {
         sqlx::query(keys)
             .bind(table)
@@ -248,12 +254,8 @@ impl SqlBackend for EmbeddedStore {
              (SELECT 1 FROM json_each(?3) w WHERE instr(k.search_key, w.value) = 0)) ORDER BY rowid",
             Self::DIALECT.scope(t)
         );
-        self.rows(
-            &format!("{t} by name"),
-            &sql,
-            &[Arg::Text(t), Arg::List(&name.keys)],
-        )
-        .await
+        self.rows(&format!("{t} by name"), &sql, &[Arg::Text(t), Arg::List(&name.keys)])
+            .await
     }
 
     async fn titled(&self, seek: &ClassSeek) -> Result<Vec<SqliteRow>> {

@@ -389,9 +389,11 @@ pub(crate) fn with_run_id(mut res: Response, run_id: &str) -> Response {
 pub(crate) async fn load_customer(state: &AppState, customer_id: &str) -> Result<cdt_core::Customer, ApiError> {
     let dir = state.settings_dir.clone();
     let id = customer_id.to_owned();
-    Ok(tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
-        .await
-        .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??)
+    Ok(
+        tokio::task::spawn_blocking(move || cdt_connectors::customers::load(&dir, &id))
+            .await
+            .map_err(|e| ApiError::hidden(Kind::Internal, "see the server log", e.to_string()))??,
+    )
 }
 
 /// Runs a job: inputs checked, admitted ([`admit`]), run ([`in_slot`]), the outcome

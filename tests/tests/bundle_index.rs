@@ -45,10 +45,7 @@ async fn assert_same_slices(full: &OneRosterCsv, indexed: &OneRosterCsv, extra: 
     let drawn = roster_lookups_from(&roster, 40);
     for (story, lookup) in extra.iter().chain(&drawn) {
         let want = full.fetch(lookup).await.unwrap();
-        let got = indexed
-            .fetch(lookup)
-            .await
-            .unwrap_or_else(|e| panic!("{story}: {e}"));
+        let got = indexed.fetch(lookup).await.unwrap_or_else(|e| panic!("{story}: {e}"));
         assert_eq!(got, want, "{story} ({lookup:?})");
     }
     extra.len() + drawn.len()
@@ -99,13 +96,23 @@ async fn validation_findings_survive_the_index() {
     assert!(!roster.record_findings.is_empty());
     let first = &roster.users[0];
     let lookups = vec![
-        ("the invalid student".to_owned(), Lookup::default().sourced_id(&first.sourced_id)),
-        ("the duplicated student".to_owned(), Lookup::default().sourced_id(&roster.users[1].sourced_id)),
+        (
+            "the invalid student".to_owned(),
+            Lookup::default().sourced_id(&first.sourced_id),
+        ),
+        (
+            "the duplicated student".to_owned(),
+            Lookup::default().sourced_id(&roster.users[1].sourced_id),
+        ),
     ];
     indexed.fetch(&lookups[0].1).await.unwrap();
     assert_eq!(index_files(&cache).len(), 1);
     let got = indexed.fetch(&lookups[0].1).await.unwrap();
-    assert!(got.invalid_records.contains_key(&first.sourced_id), "{:?}", got.invalid_records);
+    assert!(
+        got.invalid_records.contains_key(&first.sourced_id),
+        "{:?}",
+        got.invalid_records
+    );
     assert_same_slices(&full, &indexed, &lookups).await;
 }
 
@@ -150,16 +157,26 @@ async fn a_changed_bundle_is_read_again() {
     let bundle = bundle_copy(dir.path(), str::to_owned);
     let cache = dir.path().join("cache");
     let indexed = OneRosterCsv::new(&bundle).with_index(IndexPolicy::On, &cache);
-    let roster = OneRosterCsv::new(&bundle).with_index(IndexPolicy::Off, &cache).read().unwrap();
+    let roster = OneRosterCsv::new(&bundle)
+        .with_index(IndexPolicy::Off, &cache)
+        .read()
+        .unwrap();
     let student = roster.users.iter().find(|u| u.email.is_some()).unwrap();
     let old = student.email.clone().unwrap();
     let by_id = Lookup::default().sourced_id(&student.sourced_id);
-    assert_eq!(indexed.fetch(&by_id).await.unwrap().users[0].email.as_deref(), Some(old.as_str()));
+    assert_eq!(
+        indexed.fetch(&by_id).await.unwrap().users[0].email.as_deref(),
+        Some(old.as_str())
+    );
     let files = index_files(&cache);
     assert_eq!(files.len(), 1);
 
     let text = std::fs::read_to_string(bundle.join("users.csv")).unwrap();
-    std::fs::write(bundle.join("users.csv"), text.replacen(&old, "changed.address@example.org", 1)).unwrap();
+    std::fs::write(
+        bundle.join("users.csv"),
+        text.replacen(&old, "changed.address@example.org", 1),
+    )
+    .unwrap();
     let after = indexed.fetch(&by_id).await.unwrap();
     assert_eq!(after.users[0].email.as_deref(), Some("changed.address@example.org"));
     assert!(

@@ -338,7 +338,11 @@ async fn insert(
     Ok(())
 }
 
-async fn write_rows(conn: &mut SqliteConnection, fingerprint: &str, r: &Roster) -> std::result::Result<(), sqlx::Error> {
+async fn write_rows(
+    conn: &mut SqliteConnection,
+    fingerprint: &str,
+    r: &Roster,
+) -> std::result::Result<(), sqlx::Error> {
     use serde_json::json as j;
     let mut tx = conn.begin().await?;
     sqlx::raw_sql(SCHEMA).execute(&mut *tx).await?;
@@ -353,7 +357,13 @@ async fn write_rows(conn: &mut SqliteConnection, fingerprint: &str, r: &Roster) 
         let email = u.email.as_deref().map(normalize_email).filter(|e| !e.is_empty());
         users.push(j!([i, u.sourced_id, email, name_key(u), json(u)?]));
     }
-    insert(&mut tx, "users", &["pos", "sourced_id", "email_key", "name_key", "record"], users).await?;
+    insert(
+        &mut tx,
+        "users",
+        &["pos", "sourced_id", "email_key", "name_key", "record"],
+        users,
+    )
+    .await?;
     let mut agents = Vec::new();
     for (i, u) in r.users.iter().enumerate() {
         for a in &u.agent_sourced_ids {
@@ -365,12 +375,24 @@ async fn write_rows(conn: &mut SqliteConnection, fingerprint: &str, r: &Roster) 
     for (i, e) in r.enrollments.iter().enumerate() {
         enrollments.push(j!([i, e.user_sourced_id, e.class_sourced_id, json(e)?]));
     }
-    insert(&mut tx, "enrollments", &["pos", "user_id", "class_id", "record"], enrollments).await?;
+    insert(
+        &mut tx,
+        "enrollments",
+        &["pos", "user_id", "class_id", "record"],
+        enrollments,
+    )
+    .await?;
     let mut classes = Vec::with_capacity(r.classes.len());
     for (i, c) in r.classes.iter().enumerate() {
         classes.push(j!([i, c.sourced_id, c.class_code, search_key(&c.title), json(c)?]));
     }
-    insert(&mut tx, "classes", &["pos", "sourced_id", "class_code", "title_key", "record"], classes).await?;
+    insert(
+        &mut tx,
+        "classes",
+        &["pos", "sourced_id", "class_code", "title_key", "record"],
+        classes,
+    )
+    .await?;
     let mut courses = Vec::with_capacity(r.courses.len());
     for (i, c) in r.courses.iter().enumerate() {
         courses.push(j!([i, c.sourced_id, json(c)?]));
@@ -400,8 +422,8 @@ async fn write_rows(conn: &mut SqliteConnection, fingerprint: &str, r: &Roster) 
     sqlx::raw_sql(&format!(
         "PRAGMA user_version = {SCHEMA_VERSION}; PRAGMA application_id = {APPLICATION_ID}"
     ))
-        .execute(&mut *tx)
-        .await?;
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }
 
@@ -500,9 +522,8 @@ impl BundleIndex {
 
     /// Records of `table` whose `sourced_id` is one of `ids`, in bundle order.
     async fn by_id<T: DeserializeOwned>(&self, table: &str, ids: &[String]) -> Result<Vec<T>> {
-        let sql = format!(
-            "SELECT record FROM {table} WHERE sourced_id IN (SELECT value FROM json_each(?1)) ORDER BY pos"
-        );
+        let sql =
+            format!("SELECT record FROM {table} WHERE sourced_id IN (SELECT value FROM json_each(?1)) ORDER BY pos");
         self.records(table, &sql, &[ids]).await
     }
 }

@@ -123,14 +123,7 @@ impl SourceConnector for OneRosterCsv {
     /// The slice of one lookup: through the bundle index when the policy allows it
     /// (see [`index`]), else from a full read; the same roster either way.
     async fn fetch(&self, lookup: &cdt_core::Lookup) -> cdt_core::Result<Roster> {
-        index::fetch(
-            &self.path,
-            self.limits,
-            self.index,
-            self.index_dir.as_deref(),
-            lookup,
-        )
-        .await
+        index::fetch(&self.path, self.limits, self.index, self.index_dir.as_deref(), lookup).await
     }
 }
 
