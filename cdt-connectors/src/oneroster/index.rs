@@ -657,3 +657,68 @@ impl RosterQuery for BundleIndex {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_reads_its_settings_and_refuses_others() {
+        assert_eq!("off".parse(), Ok(IndexPolicy::Off));
+        assert_eq!(" ON ".parse(), Ok(IndexPolicy::On));
+        assert_eq!("".parse(), Ok(IndexPolicy::Auto));
+        let err = "sometimes".parse::<IndexPolicy>().unwrap_err();
+        assert!(err.contains("off, auto or on") && err.contains("sometimes"), "{err}");
+    }
+
+    #[test]
+    fn a_users_name_key_holds_every_part_of_the_name() {
+        let u = roster::User {
+            sourced_id: "u1".into(),
+            status: roster::RecordStatus::Active,
+            enabled: true,
+            roles: Vec::new(),
+            username: String::new(),
+            given_name: "María José".into(),
+            family_name: "Quispe-Huamán".into(),
+            middle_name: Some("Ana".into()),
+            preferred_given_name: Some("Majo".into()),
+            identifier: None,
+            email: None,
+            phone: None,
+            agent_sourced_ids: Vec::new(),
+            grades: Vec::new(),
+        };
+        assert_eq!(name_key(&u), "mariajose ana quispehuaman majo");
+        for word in ["maria", "jose", "quispe", "huaman", "majo", "ana"] {
+            assert!(name_key(&u).contains(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn a_pipe_or_a_missing_path_is_never_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(stamp(&dir.path().join("missing"), Limits::default()).is_err());
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(stamp(&fifo, Limits::default()).unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_follows_every_file_of_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("users.csv"), "a").unwrap();
+        let first = stamp(dir.path(), Limits::default()).unwrap().unwrap();
+        assert_eq!(first.bytes, 1);
+        std::fs::write(dir.path().join("users.csv"), "b").unwrap();
+        let second = stamp(dir.path(), Limits::default()).unwrap().unwrap();
+        assert_ne!(first.fingerprint, second.fingerprint, "same size, rewritten");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/orgs.csv"), "xy").unwrap();
+        let third = stamp(dir.path(), Limits::default()).unwrap().unwrap();
+        assert_eq!(third.bytes, 3);
+        assert_ne!(second.fingerprint, third.fingerprint);
+    }
+}
