@@ -200,6 +200,7 @@ impl Job {
             }
             if let Err(e) = py.check_signals() {
                 self.abort.abort();
+                self.progress.cancel();
                 self.shared.settle(Err(JobError::Cancelled));
                 break Err(e);
             }
@@ -289,6 +290,7 @@ impl Job {
     fn cancel(&self) -> bool {
         let running = !self.is_done();
         self.abort.abort();
+        self.progress.cancel();
         self.shared.settle(Err(JobError::Cancelled));
         running
     }

@@ -1,6 +1,7 @@
 //! Progress of a job, as steps: the connectors are wrapped so that the job knows when
 //! each side's data starts and finishes loading, without any hook in the engine.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
@@ -19,9 +20,13 @@ pub(crate) struct Step {
     pub(crate) total: u32,
 }
 
-/// The progress of one job, shared between the worker and the waiting thread.
+/// The progress of one job, shared between the worker and the waiting thread, and
+/// whether the job was cancelled (for work that can stop between steps).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Progress(Arc<Mutex<Step>>);
+pub(crate) struct Progress {
+    step: Arc<Mutex<Step>>,
+    cancelled: Arc<AtomicBool>,
+}
 
 impl Progress {
     /// A progress of `total` steps, at its first stage.
@@ -33,7 +38,7 @@ impl Progress {
 
     /// Moves to a stage.
     pub(crate) fn set(&self, stage: &str, done: u32, total: u32) {
-        let mut s = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut s = self.step.lock().unwrap_or_else(PoisonError::into_inner);
         stage.clone_into(&mut s.stage);
         s.done = done.min(total);
         s.total = total;
@@ -47,7 +52,17 @@ impl Progress {
 
     /// The current step.
     pub(crate) fn get(&self) -> Step {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.step.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Tells the work to stop at its next step (the job was cancelled or interrupted).
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the job was cancelled.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
     }
 }
 

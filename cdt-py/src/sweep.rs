@@ -64,4 +64,10 @@ impl cdt_tools::sweep::Progress for Steps {
         let n = u32::try_from(n).unwrap_or(u32::MAX);
         self.0.set("sweeping", now.done.saturating_add(n), now.total);
     }
+
+    /// A cancelled job (`Job.cancel()`, Ctrl-C in `join`) stops the sweep between
+    /// batches of cases, not only the wait for it.
+    fn should_stop(&self) -> bool {
+        self.0.is_cancelled()
+    }
 }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,31 @@ def test_the_sweep_runs_on_files(demo_dir: Path) -> None:
 def test_the_sweep_needs_a_customer_or_files() -> None:
     with pytest.raises(TypeError):
         cdt.sweep(source="only-a-source")
+
+
+def test_a_cancelled_sweep_stops_working(cdt_bin: str, tmp_path: Path) -> None:
+    """Cancelling stops the sweep itself, not only the wait: its progress stops moving
+    short of the end."""
+    out = tmp_path / "district"
+    subprocess.run(
+        [cdt_bin, "demo", "generate", "--students", "3000", "--seed", "7", "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    job = cdt.start_sweep(source=out / "oneroster", platform=out / "platform.sqlite")
+    deadline = time.monotonic() + 120
+    while job.progress()[0] != "sweeping" or job.progress()[1] == 0:
+        assert not job.done(), "the sweep ended before it could be cancelled"
+        assert time.monotonic() < deadline, job.progress()
+        time.sleep(0.005)
+    assert job.cancel() is True
+    time.sleep(0.5)
+    stopped = job.progress()
+    time.sleep(1.0)
+    stage, done, total = job.progress()
+    assert (stage, done) == stopped[:2], "the sweep went on after cancel()"
+    assert done < total
+    import asyncio
+
+    with pytest.raises(asyncio.CancelledError):
+        job.result()

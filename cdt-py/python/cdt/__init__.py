@@ -120,6 +120,7 @@ __all__ = [
     "set_query_budget",
     "settings_dir",
     "start_run",
+    "start_sweep",
     "sweep",
     "tool",
     "triage",
@@ -307,15 +308,31 @@ def sweep(
     ``code``, ``message``, ``record_ids``, ``school``, ``remediation`` and ``found_by``
     (the tool and inputs that give it again with :func:`run`).
     """
-    job = _start_sweep(
+    job = start_sweep(
+        customer_id, settings_dir=settings_dir, source=source, platform=platform, district_id=district_id
+    )
+    out: dict[str, Any] = job.join(progress)
+    return out
+
+
+def start_sweep(
+    customer_id: str | None = None,
+    *,
+    settings_dir: PathLike | None = None,
+    source: PathLike | None = None,
+    platform: PathLike | None = None,
+    district_id: str | None = None,
+) -> Job:
+    """Starts :func:`sweep` and returns its ``Job`` at once: ``job.progress()`` says how
+    far it is (``("sweeping", cases done, cases)``), ``job.cancel()`` stops it between
+    two batches of cases, and ``job.join()`` waits for the report."""
+    return _start_sweep(
         _settings(settings_dir),
         customer_id=customer_id,
         source=source,
         platform=platform,
         district_id=district_id,
     )
-    out: dict[str, Any] = job.join(progress)
-    return out
 
 
 def triage(
