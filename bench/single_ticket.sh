@@ -81,6 +81,8 @@ export XDG_CACHE_HOME="$BENCH_DIR/cache"
 rm -rf "$XDG_CACHE_HOME"
 for input in oneroster oneroster.zip; do
     a=$(CDT_BUNDLE_INDEX=off "$CDT" "${ARGS[@]}" --source "$DATA/$input" | without_time || true)
+    # The first run builds the index, the second answers from it.
+    CDT_BUNDLE_INDEX=on "$CDT" "${ARGS[@]}" --source "$DATA/$input" >/dev/null || [ $? -eq 1 ]
     b=$(CDT_BUNDLE_INDEX=on "$CDT" "${ARGS[@]}" --source "$DATA/$input" | without_time || true)
     [ -n "$a" ] && [ "$a" = "$b" ] || { echo "the indexed result differs from the full read's on $input" >&2; exit 1; }
     echo "$input: the same result both ways ($(echo "$a" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'))"
