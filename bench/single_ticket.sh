@@ -58,7 +58,8 @@ run() {
         # Exit 1 is "an issue was found", the expected answer.
         /usr/bin/time -f "%e %U %S %M" -o "$out" -a "$@" >/dev/null || [ $? -eq 1 ]
     done
-    sort -n -k1 "$out" | awk -v name="$name" '
+    # Only the figures (time also writes "Command exited with non-zero status 1").
+    grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$out" | sort -n -k1 | awk -v name="$name" '
         { wall[NR] = $1; cpu[NR] = $2 + $3; if ($4 > rss) rss = $4 }
         END {
             n = asort(cpu)
@@ -98,5 +99,5 @@ for input in oneroster oneroster.zip; do
     run "cdt, through the index ($kind)" "$RUNS" env CDT_BUNDLE_INDEX=on "$CDT" "${ARGS[@]}" --source "$DATA/$input"
     run "polars script ($kind)" "$RUNS" "$PY" bench/single_ticket_polars.py "$DATA/$input" "$EMAIL" "$STUDENT"
 done
-du -b "$XDG_CACHE_HOME/cdt/bundles"/*.sqlite | awk '{printf "index files: %.1f MB\n", $1/1e6}'
+du -b "$XDG_CACHE_HOME/cdt/bundles"/*.sqlite | awk '{printf "index file: %.1f MB\n", $1/1e6}'
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

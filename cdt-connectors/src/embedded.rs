@@ -248,14 +248,19 @@ impl SqlBackend for EmbeddedStore {
     /// `[a-z0-9 ]` and `instr` takes no wildcards, so a name cannot widen the filter.
     async fn named(&self, table: People, name: &NameSeek) -> Result<Vec<SqliteRow>> {
         let t = table.table();
+        // Parameter 1 is the district; the table and the keys follow.
+        let keys: Vec<String> = (0..name.keys.len())
+            .map(|i| format!("instr(k.search_key, ?{}) > 0", i + 3))
+            .collect();
         let sql = format!(
             "SELECT * FROM {t} WHERE {} AND id IN (SELECT k.id FROM person_search_keys k \
-             WHERE k.person_table = ?2 AND NOT EXISTS \
-             (SELECT 1 FROM json_each(?3) w WHERE instr(k.search_key, w.value) = 0)) ORDER BY rowid",
-            Self::DIALECT.scope(t)
+             WHERE k.person_table = ?2{}) ORDER BY rowid",
+            Self::DIALECT.scope(t),
+            keys.iter().map(|k| format!(" AND {k}")).collect::<String>()
         );
-        self.rows(&format!("{t} by name"), &sql, &[Arg::Text(t), Arg::List(&name.keys)])
-            .await
+        let mut args = vec![Arg::Text(t)];
+        args.extend(name.keys.iter().map(|k| Arg::Text(k)));
+        self.rows(&format!("{t} by name"), &sql, &args).await
     }
 
     async fn titled(&self, seek: &ClassSeek) -> Result<Vec<SqliteRow>> {

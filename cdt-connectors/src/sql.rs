@@ -76,9 +76,19 @@ impl Dialect {
                  WHERE ps.parent_id = parents.id AND s.organization_id IN {orgs}) \
                  OR NOT EXISTS (SELECT 1 FROM parent_students ps WHERE ps.parent_id = parents.id))"
             ),
-            "parent_students" => format!("student_id IN (SELECT id FROM students WHERE organization_id IN {orgs})"),
-            "enrollments" => format!("class_id IN (SELECT id FROM classes WHERE organization_id IN {orgs})"),
-            "import_errors" => format!("import_run_id IN (SELECT id FROM import_runs WHERE organization_id IN {orgs})"),
+            // Correlated (one key lookup a row), so that a query's own lists lead: as
+            // `IN (SELECT …)`, SQLite walked every student of the district first.
+            "parent_students" => format!(
+                "EXISTS (SELECT 1 FROM students s WHERE s.id = parent_students.student_id \
+                 AND s.organization_id IN {orgs})"
+            ),
+            "enrollments" => format!(
+                "EXISTS (SELECT 1 FROM classes c WHERE c.id = enrollments.class_id AND c.organization_id IN {orgs})"
+            ),
+            "import_errors" => format!(
+                "EXISTS (SELECT 1 FROM import_runs r WHERE r.id = import_errors.import_run_id \
+                 AND r.organization_id IN {orgs})"
+            ),
             _ => "FALSE".to_owned(),
         }
     }
