@@ -249,14 +249,14 @@ impl SqlBackend for EmbeddedStore {
     async fn named(&self, table: People, name: &NameSeek) -> Result<Vec<SqliteRow>> {
         let t = table.table();
         // Parameter 1 is the district; the table and the keys follow.
-        let keys: Vec<String> = (0..name.keys.len())
-            .map(|i| format!("instr(k.search_key, ?{}) > 0", i + 3))
-            .collect();
+        let keys: String = (0..name.keys.len())
+            .map(|i| format!(" AND instr(k.search_key, ?{}) > 0", i + 3))
+            .collect::<Vec<_>>()
+            .concat();
         let sql = format!(
             "SELECT * FROM {t} WHERE {} AND id IN (SELECT k.id FROM person_search_keys k \
-             WHERE k.person_table = ?2{}) ORDER BY rowid",
+             WHERE k.person_table = ?2{keys}) ORDER BY rowid",
             Self::DIALECT.scope(t),
-            keys.iter().map(|k| format!(" AND {k}")).collect::<String>()
         );
         let mut args = vec![Arg::Text(t)];
         args.extend(name.keys.iter().map(|k| Arg::Text(k)));

@@ -63,16 +63,14 @@ async fn an_indexed_fetch_is_the_full_reads_slice_on_every_lookup() {
     assert!(!first.users.is_empty());
     let files = index_files(cache.path());
     assert_eq!(files.len(), 1, "one index for one bundle: {files:?}");
-    let written = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+    // A rewrite is a new file renamed into place (a hit only touches the time).
+    let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+    let written = inode(&files[0]);
 
     let checked = assert_same_slices(&full, &indexed, &demo_lookups().await).await;
     assert!(checked > 150, "{checked} lookups");
     assert_eq!(index_files(cache.path()), files);
-    assert_eq!(
-        std::fs::metadata(&files[0]).unwrap().modified().unwrap(),
-        written,
-        "a fresh index is read, never rewritten"
-    );
+    assert_eq!(inode(&files[0]), written, "a fresh index is read, never rewritten");
 }
 
 /// The index carries what validation said: records from rows that failed it and the
@@ -224,4 +222,42 @@ async fn a_broken_or_planted_index_is_not_trusted() {
     std::fs::remove_file(&file).unwrap();
     std::os::unix::fs::symlink(&other_file, &file).unwrap();
     assert_eq!(indexed.fetch(&lookup).await.unwrap(), want, "a planted link");
+}
+
+/// The index folder keeps the most recently used indexes: writing one more than it
+/// keeps removes the one used longest ago, and a hit counts as a use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_folder_keeps_the_indexes_used_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let lookup = Lookup::default().person("mateo quispe huaman");
+    let keep = cdt_connectors::oneroster::index::KEEP;
+    let bundles: Vec<OneRosterCsv> = (0..=keep)
+        .map(|i| {
+            let d = dir.path().join(format!("b{i}"));
+            OneRosterCsv::new(bundle_copy(&d, str::to_owned)).with_index(IndexPolicy::On, &cache)
+        })
+        .collect();
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(20));
+    for b in &bundles[..keep] {
+        b.fetch(&lookup).await.unwrap();
+        pause();
+    }
+    let first_files = index_files(&cache);
+    assert_eq!(first_files.len(), keep);
+    // The first bundle's index is used again: the second's is now the oldest.
+    bundles[0].fetch(&lookup).await.unwrap();
+    pause();
+    let before: std::collections::BTreeSet<PathBuf> = first_files.into_iter().collect();
+    bundles[keep].fetch(&lookup).await.unwrap();
+    let after: std::collections::BTreeSet<PathBuf> = index_files(&cache).into_iter().collect();
+    assert_eq!(after.len(), keep, "{after:?}");
+    let gone: Vec<_> = before.difference(&after).collect();
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    // The removed index is the second bundle's: fetching it writes it again.
+    bundles[1].fetch(&lookup).await.unwrap();
+    assert!(
+        index_files(&cache).contains(gone[0]),
+        "the second bundle's index was the one removed"
+    );
 }

@@ -50,6 +50,10 @@ const SCHEMA_VERSION: i64 = 1;
 /// its place is not read as one.
 const APPLICATION_ID: i64 = 0x4344_5449;
 
+/// How many indexes the folder keeps: the most recently used (a hit touches its
+/// index's modification time); older ones are removed when one is written.
+pub const KEEP: usize = 8;
+
 /// Rows per insert: each batch goes in as one JSON array.
 const BATCH: usize = 2_000;
 
@@ -167,6 +171,40 @@ fn stamp(bundle: &Path, limits: Limits) -> std::io::Result<Option<Stamp>> {
     }))
 }
 
+/// Marks an index as just used (its modification time), for [`evict`].
+fn touch(file: &Path) {
+    let touched = std::fs::File::options()
+        .append(true)
+        .open(file)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    if let Err(e) = touched {
+        debug!(index = %file.display(), "cannot mark the index used: {e}");
+    }
+}
+
+/// Removes the indexes beside `kept` beyond the [`KEEP`] most recently used (never
+/// `kept`; only regular `*.sqlite` files).
+fn evict(kept: &Path) {
+    let Some(dir) = kept.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(std::result::Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p != kept && p.extension().is_some_and(|x| x == "sqlite"))
+        .filter_map(|p| {
+            let m = std::fs::symlink_metadata(&p).ok()?;
+            m.is_file().then_some((m.modified().ok()?, p))
+        })
+        .collect();
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    for (_, old) in found.into_iter().skip(KEEP.saturating_sub(1)) {
+        match std::fs::remove_file(&old) {
+            Ok(()) => info!(index = %old.display(), "removed a bundle index not used lately"),
+            Err(e) => warn!(index = %old.display(), "cannot remove an old bundle index: {e}"),
+        }
+    }
+}
+
 /// The index file of a bundle: named by a hash of its canonical path.
 fn index_file(dir: &Path, bundle: &Path) -> std::io::Result<PathBuf> {
     let canonical = std::fs::canonicalize(bundle)?;
@@ -218,6 +256,7 @@ pub(crate) async fn fetch(
     match boxed(BundleIndex::open(&file, &before.fingerprint)).await {
         Ok(Some(index)) => {
             debug!(index = %file.display(), "bundle index hit");
+            touch(&file);
             return Ok(boxed(slice_roster(&index, lookup)).await?);
         }
         Ok(None) => debug!(index = %file.display(), "bundle index miss"),
@@ -238,11 +277,14 @@ pub(crate) async fn fetch(
             .await
             .unwrap_or_else(|e| Err(store_err(&file, "the writer task failed", e)));
             match written {
-                Ok(()) => info!(
-                    index = %file.display(),
-                    ms = started.elapsed().as_millis(),
-                    "bundle index written; the next tickets on this bundle read it"
-                ),
+                Ok(()) => {
+                    info!(
+                        index = %file.display(),
+                        ms = started.elapsed().as_millis(),
+                        "bundle index written; the next tickets on this bundle read it"
+                    );
+                    evict(&file);
+                }
                 Err(e) => warn!("{e}; the next ticket reads the bundle whole again"),
             }
         }
@@ -567,7 +609,10 @@ impl RosterQuery for BundleIndex {
         // Every query word's key is in a matching name's key; `instr` takes no
         // wildcards, and the keys are `[a-z0-9]`, so a name cannot widen the search.
         for name in &seek.names {
-            let sql = format!("SELECT pos, record FROM users WHERE {}", all_keys_in("name_key", name.keys.len()));
+            let sql = format!(
+                "SELECT pos, record FROM users WHERE {}",
+                all_keys_in("name_key", name.keys.len())
+            );
             let mut q = sqlx::query(&sql);
             for k in &name.keys {
                 q = q.bind(k);
