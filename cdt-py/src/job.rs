@@ -137,6 +137,12 @@ impl Job {
         let finished = progress.clone();
         rt.spawn(async move {
             let outcome = match task.await {
+                // Work that stopped early on a cancel keeps its count where it stopped.
+                Ok(Ok(_)) if finished.is_cancelled() => {
+                    let at = finished.get();
+                    finished.set("cancelled", at.done, at.total);
+                    Err(JobError::Cancelled)
+                }
                 Ok(Ok(v)) => {
                     finished.finish("done");
                     Ok(v)
