@@ -218,6 +218,9 @@ async fn insert_all(conn: &mut SqliteConnection, d: &PlatformData) -> std::resul
             .execute(&mut *tx)
             .await?;
     }
+    sqlx::query("INSERT INTO person_names (rowid, search_key) SELECT n, search_key FROM person_search_keys")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
@@ -248,17 +251,31 @@ impl SqlBackend for EmbeddedStore {
     /// `[a-z0-9 ]` and `instr` takes no wildcards, so a name cannot widen the filter.
     async fn named(&self, table: People, name: &NameSeek) -> Result<Vec<SqliteRow>> {
         let t = table.table();
-        // Parameter 1 is the district; the table and the keys follow.
+        // Parameter 1 is the district, 2 the table, 3 the trigram query, then the keys:
+        // the keys of three characters or more are found through the trigram index
+        // (each a phrase), and every key is checked on those candidates with `instr`.
+        let trigram: Vec<String> = name
+            .keys
+            .iter()
+            .filter(|k| k.len() >= 3)
+            .map(|k| format!("\"{k}\""))
+            .collect();
+        let candidates = if trigram.is_empty() {
+            "?3 IS NOT NULL"
+        } else {
+            "k.n IN (SELECT rowid FROM person_names WHERE person_names MATCH ?3)"
+        };
         let keys: String = (0..name.keys.len())
-            .map(|i| format!(" AND instr(k.search_key, ?{}) > 0", i + 3))
+            .map(|i| format!(" AND instr(k.search_key, ?{}) > 0", i + 4))
             .collect::<Vec<_>>()
             .concat();
         let sql = format!(
             "SELECT * FROM {t} WHERE {} AND id IN (SELECT k.id FROM person_search_keys k \
-             WHERE k.person_table = ?2{keys}) ORDER BY rowid",
+             WHERE k.person_table = ?2 AND {candidates}{keys}) ORDER BY rowid",
             Self::DIALECT.scope(t),
         );
-        let mut args = vec![Arg::Text(t)];
+        let matched = trigram.join(" AND ");
+        let mut args = vec![Arg::Text(t), Arg::Text(&matched)];
         args.extend(name.keys.iter().map(|k| Arg::Text(k)));
         self.rows(&format!("{t} by name"), &sql, &args).await
     }

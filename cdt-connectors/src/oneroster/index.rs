@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 pub const AUTO_MIN_BYTES: u64 = 16 << 20;
 
 /// The index file's layout; a change makes every existing index stale.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 3;
 
 /// `PRAGMA application_id` of an index file ("CDTI"): another SQLite file found in
 /// its place is not read as one.
@@ -311,6 +311,7 @@ const SCHEMA: &str = "
 CREATE TABLE meta (fingerprint TEXT NOT NULL, provenance TEXT NOT NULL, warnings TEXT NOT NULL);
 CREATE TABLE users (pos INTEGER PRIMARY KEY, sourced_id TEXT NOT NULL, email_key TEXT,
     name_key TEXT NOT NULL, record TEXT NOT NULL);
+CREATE VIRTUAL TABLE user_names USING fts5(name_key, content='', tokenize='trigram');
 CREATE TABLE user_agents (agent_id TEXT NOT NULL, pos INTEGER NOT NULL);
 CREATE TABLE enrollments (pos INTEGER PRIMARY KEY, user_id TEXT NOT NULL, class_id TEXT NOT NULL,
     record TEXT NOT NULL);
@@ -327,6 +328,8 @@ CREATE TABLE record_findings (sourced_id TEXT PRIMARY KEY, findings TEXT NOT NUL
 const INDEXES: &str = "
 CREATE INDEX users_sourced_id ON users (sourced_id);
 CREATE INDEX users_email_key ON users (email_key);
+CREATE INDEX users_name_key ON users (name_key);
+INSERT INTO user_names (rowid, name_key) SELECT pos, name_key FROM users;
 CREATE INDEX user_agents_agent_id ON user_agents (agent_id);
 CREATE INDEX enrollments_user_id ON enrollments (user_id);
 CREATE INDEX enrollments_class_id ON enrollments (class_id);
@@ -354,14 +357,34 @@ fn name_key(u: &roster::User) -> String {
     .join(" ")
 }
 
-/// `column` holds each of `n` texts bound as parameters 1..=n (`instr`, one per key:
-/// a JSON list would be parsed again for every row). The SQL holds only placeholders.
-fn all_keys_in(column: &str, n: usize) -> String {
-    if n == 0 {
-        return "1".to_owned();
+/// The users whose name key holds every one of `keys` (bound as parameters 2..): the
+/// keys of three characters or more found through the trigram index (parameter 1, a
+/// phrase each: keys are `[a-z0-9]`, so a phrase cannot be closed early), then every
+/// key checked with `instr`. Without a key that long, the keys are scanned in their own
+/// index (a few MB), not in the table rows that carry the records.
+fn name_sql(keys: &[String]) -> String {
+    let all = (0..keys.len())
+        .map(|i| format!("instr(name_key, ?{}) > 0", i + 2))
+        .collect::<Vec<_>>();
+    let all = if all.is_empty() { "1".to_owned() } else { all.join(" AND ") };
+    if keys.iter().any(|k| k.len() >= 3) {
+        format!(
+            "SELECT pos, record FROM users WHERE pos IN \
+             (SELECT rowid FROM user_names WHERE user_names MATCH ?1) AND {all}"
+        )
+    } else {
+        format!(
+            "SELECT pos, record FROM users WHERE pos IN \
+             (SELECT pos FROM users INDEXED BY users_name_key WHERE ?1 IS NOT NULL AND {all})"
+        )
     }
-    (1..=n)
-        .map(|i| format!("instr({column}, ?{i}) > 0"))
+}
+
+/// The trigram query of `keys`: each key of three characters or more as a phrase.
+fn name_match(keys: &[String]) -> String {
+    keys.iter()
+        .filter(|k| k.len() >= 3)
+        .map(|k| format!("\"{k}\""))
         .collect::<Vec<_>>()
         .join(" AND ")
 }
@@ -609,11 +632,8 @@ impl RosterQuery for BundleIndex {
         // Every query word's key is in a matching name's key; `instr` takes no
         // wildcards, and the keys are `[a-z0-9]`, so a name cannot widen the search.
         for name in &seek.names {
-            let sql = format!(
-                "SELECT pos, record FROM users WHERE {}",
-                all_keys_in("name_key", name.keys.len())
-            );
-            let mut q = sqlx::query(&sql);
+            let sql = name_sql(&name.keys);
+            let mut q = sqlx::query(&sql).bind(name_match(&name.keys));
             for k in &name.keys {
                 q = q.bind(k);
             }
