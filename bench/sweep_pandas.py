@@ -81,7 +81,7 @@ def nn(v: Any) -> Any:
 
 def read(path: Path) -> pd.DataFrame:
     """A CSV as text columns, trimmed, blanks as missing."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow")
     return df.apply(lambda s: s.str.strip()).replace("", None)
 
 
@@ -237,8 +237,9 @@ class Sweep:
         enr = self.enrollments[self.enrollments["userSourcedId"].isin(pairs["sid"])]
         cur = enr[enr["current"]]
         has = pairs["sid"].isin(cur["userSourcedId"])
-        none = pairs[~has].merge(enr.groupby("userSourcedId")["sourcedId"].agg(list).rename("enr"),
-                                 left_on="sid", right_index=True, how="left")
+        none = pairs[~has]
+        none = none.merge(enr[enr["userSourcedId"].isin(none["sid"])].groupby("userSourcedId")["sourcedId"].agg(list)
+                          .rename("enr"), left_on="sid", right_index=True, how="left")
         self.emit("no-current-enrollments-in-source", none, "sid", "enr")
         pairs = pairs[has].merge(self.bm_students[["id", "active"]].rename(columns={"id": "bm_id", "active": "bm_active"}),
                                  on="bm_id", how="left")
@@ -406,13 +407,14 @@ class Sweep:
     def parent_cases(self) -> None:
         live = self.family[self.family["live"] & self.family["email_n"].notna()].copy()
         live["name"] = [key(g, f) for g, f in zip(live["givenName"].fillna(""), live["familyName"].fillna(""))]
-        by_email = live.groupby("email_n").agg(ids=("sourcedId", list), names=("name", "nunique"))
-        self.emit("email-shared-in-source", by_email[by_email["names"] > 1], "ids")
-        dup = live.groupby(["email_n", "name"]).agg(ids=("sourcedId", list))
-        self.emit("duplicate-parent-records-in-source", dup[dup["ids"].map(len) > 1], "ids")
+        # Only emails several people have matter; lists only for those.
+        shared = live[live.groupby("email_n")["name"].transform("nunique") > 1]
+        self.emit("email-shared-in-source", shared.groupby("email_n").agg(ids=("sourcedId", list)), "ids")
+        dup = live[live.duplicated(["email_n", "name"], keep=False)]
+        self.emit("duplicate-parent-records-in-source", dup.groupby(["email_n", "name"]).agg(ids=("sourcedId", list)), "ids")
         bm_live = self.bm_parents[self.bm_parents["active"] & self.bm_parents["email_n"].notna()]
-        several = bm_live.groupby("email_n").agg(ids=("id", list))
-        self.emit("several-parents-with-email-in-bookmarked", several[several["ids"].map(len) > 1], "ids")
+        several = bm_live[bm_live.duplicated("email_n", keep=False)]
+        self.emit("several-parents-with-email-in-bookmarked", several.groupby("email_n").agg(ids=("id", list)), "ids")
         stale = anti(bm_live, live.rename(columns={"sourcedId": "sourced_id"}), ["email_n", "sourced_id"])
         self.emit("stale-parent-email-in-bookmarked", stale, "id", "sourced_id")
         # Each live SIS parent with an email, against the platform row with their sourcedId.
@@ -460,22 +462,27 @@ class Sweep:
         bm_with = bm_with_email[["email_n", "sourced_id"]].set_axis(["E", "p"], axis=1)
         people = pd.concat([fam[["email_n", "sourcedId"]].set_axis(["E", "p"], axis=1), bm_with]).drop_duplicates()
         sis_people = people.merge(self.family[["sourcedId", "live", "email_n"]].set_axis(["p", "live", "email"], axis=1), on="p")
-        stats = sis_people.groupby("E").agg(n_sis=("p", "size"), live_ids=("p", lambda s: list(s[sis_people.loc[s.index, "live"]])))
-        df = pairs.merge(stats, left_on="E", right_index=True, how="left")
-        df["n_sis"] = df["n_sis"].fillna(0)
-        df["live_ids"] = [v if isinstance(v, list) else [] for v in df["live_ids"]]
+        live_people = sis_people[sis_people["live"]][["E", "p"]]
+        stats = pd.concat([sis_people.groupby("E").size().rename("n_sis"), live_people.groupby("E").size().rename("n_live")],
+                          axis=1).fillna(0)
+
+        def live_ids(df: pd.DataFrame) -> pd.DataFrame:  # the live people of each email of df, as a list
+            ids = live_people[live_people["E"].isin(df["E"])].groupby("E")["p"].agg(list).rename("live_ids")
+            return df.merge(ids, left_on="E", right_index=True)
+
+        df = pairs.merge(stats, left_on="E", right_index=True, how="left").fillna({"n_sis": 0, "n_live": 0})
         # The SIS side: no SIS parent, none live, or none linked to the student.
         no_parent = df[df["n_sis"] == 0].merge(bm_with.groupby("E").agg(ids=("p", lambda s: sorted(set(s)))),
                                                left_on="E", right_index=True)
         self.emit("parent-not-in-source", no_parent, "ids")
-        inactive = df[(df["n_sis"] > 0) & (df["live_ids"].map(len) == 0)].merge(sis_people, on="E")
+        inactive = df[(df["n_sis"] > 0) & (df["n_live"] == 0)].merge(sis_people, on="E")
         self.emit("parent-inactive-in-source", inactive, "p")
-        cand = df[df["live_ids"].map(len) > 0].explode("live_ids").rename(columns={"live_ids": "p"})
+        cand = df[df["n_live"] > 0].merge(live_people, on="E")
         links = self.sis_links.rename(columns={"f": "p", "s": "u"}).assign(linked=True)
         cand = cand.merge(links, on=["p", "u"], how="left")
         cand["linked"] = cand["linked"].eq(True)
         any_link = cand.groupby(["u", "E"], as_index=False)["linked"].any()
-        unlinked = any_link[~any_link["linked"]].merge(stats, left_on="E", right_index=True)
+        unlinked = live_ids(any_link[~any_link["linked"]])
         self.emit("parent-student-link-missing-in-source", unlinked, "live_ids", "u")
         source_issue = pd.concat([no_parent[["u", "E"]], inactive[["u", "E"]], unlinked[["u", "E"]]]).drop_duplicates()
         # The platform side, for the pairs the SIS has right: each linked parent.
@@ -512,7 +519,7 @@ class Sweep:
         self.look_up(fields["u"], names["p"])
         issue = pd.concat([source_issue, bad[["u", "E"]], fields[["u", "E"]], names[["u", "E"]]]).drop_duplicates()
         shared = issue.merge(stats, left_on="E", right_index=True)
-        self.emit("email-shared-in-source", shared[shared["live_ids"].map(len) > 1], "live_ids")
+        self.emit("email-shared-in-source", live_ids(shared[shared["n_live"] > 1]), "live_ids")
 
     # ---- campus-transfer: every student seen at two schools
 
