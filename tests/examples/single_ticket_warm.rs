@@ -28,11 +28,21 @@ fn say(line: &str) {
 fn quantiles(mut v: Vec<Duration>) -> String {
     v.sort();
     let at = |q: f64| {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
         let i = ((v.len() as f64 - 1.0) * q).round() as usize;
         v[i].as_secs_f64() * 1e3
     };
-    format!("median {:.2} ms, p90 {:.2} ms, p99 {:.2} ms ({} runs)", at(0.5), at(0.9), at(0.99), v.len())
+    format!(
+        "median {:.2} ms, p90 {:.2} ms, p99 {:.2} ms ({} runs)",
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        v.len()
+    )
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -45,7 +55,9 @@ async fn main() {
     let tool = registry.get("student-mismatch").unwrap();
     let cache = tempfile::tempdir().unwrap();
     let source = OneRosterCsv::new(dir.join("oneroster")).with_index(IndexPolicy::On, cache.path());
-    let platform = EmbeddedStore::open(&dir.join("platform.sqlite"), "bm-org-0001").await.unwrap();
+    let platform = EmbeddedStore::open(&dir.join("platform.sqlite"), "bm-org-0001")
+        .await
+        .unwrap();
     let ctx = RunContext::new("bm-org-0001", chrono::Utc::now());
     let planted = Inputs::from_pairs([
         ("parent_email".to_owned(), "ximena.huaman@andes-mail.example".to_owned()),
@@ -53,14 +65,21 @@ async fn main() {
     ]);
 
     let started = Instant::now();
-    let mut want = diagnose(tool.as_ref(), &planted, &source, &platform, &ctx).await.unwrap();
-    say(&format!("first diagnostic (writes the index): {:.2} s", started.elapsed().as_secs_f64()));
+    let mut want = diagnose(tool.as_ref(), &planted, &source, &platform, &ctx)
+        .await
+        .unwrap();
+    say(&format!(
+        "first diagnostic (writes the index): {:.2} s",
+        started.elapsed().as_secs_f64()
+    ));
     want.timestamp = chrono::DateTime::UNIX_EPOCH;
 
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t = Instant::now();
-        let mut got = diagnose(tool.as_ref(), &planted, &source, &platform, &ctx).await.unwrap();
+        let mut got = diagnose(tool.as_ref(), &planted, &source, &platform, &ctx)
+            .await
+            .unwrap();
         times.push(t.elapsed());
         got.timestamp = chrono::DateTime::UNIX_EPOCH;
         assert_eq!(got, want, "the same result every time");
@@ -79,7 +98,10 @@ async fn main() {
         bm.push(t.elapsed());
     }
     say(&format!("  of which the SIS fetch: {}", quantiles(sis)));
-    say(&format!("  and the platform fetch (the tool's lookup only): {}", quantiles(bm)));
+    say(&format!(
+        "  and the platform fetch (the tool's lookup only): {}",
+        quantiles(bm)
+    ));
 
     // Other families: a parent with an email and one of their children, from the roster.
     let roster = OneRosterCsv::new(dir.join("oneroster"))

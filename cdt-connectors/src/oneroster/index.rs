@@ -366,7 +366,11 @@ fn name_sql(keys: &[String]) -> String {
     let all = (0..keys.len())
         .map(|i| format!("instr(name_key, ?{}) > 0", i + 2))
         .collect::<Vec<_>>();
-    let all = if all.is_empty() { "1".to_owned() } else { all.join(" AND ") };
+    let all = if all.is_empty() {
+        "1".to_owned()
+    } else {
+        all.join(" AND ")
+    };
     if keys.iter().any(|k| k.len() >= 3) {
         format!(
             "SELECT pos, record FROM users WHERE pos IN \
