@@ -108,7 +108,7 @@ pub async fn fetch_case(
     debug!(?lookup, source = %source.describe(), "fetching the source slice");
     let roster = source.fetch(&lookup).await?;
     let platform_lookup = platform_lookup(&lookup, &roster);
-    debug!(platform = %platform.describe(), ids = platform_lookup.sourced_ids.len(), "fetching the platform slice");
+    debug!(platform = %platform.describe(), ids = platform_lookup.sourced_ids.len() + platform_lookup.slice_ids.len(), "fetching the platform slice");
     let platform_data = platform.fetch(&platform_lookup).await?;
     Ok(CaseSlices {
         inputs,
@@ -224,7 +224,7 @@ fn plan(tool: &dyn Tool, inputs: &Inputs) -> Result<(Inputs, Lookup)> {
 }
 
 /// The lookup of the platform slice: the tool's lookup plus every `sourcedId` of the
-/// source slice (users, classes, enrollments).
+/// source slice (users, classes, enrollments), as [`Lookup::slice_ids`].
 #[must_use]
 pub fn platform_lookup(lookup: &Lookup, source: &Roster) -> Lookup {
     let mut platform_lookup = lookup.clone();
@@ -235,7 +235,7 @@ pub fn platform_lookup(lookup: &Lookup, source: &Roster) -> Lookup {
         .chain(source.classes.iter().map(|c| c.sourced_id.clone()))
         .chain(source.enrollments.iter().map(|e| e.sourced_id.clone()))
         .collect();
-    platform_lookup.sourced_ids.extend(ids);
+    platform_lookup.slice_ids.extend(ids);
     platform_lookup
 }
 

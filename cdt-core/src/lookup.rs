@@ -20,10 +20,15 @@ pub struct Lookup {
     /// Classes whose title, class code or id matches these.
     pub class_titles: Vec<String>,
     /// Records (people, classes, enrollments) with these SIS `sourcedId`s.
-    ///
-    /// The engine adds the ids of the source slice before fetching the platform
-    /// slice, so a record renamed on one side is still found on the other.
     pub sourced_ids: BTreeSet<String>,
+    /// The SIS `sourcedId`s of the records in the source slice, which the engine adds
+    /// before fetching the platform slice ([`crate::engine::platform_lookup`]), so a
+    /// record renamed on one side is still found on the other. People with one of them
+    /// are seeds, as with `sourced_ids`; a class with one of them is kept, but it is
+    /// not a seed class: its other enrollments (the student's classmates) are not the
+    /// case's.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub slice_ids: BTreeSet<String>,
 }
 
 impl Lookup {
@@ -61,6 +66,18 @@ impl Lookup {
         self.sourced_ids.contains(id)
     }
 
+    /// Whether a `sourcedId` is one of the lookup's own or one of the source slice's
+    /// ([`Lookup::slice_ids`]).
+    #[must_use]
+    pub fn matches_any_id(&self, id: &str) -> bool {
+        self.sourced_ids.contains(id) || self.slice_ids.contains(id)
+    }
+
+    /// Every `sourcedId` the lookup names, its own and the source slice's, in order.
+    pub fn all_ids(&self) -> impl Iterator<Item = &String> {
+        self.sourced_ids.union(&self.slice_ids)
+    }
+
     /// Whether an email is one of the lookup's (compared without case or spaces).
     #[must_use]
     pub fn matches_email(&self, email: Option<&str>) -> bool {
@@ -88,7 +105,8 @@ impl Lookup {
 }
 
 /// The SIS sourcedIds whose platform import errors belong to a slice: those of every
-/// sliced student, parent, class and enrollment, and the lookup's own sourcedIds.
+/// sliced student, parent, class and enrollment, and the lookup's own sourcedIds and
+/// the source slice's.
 ///
 /// The reference slicing and every querying connector keep import errors by this one rule.
 #[must_use]
@@ -105,6 +123,6 @@ pub fn import_error_ids<'a>(
         .chain(parents.iter().map(|p| p.sourced_id.as_str()))
         .chain(classes.iter().map(|c| c.sourced_id.as_str()))
         .chain(enrollments.iter().map(|e| e.sourced_id.as_str()))
-        .chain(lookup.sourced_ids.iter().map(String::as_str))
+        .chain(lookup.all_ids().map(String::as_str))
         .collect()
 }

@@ -13,6 +13,11 @@
 //! 5. all orgs (a district has few); on the platform, all import runs and the import
 //!    errors about any record in the slice or any of the lookup's `sourced_ids`.
 //!
+//! On the platform side the lookup also carries the source slice's `sourcedId`s
+//! ([`Lookup::slice_ids`]): people with them are seeds, and classes with them are kept
+//! (step 4) without being seed classes, so a student's case holds their classes, not
+//! every classmate's enrollment.
+//!
 //! The algorithm lives here once ([`slice_platform`], [`slice_roster`]) and runs over a
 //! narrow, batch-shaped query contract ([`PlatformQuery`], [`RosterQuery`]): each method
 //! is one query or one request of a backend. Backends (the in-memory tables of
@@ -84,7 +89,7 @@ impl PersonSeek {
         emails.dedup();
         Self {
             emails,
-            sourced_ids: lookup.sourced_ids.iter().cloned().collect(),
+            sourced_ids: lookup.all_ids().cloned().collect(),
             names: lookup
                 .person_names
                 .iter()
@@ -127,7 +132,7 @@ impl ClassSeek {
     #[must_use]
     pub fn of(lookup: &Lookup) -> Self {
         Self {
-            sourced_ids: lookup.sourced_ids.iter().cloned().collect(),
+            sourced_ids: lookup.all_ids().cloned().collect(),
             titles: lookup.class_titles.iter().map(|t| t.trim().to_owned()).collect(),
             title_keys: lookup.class_titles.iter().map(|t| search_key(t)).collect(),
         }

@@ -24,7 +24,7 @@ fn list(ids: &BTreeSet<String>) -> Vec<String> {
 pub async fn slice_platform<Q: PlatformQuery + ?Sized>(q: &Q, lookup: &Lookup) -> Result<PlatformData, Q::Error> {
     let seek = PersonSeek::of(lookup);
     let is_seed = |sourced_id: &str, email: Option<&str>, first: &str, last: &str| {
-        lookup.matches_id(sourced_id) || lookup.matches_email(email) || seek.matches_name(person(first, last))
+        lookup.matches_any_id(sourced_id) || lookup.matches_email(email) || seek.matches_name(person(first, last))
     };
 
     // 1. Seeds: people by email, sourcedId or name; classes by title, code, id or sourcedId.
@@ -44,10 +44,14 @@ pub async fn slice_platform<Q: PlatformQuery + ?Sized>(q: &Q, lookup: &Lookup) -
     }
     let class_seek = ClassSeek::of(lookup);
     let mut seed_classes: BTreeSet<String> = BTreeSet::new();
+    // The source slice's classes: kept, without their other enrollments.
+    let mut slice_classes: BTreeSet<String> = BTreeSet::new();
     if !class_seek.is_empty() {
         for c in q.seek_classes(&class_seek).await? {
             if lookup.matches_id(&c.sourced_id) || lookup.matches_class(&[&c.id, &c.sourced_id], &c.title) {
                 seed_classes.insert(c.id);
+            } else if lookup.slice_ids.contains(&c.sourced_id) {
+                slice_classes.insert(c.id);
             }
         }
     }
@@ -68,6 +72,7 @@ pub async fn slice_platform<Q: PlatformQuery + ?Sized>(q: &Q, lookup: &Lookup) -
     };
     students.extend(enrollments.iter().map(|e| e.user_id.clone()));
     let mut class_ids = seed_classes;
+    class_ids.extend(slice_classes);
     class_ids.extend(enrollments.iter().map(|e| e.class_id.clone()));
 
     // 4. The rows themselves, and the links between the kept people.
