@@ -53,6 +53,9 @@ pub(crate) struct SweepArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     pub(crate) no_progress: bool,
+    /// How many threads run the cases (0: one per core). The report is the same.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(crate) threads: usize,
 }
 
 /// The progress bar (on a terminal) and the stop flag Ctrl-C sets.
@@ -114,7 +117,7 @@ pub(crate) async fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         bar: progress_bar(!args.no_progress),
         stop,
     };
-    let report = cdt_connectors::sweep::sweep(&target, &RunOptions::now(None), &progress).await?;
+    let report = cdt_connectors::sweep::sweep(&target, &RunOptions::now(None).threads(args.threads), &progress).await?;
     if let Some(b) = &progress.bar {
         b.finish_and_clear();
     }

@@ -76,6 +76,8 @@ pub struct RunOptions {
     /// The caller's budget of platform queries: every platform read takes one first
     /// ([`crate::budget::Metered`]); `None`: unlimited.
     pub budget: Option<Arc<dyn cdt_core::QueryBudget>>,
+    /// How many threads a sweep runs its cases on; `0` (the default) for one per core.
+    pub threads: usize,
 }
 
 impl RunOptions {
@@ -89,6 +91,7 @@ impl RunOptions {
             #[cfg(feature = "drops")]
             cache: None,
             budget: None,
+            threads: 0,
         }
     }
 
@@ -103,6 +106,13 @@ impl RunOptions {
     #[must_use]
     pub fn fresh(mut self, fresh: bool) -> Self {
         self.fresh = fresh;
+        self
+    }
+
+    /// The same, with a sweep's cases run on `threads` threads (`0`: one per core).
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
         self
     }
 }

@@ -32,6 +32,7 @@ pub async fn sweep(target: &Target, options: &RunOptions, progress: &dyn Progres
         bookmarked_org_id: &ctx.bookmarked_org_id,
         customer_id: ctx.customer_id.as_deref(),
         timestamp: ctx.timestamp,
+        threads: options.threads,
     };
     let report = cdt_tools::sweep::sweep(&district, warnings, progress);
     info!(

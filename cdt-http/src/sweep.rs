@@ -80,7 +80,12 @@ pub(crate) async fn sweep(
     let stop = Arc::new(AtomicBool::new(false));
     let progress = Deadline(Arc::clone(&stop));
     let target = Target::Settings(Arc::new(customer));
-    let options = RunOptions::now(None).fresh(req.fresh).budget(state.budget_of(&caller));
+    // One thread: a sweep holds one diagnostic slot, and the slots bound the service's
+    // work; a sweep on every core would starve the other slots' runs.
+    let options = RunOptions::now(None)
+        .fresh(req.fresh)
+        .budget(state.budget_of(&caller))
+        .threads(1);
     let outcome = in_slot(&state, permit, async move {
         cdt_connectors::sweep::sweep(&target, &options, &progress).await
     })

@@ -11,15 +11,16 @@ use crate::progress::Progress;
 
 /// Starts a sweep of a customer's district (`customer_id`, read from `settings_dir`), or
 /// of files (`source`, a OneRoster bundle, and `platform`, a snapshot folder or embedded
-/// store).
+/// store), its cases on `threads` threads (0: one per core).
 #[pyfunction]
-#[pyo3(signature = (settings_dir, *, customer_id=None, source=None, platform=None, district_id=None))]
+#[pyo3(signature = (settings_dir, *, customer_id=None, source=None, platform=None, district_id=None, threads=0))]
 pub(crate) fn start_sweep(
     settings_dir: PathBuf,
     customer_id: Option<String>,
     source: Option<PathBuf>,
     platform: Option<PathBuf>,
     district_id: Option<String>,
+    threads: usize,
 ) -> PyResult<Job> {
     let target = match (customer_id, source, platform) {
         (Some(customer_id), None, None) => Target::Customer {
@@ -40,7 +41,7 @@ pub(crate) fn start_sweep(
     let label = format!("sweep of {target}");
     let progress = Progress::new("loading the district", 1);
     let steps = Steps(progress.clone());
-    let mut options = RunOptions::now(None);
+    let mut options = RunOptions::now(None).threads(threads);
     if let Some(budget) = crate::budget::current() {
         options = options.budget(budget);
     }

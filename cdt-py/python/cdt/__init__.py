@@ -297,6 +297,7 @@ def sweep(
     platform: PathLike | None = None,
     district_id: str | None = None,
     progress: ProgressArg = None,
+    threads: int = 0,
 ) -> dict[str, Any]:
     """Every built-in diagnostic over a whole district (each student with their family,
     each parent email, each class, each school change); the same as ``cdt sweep`` on the
@@ -306,10 +307,16 @@ def sweep(
     Returns the report as a dict: ``cases``, ``by_code``, ``by_system``, ``by_school``
     (lists of ``{"key", "count"}``, most first) and ``findings``, each once with its
     ``code``, ``message``, ``record_ids``, ``school``, ``remediation`` and ``found_by``
-    (the tool and inputs that give it again with :func:`run`).
+    (the tool and inputs that give it again with :func:`run`). ``threads`` is how many
+    threads run the cases (0: one per core); the report is the same whatever it is.
     """
     job = start_sweep(
-        customer_id, settings_dir=settings_dir, source=source, platform=platform, district_id=district_id
+        customer_id,
+        settings_dir=settings_dir,
+        source=source,
+        platform=platform,
+        district_id=district_id,
+        threads=threads,
     )
     out: dict[str, Any] = job.join(progress)
     return out
@@ -322,6 +329,7 @@ def start_sweep(
     source: PathLike | None = None,
     platform: PathLike | None = None,
     district_id: str | None = None,
+    threads: int = 0,
 ) -> Job:
     """Starts :func:`sweep` and returns its ``Job`` at once: ``job.progress()`` says how
     far it is (``("sweeping", cases done, cases)``), ``job.cancel()`` stops it between
@@ -332,6 +340,7 @@ def start_sweep(
         source=source,
         platform=platform,
         district_id=district_id,
+        threads=threads,
     )
 
 

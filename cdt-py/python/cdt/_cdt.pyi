@@ -321,6 +321,7 @@ def start_sweep(
     source: _Path | None = None,
     platform: _Path | None = None,
     district_id: str | None = None,
+    threads: int = 0,
 ) -> Job:
     """Starts a sweep of a district."""
 

@@ -42,7 +42,8 @@ def sweep_one(customer_id: str, settings_dir: str | None) -> dict[str, Any]:
     import cdt
 
     try:
-        report = cdt.sweep(customer_id, settings_dir=settings_dir, progress=False)
+        # One thread a task: Dask runs as many tasks at once as its workers have threads.
+        report = cdt.sweep(customer_id, settings_dir=settings_dir, progress=False, threads=1)
     except cdt.CdtError as e:
         return {
             "customer_id": customer_id,

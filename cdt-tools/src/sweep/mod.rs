@@ -15,12 +15,15 @@
 //! Pure: no I/O, no clock. Loading the district is the connectors' job
 //! (`cdt_connectors::sweep`); rendering is [`render`].
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use cdt_core::engine::run_indexed;
 use cdt_core::platform::PlatformData;
 use cdt_core::roster::Roster;
 use cdt_core::slice::index::{IndexedPlatform, IndexedRoster};
-use cdt_core::{Status, Tool};
-use chrono::{DateTime, Utc};
+use cdt_core::{Status, Tool, Verdict};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub mod cases;
 pub mod fixes;
@@ -72,13 +75,64 @@ pub struct District<'a> {
     pub customer_id: Option<&'a str>,
     /// When the sweep runs: tools see its date as today.
     pub timestamp: DateTime<Utc>,
+    /// How many threads run the cases; `0` for one per core. The report is the same
+    /// whatever the number.
+    pub threads: usize,
 }
 
-/// How many cases run between two progress reports.
-const BATCH: u64 = 64;
+/// How many cases a thread runs at a time: progress is reported, and a stop is heard,
+/// between two batches.
+const BATCH: usize = 64;
+
+/// What one case gave: the verdict that counts (the first attempt's that is not
+/// `AMBIGUOUS` or `NOT_FOUND`, or the last's) with the attempt it came from, or the
+/// attempt a tool refused with its error; nothing for a case without attempts.
+type Outcome<'c> = (&'c Case, Option<Result<(usize, Verdict), (usize, String)>>);
+
+/// The tool a sweep runs for a case.
+fn tool_of(tool: SweepTool) -> &'static dyn Tool {
+    static STUDENT_MISMATCH: std::sync::LazyLock<StudentMismatch> = std::sync::LazyLock::new(StudentMismatch::default);
+    static MISSING_DATA: std::sync::LazyLock<MissingData> = std::sync::LazyLock::new(MissingData::default);
+    static PARENT_CONFLICTS: std::sync::LazyLock<ParentConflicts> = std::sync::LazyLock::new(ParentConflicts::default);
+    static CAMPUS_TRANSFER: std::sync::LazyLock<CampusTransfer> = std::sync::LazyLock::new(CampusTransfer::default);
+    match tool {
+        SweepTool::StudentMismatch => &*STUDENT_MISMATCH,
+        SweepTool::MissingData => &*MISSING_DATA,
+        SweepTool::ParentConflicts => &*PARENT_CONFLICTS,
+        SweepTool::CampusTransfer => &*CAMPUS_TRANSFER,
+    }
+}
+
+/// Runs one case: its attempts in order, until one is not `AMBIGUOUS` or `NOT_FOUND`
+/// (or the last).
+fn run_case<'c>(
+    case: &'c Case,
+    roster: &IndexedRoster<'_>,
+    platform: &IndexedPlatform<'_>,
+    bookmarked_org_id: &str,
+    today: NaiveDate,
+) -> Outcome<'c> {
+    let tool = tool_of(case.tool);
+    for (i, inputs) in case.attempts.iter().enumerate() {
+        match run_indexed(tool, inputs, roster, platform, bookmarked_org_id, today) {
+            Ok(v) => {
+                let more = i + 1 < case.attempts.len();
+                if more && matches!(v.status, Status::Ambiguous | Status::NotFound) {
+                    continue;
+                }
+                return (case, Some(Ok((i, v))));
+            }
+            Err(e) => return (case, Some(Err((i, e.to_string())))),
+        }
+    }
+    (case, None)
+}
 
 /// Sweeps a district: every case, each discrepancy once. `warnings` are carried into the
 /// report (e.g. the source's reading warnings).
+///
+/// The cases run on [`District::threads`] threads, a batch at a time; their verdicts
+/// are collected in the cases' order, so the report does not depend on the threads.
 #[must_use]
 pub fn sweep(district: &District<'_>, warnings: Vec<String>, progress: &dyn Progress) -> SweepReport {
     let today = district.timestamp.date_naive();
@@ -86,51 +140,68 @@ pub fn sweep(district: &District<'_>, warnings: Vec<String>, progress: &dyn Prog
     let platform = IndexedPlatform::new(district.platform);
     let all = enumerate(district.roster, district.platform, today);
     progress.start(u64::try_from(all.len()).unwrap_or(u64::MAX));
-    let tools: [(SweepTool, &dyn Tool); 4] = [
-        (SweepTool::StudentMismatch, &StudentMismatch::default()),
-        (SweepTool::MissingData, &MissingData::default()),
-        (SweepTool::ParentConflicts, &ParentConflicts::default()),
-        (SweepTool::CampusTransfer, &CampusTransfer::default()),
-    ];
+    let threads = match district.threads {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        n => n,
+    }
+    .clamp(1, all.len().div_ceil(BATCH).max(1));
+    let batches: Vec<&[Case]> = all.chunks(BATCH).collect();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
     let mut collector = report::Collector::default();
     let mut interrupted = false;
-    let mut pending = 0;
-    for case in &all {
-        if pending == BATCH {
-            progress.advance(pending);
-            pending = 0;
-            if progress.should_stop() {
-                interrupted = true;
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<(usize, Vec<Outcome<'_>>)>(threads * 2);
+        for _ in 0..threads {
+            let send = send.clone();
+            let (batches, next, stop, roster, platform) = (&batches, &next, &stop, &roster, &platform);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(batch) = batches.get(b) else { break };
+                    let outcomes = batch
+                        .iter()
+                        .map(|c| run_case(c, roster, platform, district.bookmarked_org_id, today))
+                        .collect();
+                    if send.send((b, outcomes)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        // The batches in order: one that arrives early waits for those before it.
+        let mut early: BTreeMap<usize, Vec<Outcome<'_>>> = BTreeMap::new();
+        let mut due = 0;
+        for (b, outcomes) in receive {
+            early.insert(b, outcomes);
+            while !interrupted && let Some(outcomes) = early.remove(&due) {
+                due += 1;
+                let n = u64::try_from(outcomes.len()).unwrap_or(u64::MAX);
+                for (case, outcome) in outcomes {
+                    let id = case.tool.id();
+                    collector.ran(id);
+                    match outcome {
+                        Some(Ok((i, v))) => collector.add(id, &case.attempts[i].0, case.school.as_deref(), &v),
+                        Some(Err((i, error))) => collector.skipped.push(SkippedCase {
+                            tool_id: id.to_owned(),
+                            inputs: case.attempts[i].0.clone(),
+                            error,
+                        }),
+                        None => {}
+                    }
+                }
+                progress.advance(n);
+                if due < batches.len() && progress.should_stop() {
+                    interrupted = true;
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+            if interrupted {
                 break;
             }
         }
-        pending += 1;
-        let Some((_, tool)) = tools.iter().find(|(t, _)| *t == case.tool) else {
-            continue;
-        };
-        let id = case.tool.id();
-        collector.ran(id);
-        for (i, inputs) in case.attempts.iter().enumerate() {
-            match run_indexed(*tool, inputs, &roster, &platform, district.bookmarked_org_id, today) {
-                Ok(v) => {
-                    let last = i + 1 == case.attempts.len();
-                    if !last && matches!(v.status, Status::Ambiguous | Status::NotFound) {
-                        continue;
-                    }
-                    collector.add(id, &inputs.0, case.school.as_deref(), &v);
-                }
-                Err(e) => collector.skipped.push(SkippedCase {
-                    tool_id: id.to_owned(),
-                    inputs: inputs.0.clone(),
-                    error: e.to_string(),
-                }),
-            }
-            break;
-        }
-    }
-    if !interrupted {
-        progress.advance(pending);
-    }
+    });
     collector.report(report::ReportHead {
         customer_id: district.customer_id.map(str::to_owned),
         bookmarked_org_id: district.bookmarked_org_id.to_owned(),
@@ -174,6 +245,7 @@ mod tests {
             bookmarked_org_id: DISTRICT_BM,
             customer_id: Some("springfield"),
             timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
+            threads: 0,
         };
         sweep(&district, Vec::new(), &Quiet)
     }
@@ -223,6 +295,54 @@ mod tests {
         assert_eq!(row.expected_value.as_deref(), Some("Ríos"));
     }
 
+    /// The cases run on several threads give the report one thread gives, findings,
+    /// their order and the cases that found them alike.
+    #[test]
+    fn the_report_does_not_depend_on_the_threads() {
+        let mut w = World::new();
+        for c in 0..9 {
+            w.class(&format!("cls-{c}"), &format!("Art {c}"), "sch-lincoln");
+        }
+        for i in 0..150 {
+            let (stu, par) = (format!("stu-{i}"), format!("par-{i}"));
+            w.student(&stu, &format!("Kid{i}"), "Lee", "sch-lincoln");
+            w.parent(
+                &par,
+                "Kim",
+                &format!("Lee{}", i % 7),
+                &format!("kim{}@example.org", i % 11),
+            );
+            w.link(&par, &stu);
+            w.enroll(&stu, &format!("cls-{}", i % 9));
+        }
+        w.mirror();
+        for i in (0..150).step_by(13) {
+            w.bm_student(&format!("stu-{i}")).last_name = "Leigh".into();
+        }
+        let with = |threads| {
+            let district = District {
+                roster: &w.roster,
+                platform: &w.platform,
+                bookmarked_org_id: DISTRICT_BM,
+                customer_id: None,
+                timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
+                threads,
+            };
+            sweep(&district, Vec::new(), &Quiet)
+        };
+        let one = with(1);
+        assert!(one.cases > 3 * BATCH, "several batches: {}", one.cases);
+        assert!(
+            one.findings
+                .iter()
+                .any(|f| f.code == "student-field-differs-in-bookmarked"),
+            "{}",
+            render::to_text(&one)
+        );
+        assert_eq!(with(3), one);
+        assert_eq!(with(0), one);
+    }
+
     /// A student's school changed: the transfer case runs, and a phantom enrollment at
     /// the old school is a finding.
     #[test]
@@ -270,6 +390,7 @@ mod tests {
             bookmarked_org_id: DISTRICT_BM,
             customer_id: None,
             timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
+            threads: 0,
         };
         let p = Counter {
             total: Mutex::new(0),
@@ -302,6 +423,7 @@ mod tests {
             bookmarked_org_id: DISTRICT_BM,
             customer_id: None,
             timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
+            threads: 0,
         };
         let r = sweep(&district, Vec::new(), &Stop);
         assert!(r.interrupted);
