@@ -27,6 +27,11 @@ mod triage;
 mod users;
 mod validate;
 
+/// mimalloc: the sweep and the readers make many small, short-lived allocations
+/// (records cloned into each case's slice), where it is markedly faster than glibc's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("CDT_LOG")
