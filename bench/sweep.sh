@@ -13,7 +13,7 @@
 #
 # Needs python3 with venv and /usr/bin/time (Debian package `time`). Data, venv and
 # results go to $BENCH_DIR (default target/bench-sweep). The machine should be otherwise
-# idle: the sweep runs on one thread, polars uses every core it is given.
+# idle: cdt sweep and polars each use every core they are given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
