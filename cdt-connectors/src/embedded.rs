@@ -254,6 +254,8 @@ impl SqlBackend for EmbeddedStore {
         // Parameter 1 is the district, 2 the table, 3 the trigram query, then the keys:
         // the keys of three characters or more are found through the trigram index
         // (each a phrase), and every key is checked on those candidates with `instr`.
+        // `+k.person_table` keeps SQLite from walking every key of the table by its
+        // (person_table, id) index instead of looking up the trigram candidates.
         let trigram: Vec<String> = name
             .keys
             .iter()
@@ -271,7 +273,7 @@ impl SqlBackend for EmbeddedStore {
             .concat();
         let sql = format!(
             "SELECT * FROM {t} WHERE {} AND id IN (SELECT k.id FROM person_search_keys k \
-             WHERE k.person_table = ?2 AND {candidates}{keys}) ORDER BY rowid",
+             WHERE +k.person_table = ?2 AND {candidates}{keys}) ORDER BY rowid",
             Self::DIALECT.scope(t),
         );
         let matched = trigram.join(" AND ");

@@ -70,7 +70,13 @@ impl Dialect {
         let orgs = self.district_orgs();
         match table {
             "organizations" => format!("id IN {orgs}"),
-            "students" | "classes" | "import_runs" => format!("organization_id IN {orgs}"),
+            // On SQLite, `+` keeps the planner from leading with the district's index
+            // (every student or class of the district) when the query's own lists are
+            // a few rows: 10 ms against 0.3 ms for a case on 100,000 students.
+            "students" | "classes" | "import_runs" => match self {
+                Self::Sqlite => format!("+organization_id IN {orgs}"),
+                Self::Postgres => format!("organization_id IN {orgs}"),
+            },
             "parents" => format!(
                 "(EXISTS (SELECT 1 FROM parent_students ps JOIN students s ON s.id = ps.student_id \
                  WHERE ps.parent_id = parents.id AND s.organization_id IN {orgs}) \
