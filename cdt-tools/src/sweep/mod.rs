@@ -89,30 +89,16 @@ const BATCH: usize = 64;
 /// attempt a tool refused with its error; nothing for a case without attempts.
 type Outcome<'c> = (&'c Case, Option<Result<(usize, Verdict), (usize, String)>>);
 
-/// The tool a sweep runs for a case.
-fn tool_of(tool: SweepTool) -> &'static dyn Tool {
-    static STUDENT_MISMATCH: std::sync::LazyLock<StudentMismatch> = std::sync::LazyLock::new(StudentMismatch::default);
-    static MISSING_DATA: std::sync::LazyLock<MissingData> = std::sync::LazyLock::new(MissingData::default);
-    static PARENT_CONFLICTS: std::sync::LazyLock<ParentConflicts> = std::sync::LazyLock::new(ParentConflicts::default);
-    static CAMPUS_TRANSFER: std::sync::LazyLock<CampusTransfer> = std::sync::LazyLock::new(CampusTransfer::default);
-    match tool {
-        SweepTool::StudentMismatch => &*STUDENT_MISMATCH,
-        SweepTool::MissingData => &*MISSING_DATA,
-        SweepTool::ParentConflicts => &*PARENT_CONFLICTS,
-        SweepTool::CampusTransfer => &*CAMPUS_TRANSFER,
-    }
-}
-
 /// Runs one case: its attempts in order, until one is not `AMBIGUOUS` or `NOT_FOUND`
 /// (or the last).
 fn run_case<'c>(
+    tool: &dyn Tool,
     case: &'c Case,
     roster: &IndexedRoster<'_>,
     platform: &IndexedPlatform<'_>,
     bookmarked_org_id: &str,
     today: NaiveDate,
 ) -> Outcome<'c> {
-    let tool = tool_of(case.tool);
     for (i, inputs) in case.attempts.iter().enumerate() {
         match run_indexed(tool, inputs, roster, platform, bookmarked_org_id, today) {
             Ok(v) => {
@@ -145,6 +131,20 @@ pub fn sweep(district: &District<'_>, warnings: Vec<String>, progress: &dyn Prog
         n => n,
     }
     .clamp(1, all.len().div_ceil(BATCH).max(1));
+    let (mismatch, missing, conflicts, transfer) = (
+        StudentMismatch::default(),
+        MissingData::default(),
+        ParentConflicts::default(),
+        CampusTransfer::default(),
+    );
+    let tool_of = |t: SweepTool| -> &dyn Tool {
+        match t {
+            SweepTool::StudentMismatch => &mismatch,
+            SweepTool::MissingData => &missing,
+            SweepTool::ParentConflicts => &conflicts,
+            SweepTool::CampusTransfer => &transfer,
+        }
+    };
     let batches: Vec<&[Case]> = all.chunks(BATCH).collect();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
@@ -154,14 +154,15 @@ pub fn sweep(district: &District<'_>, warnings: Vec<String>, progress: &dyn Prog
         let (send, receive) = std::sync::mpsc::sync_channel::<(usize, Vec<Outcome<'_>>)>(threads * 2);
         for _ in 0..threads {
             let send = send.clone();
-            let (batches, next, stop, roster, platform) = (&batches, &next, &stop, &roster, &platform);
+            let (batches, next, stop, roster, platform, tool_of) =
+                (&batches, &next, &stop, &roster, &platform, &tool_of);
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let b = next.fetch_add(1, Ordering::Relaxed);
                     let Some(batch) = batches.get(b) else { break };
                     let outcomes = batch
                         .iter()
-                        .map(|c| run_case(c, roster, platform, district.bookmarked_org_id, today))
+                        .map(|c| run_case(tool_of(c.tool), c, roster, platform, district.bookmarked_org_id, today))
                         .collect();
                     if send.send((b, outcomes)).is_err() {
                         break;
@@ -238,14 +239,22 @@ mod tests {
         w
     }
 
-    fn run(w: &World) -> SweepReport {
-        let district = District {
+    /// The district of a test world, swept today at noon on `threads` threads.
+    fn district(w: &World, threads: usize) -> District<'_> {
+        District {
             roster: &w.roster,
             platform: &w.platform,
             bookmarked_org_id: DISTRICT_BM,
-            customer_id: Some("springfield"),
+            customer_id: None,
             timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
-            threads: 0,
+            threads,
+        }
+    }
+
+    fn run(w: &World) -> SweepReport {
+        let district = District {
+            customer_id: Some("springfield"),
+            ..district(w, 0)
         };
         sweep(&district, Vec::new(), &Quiet)
     }
@@ -320,14 +329,7 @@ mod tests {
             w.bm_student(&format!("stu-{i}")).last_name = "Leigh".into();
         }
         let with = |threads| {
-            let district = District {
-                roster: &w.roster,
-                platform: &w.platform,
-                bookmarked_org_id: DISTRICT_BM,
-                customer_id: None,
-                timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
-                threads,
-            };
+            let district = district(&w, threads);
             sweep(&district, Vec::new(), &Quiet)
         };
         let one = with(1);
@@ -384,14 +386,7 @@ mod tests {
             }
         }
         let w = world();
-        let district = District {
-            roster: &w.roster,
-            platform: &w.platform,
-            bookmarked_org_id: DISTRICT_BM,
-            customer_id: None,
-            timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
-            threads: 0,
-        };
+        let district = district(&w, 0);
         let p = Counter {
             total: Mutex::new(0),
             done: Mutex::new(0),
@@ -417,14 +412,7 @@ mod tests {
             w.student(&format!("stu-{i}"), &format!("Kid{i}"), "Lee", "sch-lincoln");
         }
         w.mirror();
-        let district = District {
-            roster: &w.roster,
-            platform: &w.platform,
-            bookmarked_org_id: DISTRICT_BM,
-            customer_id: None,
-            timestamp: today().and_hms_opt(12, 0, 0).expect("a time").and_utc(),
-            threads: 0,
-        };
+        let district = district(&w, 0);
         let r = sweep(&district, Vec::new(), &Stop);
         assert!(r.interrupted);
         assert_eq!(r.cases, 64);
